@@ -1,0 +1,36 @@
+# Every command a person needs. A fresh machine needs only `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install demo test lint format bench bench-smoke clean
+
+$(STAMP): pyproject.toml Makefile
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip==25.3
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@# Real OPA, in-process, as the test oracle. Its wheel says Python >= 3.14 but runs on 3.11.
+	$(PY) -m pip install --quiet --ignore-requires-python opa-golib-python-bindings==0.4.4
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	TVAERS_ENV=development $(VENV)/bin/tvaers demo
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check gateway connectors tests
+	$(VENV)/bin/ruff format --check gateway connectors tests
+	$(VENV)/bin/mypy gateway connectors
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format gateway connectors tests
+	$(VENV)/bin/ruff check --fix gateway connectors tests
+
+clean:
+	rm -rf $(VENV) .tvaers-data test-artifacts .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,1 @@
+"""Connectors: adapters from Tværs to department systems, plus the SDK and simulators."""

@@ -1,0 +1,113 @@
+"""The connector contract: manifest, request, result and errors.
+
+A connector adapts one department system. The gateway owns the HTTP client and
+passes it in; the connector never creates its own, so tests can hand it an
+``httpx.AsyncClient`` over ``httpx.MockTransport``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol, runtime_checkable
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectorManifest:
+    """What a connector serves.
+
+    ``categories`` maps each catalogue category id (``<department>.<name>``) to
+    the field names the connector can return for it. Every name must exist in
+    the catalogue (``policies/catalogue/data.json``); the gateway checks this at
+    start-up and refuses to start otherwise.
+    """
+
+    name: str
+    department: str
+    categories: Mapping[str, frozenset[str]]
+    system_title: str = ""
+    version: str = "1"
+
+
+@dataclass(frozen=True, slots=True)
+class FetchRequest:
+    """One call from the gateway to a connector.
+
+    ``cpr`` is the citizen's CPR number. It must only travel in request bodies
+    or headers to the department system, never in a URL, a log line or an
+    exception message. ``categories`` holds only the categories the policy
+    granted, each with the granted field names.
+    """
+
+    cpr: str = field(repr=False)
+    categories: Mapping[str, frozenset[str]]
+    purpose: str
+    correlation_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One record of one category, as plain JSON-compatible data."""
+
+    category: str
+    data: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """What a connector returns: records (possibly none) and when it read them."""
+
+    records: list[Record]
+    retrieved_at: datetime
+    source_system: str
+
+
+class ConnectorError(Exception):
+    """Base of every error a connector may raise. Messages never hold a CPR."""
+
+    retriable: bool = False
+
+
+class ConnectorUnavailable(ConnectorError):
+    """The system did not answer usefully (timeout, 5xx, broken body). Retriable."""
+
+    retriable = True
+
+
+class ConnectorRejected(ConnectorError):
+    """The system refused the request (4xx, OperationOutcome error). Never retried."""
+
+    retriable = False
+
+
+@runtime_checkable
+class Connector(Protocol):
+    """A department-system adapter.
+
+    Implementations are created by a factory registered under the entry-point
+    group ``tvaers.connectors``::
+
+        def create(settings: ConnectorSettings, client: httpx.AsyncClient) -> Connector
+    """
+
+    manifest: ConnectorManifest
+
+    async def fetch(self, request: FetchRequest) -> FetchResult:
+        """Read the granted categories for one citizen.
+
+        Returns an empty ``records`` list when the citizen is unknown to the
+        system. Raises ``ConnectorUnavailable`` or ``ConnectorRejected``; never
+        an httpx exception.
+        """
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectorSettings:
+    """Configuration the gateway hands a connector factory."""
+
+    name: str
+    base_url: str
+    timeout_s: float = 2.0
+    options: Mapping[str, Any] = field(default_factory=dict)
