@@ -1,0 +1,48 @@
+"""The jobcenter connector: REST/JSON case system, CPR only in a POST body."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from connectors.jobcenter import mapping
+from connectors.jobcenter.manifest import ACTIVITIES, BENEFIT, CONTACT, MANIFEST, PLAN
+from connectors.sdk.base import BaseConnector, gather_records
+from connectors.sdk.types import FetchRequest, Record
+
+API = "/api/v1/borgere"
+
+
+class JobcenterConnector(BaseConnector):
+    """Reads benefit, plan, activities and caseworker from the jobcenter system."""
+
+    manifest = MANIFEST
+
+    async def read(
+        self, request: FetchRequest, categories: Mapping[str, frozenset[str]]
+    ) -> list[Record]:
+        found = await self.post_json(f"{API}/opslag", {"cpr": request.cpr}, not_found_ok=True)
+        if found is None:
+            return []
+        citizen = f"{API}/{found['borger_id']}"
+        readers: dict[str, Callable[[], Awaitable[list[dict[str, Any]]]]] = {
+            BENEFIT: lambda: self._one(f"{citizen}/ydelse", mapping.benefit),
+            PLAN: lambda: self._one(f"{citizen}/plan", mapping.plan),
+            ACTIVITIES: lambda: self._many(f"{citizen}/aktiviteter", mapping.activity),
+            CONTACT: lambda: self._one(f"{citizen}/sagsbehandler", mapping.contact),
+        }
+        # Only the granted categories are asked for, in parallel.
+        wanted = [c for c in readers if c in categories]
+        return await gather_records(wanted, [readers[c]() for c in wanted])
+
+    async def _one(
+        self, path: str, convert: Callable[[dict[str, Any]], dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        body = await self.get_json(path, not_found_ok=True)
+        return [] if body is None else [convert(body)]
+
+    async def _many(
+        self, path: str, convert: Callable[[dict[str, Any]], dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        items = await self.collect_pages(path, items_key="elementer")
+        return [convert(item) for item in items or []]
