@@ -25,7 +25,7 @@ import hashlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple, Protocol
+from typing import Protocol
 
 HASH_SIZE = 32
 EMPTY_ROOT = hashlib.sha256(b"").digest()
@@ -57,7 +57,8 @@ def root_from_leaf_hashes(leaf_hashes: Sequence[bytes]) -> bytes:
     return state.root()
 
 
-class NodeId(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class NodeId:
     """A perfect subtree: ``2**level`` leaves starting at leaf ``index * 2**level``."""
 
     level: int
