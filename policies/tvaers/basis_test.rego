@@ -1,0 +1,60 @@
+package tvaers.basis_test
+
+import rego.v1
+
+import data.tvaers.basis
+
+base := {
+	"subject": {"user_id": "u1", "department": "jobcenter", "roles": ["caseworker"]},
+	"purpose": "tvaerfagligt_team",
+	"citizen": "pseudonym-1",
+	"categories": ["health.wellbeing", "jobcenter.plan"],
+	"consents": [{
+		"id": "c-1",
+		"purpose": "tvaerfagligt_team",
+		"status": "active",
+		"categories": ["health.wellbeing", "jobcenter.plan"],
+		"source_departments": ["health", "jobcenter"],
+		"recipient_departments": ["jobcenter"],
+		"valid_from": "2026-01-01T00:00:00.000000Z",
+		"valid_until": "2027-01-01T00:00:00.000000Z",
+	}],
+	"break_glass": null,
+	"now": "2026-11-22T10:00:00.000000Z",
+}
+
+test_own_department_wins_over_consent if {
+	basis.basis_for("jobcenter.plan") == {"kind": "own_department", "ref": "jobcenter"} with input as base
+}
+
+test_consent_basis_names_consent if {
+	basis.basis_for("health.wellbeing") == {"kind": "consent", "ref": "c-1"} with input as base
+}
+
+test_no_consent_no_basis if {
+	not basis.basis_for("health.wellbeing") with input as object.union(base, {"consents": []})
+}
+
+test_statute_basis_cites_law if {
+	inp := object.union(base, {"purpose": "koordinering_kontakt", "consents": []})
+	b := basis.basis_for("health.contact") with input as inp
+	b.kind == "statute"
+	startswith(b.ref, "Retssikkerhedsloven § 12 c")
+}
+
+test_statute_without_citation_has_no_basis if {
+	inp := object.union(base, {"purpose": "koordinering_kontakt", "consents": []})
+	# object.union merges recursively, so remove the keys to replace first.
+	purposes := object.union(object.remove(data.catalogue.purposes, ["koordinering_kontakt"]), {"koordinering_kontakt": object.union(
+		object.remove(data.catalogue.purposes.koordinering_kontakt, ["basis"]),
+		{"basis": {"kind": "statute"}},
+	)})
+	not basis.basis_for("health.contact") with input as inp with data.catalogue.purposes as purposes
+}
+
+test_last_resort_denial_for_every_category if {
+	{[d.category, d.code] | some d in basis.deny with input as base} == {
+		["health.wellbeing", "no_basis"],
+		["jobcenter.plan", "no_basis"],
+	}
+}

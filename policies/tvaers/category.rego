@@ -1,0 +1,43 @@
+# Which categories a purpose may receive: the category must exist and be
+# listed in the purpose.
+package tvaers.category
+
+import rego.v1
+
+import data.tvaers.lib
+
+# METADATA
+# title: Unknown category
+# description: >-
+#   The requested data category is not in the catalogue, so no department
+#   serves it and no purpose can cover it.
+# custom:
+#   short_name: unknown_category
+deny contains result if {
+	some cat in lib.requested
+	not data.catalogue.categories[cat]
+	result := lib.denial(
+		cat, 50, "unknown_category",
+		sprintf("Oplysningstypen »%s« findes ikke i kataloget.", [cat]),
+		sprintf("The data category »%s« is not in the catalogue.", [cat]),
+	)
+}
+
+# METADATA
+# title: Category outside the purpose
+# description: >-
+#   The purpose does not list the requested category: the data is not needed
+#   for the purpose and is withheld (data minimisation).
+# custom:
+#   short_name: category_not_in_purpose
+deny contains result if {
+	purpose := lib.purpose
+	some cat in lib.requested
+	data.catalogue.categories[cat]
+	not purpose.categories[cat]
+	result := lib.denial(
+		cat, 60, "category_not_in_purpose",
+		sprintf("»%s« indgår ikke i formålet »%s« og kan derfor ikke deles.", [lib.category_title(cat, "da"), lib.purpose_title("da")]),
+		sprintf("»%s« is not part of the purpose »%s« and cannot be shared.", [lib.category_title(cat, "en"), lib.purpose_title("en")]),
+	)
+}

@@ -1,0 +1,54 @@
+# Shared look-ups in the catalogue and the request, used by every rule file.
+#
+# Portable subset: this package runs on regorus (embedded) and on OPA (server
+# and test oracle), so it avoids sprintf("%q"), ref heads, rego.metadata.* and
+# comprehensions in rule-head arguments. Local variable names never repeat a
+# rule name of the same package (regorus rejects that shadowing).
+package tvaers.lib
+
+import rego.v1
+
+# The purpose's catalogue entry; undefined for an unknown purpose.
+purpose := data.catalogue.purposes[input.purpose]
+
+# Requested categories, sorted and unique whatever order the caller sent:
+# grants and denials are emitted in this order.
+requested := sort({cat | some cat in input.categories})
+
+now_ns := time.parse_rfc3339_ns(input.now)
+
+time_ns(ts) := time.parse_rfc3339_ns(ts)
+
+category_department(cat) := data.catalogue.categories[cat].department
+
+# Titles fall back to the raw id so that a message can always name what is
+# missing, even when the id is not in the catalogue.
+category_title(cat, lang) := data.catalogue.categories[cat].title[lang]
+
+department_title(dept, lang) := title if {
+	title := data.catalogue.departments[dept].title[lang]
+} else := dept
+
+purpose_title(lang) := title if {
+	title := data.catalogue.purposes[input.purpose].title[lang]
+} else := input.purpose
+
+role_title(role, lang) := title if {
+	title := data.catalogue.roles[role][lang]
+} else := role
+
+# Field minimisation: what the purpose may receive, limited to the fields the
+# catalogue knows for the category.
+granted_fields(cat) := sort({field |
+	some field in purpose.categories[cat]
+	data.catalogue.categories[cat].fields[field]
+})
+
+# A denial candidate. The rank orders candidates for one category: the
+# decision reports the lowest rank, i.e. the most fundamental reason.
+denial(cat, rank, code, da, en) := {
+	"category": cat,
+	"rank": rank,
+	"code": code,
+	"message": {"da": da, "en": en},
+}

@@ -1,0 +1,87 @@
+# Who may ask for what: the purpose must exist, and the requesting subject's
+# department and roles must be among those the purpose names. A failure here
+# denies every requested category.
+package tvaers.subject
+
+import rego.v1
+
+import data.tvaers.lib
+
+# METADATA
+# title: Unknown purpose
+# description: >-
+#   The requested purpose is not in the catalogue. Nothing is shared for a
+#   purpose that has not been reviewed and published.
+# custom:
+#   short_name: unknown_purpose
+deny contains result if {
+	not data.catalogue.purposes[input.purpose]
+	some cat in lib.requested
+	result := lib.denial(
+		cat, 10, "unknown_purpose",
+		sprintf("Formålet »%s« findes ikke i kataloget over godkendte formål, så der kan ikke deles oplysninger.", [input.purpose]),
+		sprintf("The purpose »%s« is not in the catalogue of approved purposes, so nothing can be shared.", [input.purpose]),
+	)
+}
+
+# METADATA
+# title: Unknown department
+# description: >-
+#   The requesting subject's department is not in the catalogue, so it cannot
+#   be checked against any purpose.
+# custom:
+#   short_name: unknown_department
+deny contains result if {
+	not data.catalogue.departments[input.subject.department]
+	some cat in lib.requested
+	result := lib.denial(
+		cat, 20, "unknown_department",
+		sprintf("Din forvaltning »%s« er ikke kendt i kataloget. Kontakt din systemadministrator.", [input.subject.department]),
+		sprintf("Your department »%s« is not in the catalogue. Contact your system administrator.", [input.subject.department]),
+	)
+}
+
+# METADATA
+# title: Department may not use the purpose
+# description: >-
+#   The purpose names the departments that may ask for data under it; the
+#   requesting subject's department is not one of them.
+# custom:
+#   short_name: department_not_allowed
+deny contains result if {
+	purpose := lib.purpose
+	dept := input.subject.department
+	data.catalogue.departments[dept]
+	not dept in purpose.requesting_departments
+	some cat in lib.requested
+	result := lib.denial(
+		cat, 30, "department_not_allowed",
+		sprintf("%s kan ikke bruge formålet »%s«.", [lib.department_title(dept, "da"), lib.purpose_title("da")]),
+		sprintf("%s cannot use the purpose »%s«.", [lib.department_title(dept, "en"), lib.purpose_title("en")]),
+	)
+}
+
+# METADATA
+# title: Role may not use the purpose
+# description: >-
+#   None of the requesting subject's roles is among the roles the purpose
+#   allows.
+# custom:
+#   short_name: role_not_allowed
+deny contains result if {
+	purpose := lib.purpose
+	not role_allowed
+	needed_da := concat(", ", [lib.role_title(role, "da") | some role in purpose.roles])
+	needed_en := concat(", ", [lib.role_title(role, "en") | some role in purpose.roles])
+	some cat in lib.requested
+	result := lib.denial(
+		cat, 40, "role_not_allowed",
+		sprintf("Din rolle giver ikke adgang til formålet »%s«. Det kræver en af rollerne: %s.", [lib.purpose_title("da"), needed_da]),
+		sprintf("Your role does not give access to the purpose »%s«. It needs one of the roles: %s.", [lib.purpose_title("en"), needed_en]),
+	)
+}
+
+role_allowed if {
+	some role in input.subject.roles
+	role in lib.purpose.roles
+}
