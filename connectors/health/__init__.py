@@ -1,0 +1,15 @@
+"""Reference connector for the health department's FHIR R4 server."""
+
+import httpx
+
+from connectors.health.client import HealthConnector
+from connectors.health.manifest import MANIFEST
+from connectors.sdk.types import Connector, ConnectorSettings
+
+
+def create(settings: ConnectorSettings, client: httpx.AsyncClient) -> Connector:
+    """Entry point ``tvaers.connectors: health``; ``base_url`` is the FHIR base URL."""
+    return HealthConnector(settings, client)
+
+
+__all__ = ["MANIFEST", "HealthConnector", "create"]
