@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gateway.audit.canonical import canonical_json
+from gateway.audit.canonical import NonCanonicalValue
 from gateway.audit.export_format import (
     CHECKPOINTS_DIR,
     ENTRIES_FILE,
@@ -201,10 +201,26 @@ class ExportVerification:
     warnings: tuple[str, ...] = field(default=())
 
 
+def _reject_number(text: str) -> object:
+    raise NonCanonicalValue(f"{text} is not allowed in canonical JSON")
+
+
+_loads = json.JSONDecoder(parse_float=_reject_number, parse_constant=_reject_number).decode
+_dumps = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+).encode
+
+
 def _is_canonical(entry: bytes) -> bool:
+    """Return whether ``entry`` is exactly ``canonical_json`` of its own parse.
+
+    Equivalent to ``canonical_json(json.loads(entry)) == entry`` (a test holds
+    the two together) but about twice as fast: floats and NaN are refused while
+    parsing, so the recursive type walk of ``canonical_json`` is not needed.
+    """
     try:
-        return canonical_json(json.loads(entry)) == entry
-    except ValueError:  # not JSON, or floats/NaN (NonCanonicalValue is a ValueError)
+        return _dumps(_loads(entry.decode("utf-8"))).encode("utf-8") == entry
+    except ValueError:  # not UTF-8, not JSON, or a float/NaN
         return False
 
 
@@ -325,16 +341,16 @@ def verify_export(
             for line in handle:
                 bad = None
                 comma = line.find(b",", prefix_len)
-                if line[:prefix_len] != LINE_PREFIX or comma < 0 or line[-2:] != b"}\n":
+                if comma < 0 or not line.startswith(LINE_PREFIX) or not line.endswith(b"}\n"):
                     bad = "malformed"
-                elif line[prefix_len:comma] != str(index).encode():
+                elif line[prefix_len:comma] != b"%d" % index:
                     bad = "index"
-                elif line[comma : comma + entry_key_len] == ENTRY_KEY:
+                elif line.startswith(ENTRY_KEY, comma):
                     entry = line[comma + entry_key_len : -2]
                     if check_canonical and not _is_canonical(entry):
                         bad = "canonical"
                     h = sha256(b"\x00" + entry).digest()
-                elif line[comma : comma + hash_key_len] == LEAF_HASH_KEY and line[-3:-2] == b'"':
+                elif line.startswith(LEAF_HASH_KEY, comma) and line.endswith(b'"}\n'):
                     try:
                         h = b64decode(line[comma + hash_key_len : -3], strict_mode=True)
                     except binascii.Error:

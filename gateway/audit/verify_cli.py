@@ -1,0 +1,241 @@
+"""``tvaers audit verify``: offline checks of the audit log (no database, no network).
+
+Mounted by ``gateway/cli.py``. Exit code 0 only when everything verifies, 1 when
+something does not, 2 for unusable input (typer's own usage errors also exit 2).
+Every verdict is printed in Danish, then English.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from gateway.audit.export_format import ExportFormatError
+from gateway.audit.notes import Checkpoint, NoteError, parse_note
+from gateway.audit.verify import (
+    Failure,
+    VerificationFailed,
+    load_entry_bytes,
+    load_verifier,
+    parse_proof_file,
+    verify_checkpoint_consistency,
+    verify_checkpoint_note,
+    verify_export,
+    verify_receipt,
+)
+
+audit_verify_app = typer.Typer(
+    help="Verificér revisionsloggen offline / Verify the audit log offline.",
+    no_args_is_help=True,
+)
+
+KeyOption = Annotated[
+    str | None,
+    typer.Option(
+        "--key",
+        help="Verifikationsnøgle (streng eller fil) / verifier key (string or file): "
+        "<name>+<hex id>+<base64>.",
+    ),
+]
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        _usage_error(f"Kan ikke læse {path} / cannot read {path}: {exc}")
+
+
+def _usage_error(message: str) -> NoReturn:
+    typer.echo(message, err=True)
+    raise typer.Exit(2)
+
+
+def _key_text(key: str | None) -> str | None:
+    """A key given as a path to a file holding it is read from the file."""
+    if key is None:
+        return None
+    path = Path(key)
+    if "+" not in key and path.is_file():
+        return _read_text(path).strip()
+    return key.strip()
+
+
+def _ok(da: str, en: str) -> None:
+    typer.secho(f"OK: {da}", fg=typer.colors.GREEN)
+    typer.echo(f"OK: {en}")
+
+
+def _failed(failure: Failure) -> NoReturn:
+    where = "" if failure.index is None else f" [indeks/index {failure.index}]"
+    typer.secho(f"FEJL{where}: {failure.message_da}", fg=typer.colors.RED, err=True)
+    typer.echo(f"FAILED{where}: {failure.message_en}", err=True)
+    raise typer.Exit(1)
+
+
+def _unsigned_warning() -> None:
+    typer.secho(
+        "Advarsel: ingen --key, så signaturer er ikke kontrolleret.",
+        fg=typer.colors.YELLOW,
+        err=True,
+    )
+    typer.echo("Warning: no --key given, so signatures were not checked.", err=True)
+
+
+@audit_verify_app.command("checkpoint")
+def checkpoint_command(
+    file: Annotated[Path, typer.Argument(help="Signeret checkpoint / signed checkpoint note")],
+    key: KeyOption = None,
+    origin: Annotated[str | None, typer.Option(help="Forventet origin / expected origin")] = None,
+) -> None:
+    """Verificér et signeret checkpoint / verify a signed checkpoint."""
+    key_text = _key_text(key)
+    if key_text is None:
+        _usage_error("--key er påkrævet / --key is required")
+    try:
+        checkpoint = verify_checkpoint_note(_read_text(file), key_text, origin=origin)
+    except VerificationFailed as exc:
+        _failed(exc.failure)
+    _ok(
+        f"checkpoint for {checkpoint.origin} i størrelse {checkpoint.size} er gyldigt signeret.",
+        f"checkpoint of {checkpoint.origin} at size {checkpoint.size} is validly signed.",
+    )
+
+
+@audit_verify_app.command("consistency")
+def consistency_command(
+    old: Annotated[Path, typer.Argument(help="Ældre checkpoint / older checkpoint note")],
+    new: Annotated[Path, typer.Argument(help="Nyere checkpoint / newer checkpoint note")],
+    proof: Annotated[Path, typer.Option("--proof", help="Konsistensbevis / consistency proof")],
+    key: KeyOption = None,
+) -> None:
+    """Verificér at NEW er en udvidelse af OLD / verify that NEW extends OLD."""
+    key_text = _key_text(key)
+    try:
+        if key_text is None:
+            _unsigned_warning()
+            old_cp = Checkpoint.parse(parse_note(_read_text(old)).text)
+            new_cp = Checkpoint.parse(parse_note(_read_text(new)).text)
+        else:
+            old_cp = verify_checkpoint_note(_read_text(old), key_text)
+            new_cp = verify_checkpoint_note(_read_text(new), key_text)
+        hashes = parse_proof_file(_read_text(proof))
+        verify_checkpoint_consistency(old_cp, new_cp, hashes)
+    except VerificationFailed as exc:
+        _failed(exc.failure)
+    except (NoteError, ExportFormatError) as exc:
+        _usage_error(f"Ugyldig fil / invalid file: {exc}")
+    _ok(
+        f"loggen i størrelse {new_cp.size} er en udvidelse af størrelse {old_cp.size}.",
+        f"the log at size {new_cp.size} extends size {old_cp.size}.",
+    )
+
+
+@audit_verify_app.command("receipt")
+def receipt_command(
+    file: Annotated[Path, typer.Argument(help="Kvittering (.tlog-proof) / receipt")],
+    entry: Annotated[Path, typer.Option("--entry", help="Posten / the entry (JSON)")],
+    key: KeyOption = None,
+    origin: Annotated[str | None, typer.Option(help="Forventet origin / expected origin")] = None,
+) -> None:
+    """Verificér en kvittering for en post / verify a receipt for an entry."""
+    key_text = _key_text(key)
+    if key_text is None:
+        _usage_error("--key er påkrævet / --key is required")
+    try:
+        entry_bytes = load_entry_bytes(entry.read_bytes())
+        result = verify_receipt(_read_text(file), entry_bytes, key_text, origin=origin)
+    except VerificationFailed as exc:
+        _failed(exc.failure)
+    except (OSError, ExportFormatError) as exc:
+        _usage_error(f"Ugyldig fil / invalid file: {exc}")
+    _ok(
+        f"posten står på indeks {result.index} i loggen {result.checkpoint.origin} "
+        f"(signeret størrelse {result.checkpoint.size}).",
+        f"the entry is at index {result.index} of {result.checkpoint.origin} "
+        f"(signed size {result.checkpoint.size}).",
+    )
+
+
+@audit_verify_app.command("full")
+def full_command(
+    export: Annotated[Path, typer.Option("--export", help="Eksportmappe / export directory")],
+    key: KeyOption = None,
+    checkpoint: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--checkpoint",
+            help="Uafhængigt hentet checkpoint der skal være med / independently obtained "
+            "checkpoint the export must contain (repeatable).",
+        ),
+    ] = None,
+    canonical: Annotated[
+        bool,
+        typer.Option(
+            "--canonical/--no-canonical",
+            help="Kontrollér at hver post er kanonisk JSON (langsommere) / check that every "
+            "entry is canonical JSON (slower).",
+        ),
+    ] = True,
+    progress: Annotated[
+        bool, typer.Option("--progress/--no-progress", help="Vis fremdrift / show progress")
+    ] = True,
+) -> None:
+    """Genberegn hele loggen fra en eksport / recompute the whole log from an export."""
+    key_text = _key_text(key)
+    trusted = [_read_text(p) for p in checkpoint or []]
+    show = progress and sys.stderr.isatty()
+
+    def report(done: int, total: int) -> None:
+        pct = 100 * done // total if total else 100
+        sys.stderr.write(f"\r{done:,}/{total:,} poster/entries ({pct}%)")
+        sys.stderr.flush()
+
+    result = verify_export(
+        export,
+        key=key_text,
+        trusted_checkpoints=trusted,
+        check_canonical=canonical,
+        progress=report if show else None,
+    )
+    if show:
+        sys.stderr.write("\n")
+    if result.key_from_export:
+        typer.secho(
+            f"Advarsel: nøglen er taget fra eksporten; sammenlign den med den offentliggjorte "
+            f"nøgle: {result.verifier_key}",
+            fg=typer.colors.YELLOW,
+            err=True,
+        )
+        typer.echo(
+            "Warning: the key was taken from the export; compare it with the published key.",
+            err=True,
+        )
+    if result.failure is not None:
+        _failed(result.failure)
+    _ok(
+        f"{result.entries} poster ({result.purged} med slettet indhold) og "
+        f"{result.checkpoints} signerede checkpoints stemmer; rod verificeret til størrelse "
+        f"{result.verified_size}.",
+        f"{result.entries} entries ({result.purged} with purged bodies) and "
+        f"{result.checkpoints} signed checkpoints agree; root verified up to size "
+        f"{result.verified_size}.",
+    )
+
+
+@audit_verify_app.command("key")
+def key_command(
+    key: Annotated[str, typer.Argument(help="Verifikationsnøgle / verifier key")],
+) -> None:
+    """Kontrollér og vis en verifikationsnøgle / check and show a verifier key."""
+    try:
+        verifier = load_verifier(_key_text(key) or key)
+    except VerificationFailed as exc:
+        _failed(exc.failure)
+    _ok(
+        f"nøglen {verifier.name} har id {verifier.key_id:08x}.",
+        f"key {verifier.name} has id {verifier.key_id:08x}.",
+    )
