@@ -1,0 +1,111 @@
+"""The embedded policy engine: regorus, in-process.
+
+Policies are parsed once, at construction; a decision is then a synchronous
+evaluation of about 0.1 ms, cheaper than a thread hop, so ``decide`` runs it
+on the event loop. regorus holds the GIL while it evaluates and its engine is
+not safe to share between threads, so every call must come from the thread
+that created it.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+import regorus
+
+from gateway.policy.decision import validate_decision
+from gateway.policy.files import DECISION_PATH, load_catalogue, policy_modules
+from gateway.policy.types import Decision, PolicyEngineError
+
+# A request for nothing: evaluating it proves the decision document exists.
+_PROBE_INPUT: dict[str, Any] = {
+    "subject": {"user_id": "probe", "department": "", "roles": []},
+    "purpose": "",
+    "citizen": "",
+    "categories": [],
+    "consents": [],
+    "break_glass": None,
+    "now": "1970-01-01T00:00:00.000000Z",
+}
+
+
+def _first_line(exc: BaseException) -> str:
+    # regorus appends a native stack backtrace to its messages.
+    text = str(exc).split("Stack backtrace", 1)[0].strip()
+    return text or type(exc).__name__
+
+
+class RegorusEngine:
+    """``PolicyEngine`` backed by regorus (``gordon-to-regorus`` wheel).
+
+    Construction loads every non-test ``.rego`` file under ``policies_dir``
+    and ``catalogue/data.json`` as ``data.catalogue``, then evaluates a probe
+    decision. Any failure raises ``PolicyEngineError``: start-up fails closed.
+    """
+
+    name = "regorus"
+
+    def __init__(self, policies_dir: Path) -> None:
+        self._owner_thread = threading.get_ident()
+        self._closed = False
+        engine = regorus.Engine()
+        for module in policy_modules(policies_dir):
+            try:
+                engine.add_policy(
+                    module.relative_to(policies_dir).as_posix(),
+                    module.read_text(encoding="utf-8"),
+                )
+            except (OSError, RuntimeError, ValueError) as exc:
+                raise PolicyEngineError(f"cannot load policy {module}: {_first_line(exc)}") from exc
+        try:
+            engine.add_data({"catalogue": load_catalogue(policies_dir)})
+        except (RuntimeError, ValueError) as exc:
+            raise PolicyEngineError(f"cannot load policy data: {_first_line(exc)}") from exc
+        self._engine: regorus.Engine = engine
+        self.policy_version = self.evaluate(_PROBE_INPUT).policy_version
+
+    def evaluate_raw(self, policy_input: dict[str, Any]) -> Any:
+        """Evaluate ``data.tvaers.decision`` and return the engine's raw JSON value.
+
+        Synchronous, on the creating thread. Used by ``decide`` and by the
+        differential tests that compare engines byte for byte.
+        """
+        if threading.get_ident() != self._owner_thread:
+            raise PolicyEngineError("regorus engine used from a thread other than its creator")
+        if self._closed:
+            raise PolicyEngineError("regorus engine is closed")
+        try:
+            self._engine.set_input_json(json.dumps(policy_input))
+            answer = self._engine.eval_rule_as_json(DECISION_PATH)
+        except Exception as exc:
+            # The native layer raises RuntimeError, ValueError or TypeError
+            # depending on where it failed; all of them mean "no decision".
+            raise PolicyEngineError(f"policy evaluation failed: {_first_line(exc)}") from exc
+        return json.loads(answer)
+
+    def evaluate(self, policy_input: dict[str, Any]) -> Decision:
+        """Evaluate synchronously and validate the answer into a ``Decision``."""
+        raw = self.evaluate_raw(policy_input)
+        requested = policy_input.get("categories")
+        if not isinstance(requested, list):
+            raise PolicyEngineError("policy input has no category list")
+        return validate_decision(raw, requested=requested)
+
+    async def decide(self, policy_input: dict[str, Any]) -> Decision:
+        """Return the decision for ``policy_input``; raise ``PolicyEngineError`` on failure."""
+        return self.evaluate(policy_input)
+
+    async def healthy(self) -> bool:
+        """Whether a probe decision evaluates now, on the owning thread."""
+        try:
+            self.evaluate(_PROBE_INPUT)
+        except PolicyEngineError:
+            return False
+        return True
+
+    async def aclose(self) -> None:
+        """Refuse further decisions; the native engine is freed with the object."""
+        self._closed = True

@@ -1,0 +1,403 @@
+"""Named decision scenarios: the corpus both engines must agree on.
+
+Each scenario is a policy input (built with ``build_policy_input``, as the
+gateway builds it) and the expected outcome: which categories are granted on
+which basis, and which are denied with which code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from gateway.policy.input import ConsentFacts, ConsentStatus, build_policy_input
+
+NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
+CITATION = "Retssikkerhedsloven § 12 c (EKSEMPEL - skal vurderes juridisk af kommunen før brug)"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    policy_input: dict[str, Any]
+    # category -> (basis kind, basis ref)
+    grants: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # category -> denial code
+    denials: dict[str, str] = field(default_factory=dict)
+    # category -> exact granted fields, where a scenario is about minimisation
+    fields: dict[str, list[str]] = field(default_factory=dict)
+
+
+def consent(
+    consent_id: str,
+    categories: Iterable[str],
+    *,
+    purpose: str = "tvaerfagligt_team",
+    sources: Iterable[str] = ("jobcenter", "social", "health"),
+    recipients: Iterable[str] = ("jobcenter",),
+    status: ConsentStatus = "active",
+    valid_from: datetime = NOW - timedelta(days=30),
+    valid_until: datetime = NOW + timedelta(days=300),
+) -> ConsentFacts:
+    return ConsentFacts(
+        consent_id=consent_id,
+        purpose=purpose,
+        status=status,
+        categories=tuple(categories),
+        source_departments=tuple(sources),
+        recipient_departments=tuple(recipients),
+        valid_from=valid_from,
+        valid_until=valid_until,
+    )
+
+
+def request(
+    categories: Iterable[str],
+    *,
+    purpose: str = "tvaerfagligt_team",
+    department: str = "jobcenter",
+    roles: Iterable[str] = ("caseworker",),
+    consents: Iterable[ConsentFacts] = (),
+    now: datetime = NOW,
+    break_glass: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    return build_policy_input(
+        subject_user_id="user-1",
+        subject_department=department,
+        subject_roles=roles,
+        purpose=purpose,
+        citizen_pseudonym="hmac:k1:0f3a",
+        categories=categories,
+        consents=consents,
+        now=now,
+        break_glass=break_glass,
+    )
+
+
+WELLBEING = "health.wellbeing"
+TEAM_CONSENT = consent("c-team", [WELLBEING, "social.services"])
+
+SCENARIOS: list[Scenario] = [
+    Scenario(
+        "consent_grants_wellbeing_to_jobcenter",
+        request([WELLBEING], consents=[TEAM_CONSENT]),
+        grants={WELLBEING: ("consent", "c-team")},
+        fields={WELLBEING: ["date", "score"]},
+    ),
+    Scenario(
+        "consent_expired",
+        request(
+            [WELLBEING],
+            consents=[consent("c-old", [WELLBEING], valid_until=NOW - timedelta(days=1))],
+        ),
+        denials={WELLBEING: "consent_expired"},
+    ),
+    Scenario(
+        "consent_status_expired",
+        request([WELLBEING], consents=[consent("c-old", [WELLBEING], status="expired")]),
+        denials={WELLBEING: "consent_expired"},
+    ),
+    Scenario(
+        "consent_valid_until_is_exclusive",
+        request([WELLBEING], consents=[consent("c-1", [WELLBEING], valid_until=NOW)]),
+        denials={WELLBEING: "consent_expired"},
+    ),
+    Scenario(
+        "consent_valid_from_is_inclusive",
+        request([WELLBEING], consents=[consent("c-1", [WELLBEING], valid_from=NOW)]),
+        grants={WELLBEING: ("consent", "c-1")},
+    ),
+    Scenario(
+        "consent_not_yet_valid",
+        request(
+            [WELLBEING],
+            consents=[consent("c-new", [WELLBEING], valid_from=NOW + timedelta(days=2))],
+        ),
+        denials={WELLBEING: "consent_not_yet_valid"},
+    ),
+    Scenario(
+        "consent_withdrawn",
+        request([WELLBEING], consents=[consent("c-1", [WELLBEING], status="withdrawn")]),
+        denials={WELLBEING: "consent_withdrawn"},
+    ),
+    Scenario(
+        "consent_withdrawn_then_renewed",
+        request(
+            [WELLBEING],
+            consents=[consent("c-1", [WELLBEING], status="withdrawn"), consent("c-2", [WELLBEING])],
+        ),
+        grants={WELLBEING: ("consent", "c-2")},
+    ),
+    Scenario(
+        "withdrawn_outranks_expired",
+        request(
+            [WELLBEING],
+            consents=[
+                consent("c-1", [WELLBEING], status="withdrawn"),
+                consent("c-2", [WELLBEING], valid_until=NOW - timedelta(days=5)),
+            ],
+        ),
+        denials={WELLBEING: "consent_withdrawn"},
+    ),
+    Scenario(
+        "expired_outranks_scope",
+        request(
+            [WELLBEING],
+            consents=[
+                consent("c-1", [WELLBEING], valid_until=NOW - timedelta(days=5)),
+                consent("c-2", ["social.services"]),
+            ],
+        ),
+        denials={WELLBEING: "consent_expired"},
+    ),
+    Scenario("no_consents", request([WELLBEING]), denials={WELLBEING: "consent_missing"}),
+    Scenario(
+        "consent_for_other_purpose_is_ignored",
+        request(
+            [WELLBEING], consents=[consent("c-ips", [WELLBEING], purpose="ips_beskaeftigelse")]
+        ),
+        denials={WELLBEING: "consent_missing"},
+    ),
+    Scenario(
+        "category_outside_consent",
+        request([WELLBEING], consents=[consent("c-1", ["social.services"])]),
+        denials={WELLBEING: "consent_scope"},
+    ),
+    Scenario(
+        "source_department_outside_consent",
+        request([WELLBEING], consents=[consent("c-1", [WELLBEING], sources=["social"])]),
+        denials={WELLBEING: "consent_scope"},
+    ),
+    Scenario(
+        "recipient_outside_consent",
+        request([WELLBEING], consents=[consent("c-1", [WELLBEING], recipients=["social"])]),
+        denials={WELLBEING: "consent_scope"},
+    ),
+    Scenario(
+        "several_consents_latest_valid_until_wins",
+        request(
+            [WELLBEING],
+            consents=[
+                consent("c-a", [WELLBEING], valid_until=NOW + timedelta(days=10)),
+                consent("c-b", [WELLBEING], valid_until=NOW + timedelta(days=90)),
+                consent("c-c", [WELLBEING], valid_until=NOW + timedelta(days=20)),
+            ],
+        ),
+        grants={WELLBEING: ("consent", "c-b")},
+    ),
+    Scenario(
+        "several_consents_tie_smallest_id_wins",
+        request([WELLBEING], consents=[consent("c-9", [WELLBEING]), consent("c-10", [WELLBEING])]),
+        grants={WELLBEING: ("consent", "c-10")},
+    ),
+    Scenario(
+        "wrong_department_for_purpose",
+        request(["social.services"], purpose="cti_overgang", department="jobcenter"),
+        denials={"social.services": "department_not_allowed"},
+    ),
+    Scenario(
+        "wrong_role_for_purpose",
+        request([WELLBEING, "jobcenter.plan"], roles=["dpo"], consents=[TEAM_CONSENT]),
+        denials={WELLBEING: "role_not_allowed", "jobcenter.plan": "role_not_allowed"},
+    ),
+    Scenario(
+        "one_allowed_role_among_several",
+        request([WELLBEING], roles=["dpo", "coordinator"], consents=[TEAM_CONSENT]),
+        grants={WELLBEING: ("consent", "c-team")},
+    ),
+    Scenario(
+        "unknown_purpose",
+        request([WELLBEING, "x.unknown"], purpose="markedsfoering", consents=[TEAM_CONSENT]),
+        denials={WELLBEING: "unknown_purpose", "x.unknown": "unknown_purpose"},
+    ),
+    Scenario(
+        "unknown_department",
+        request([WELLBEING], department="teknik_miljoe", consents=[TEAM_CONSENT]),
+        denials={WELLBEING: "unknown_department"},
+    ),
+    Scenario(
+        "unknown_category",
+        request(["health.genome", WELLBEING], consents=[TEAM_CONSENT]),
+        grants={WELLBEING: ("consent", "c-team")},
+        denials={"health.genome": "unknown_category"},
+    ),
+    Scenario(
+        "category_not_in_purpose",
+        request(["health.prevention"], consents=[consent("c-1", ["health.prevention"])]),
+        denials={"health.prevention": "category_not_in_purpose"},
+    ),
+    Scenario(
+        "statute_basis_for_contacts",
+        request(["health.contact", "social.contact"], purpose="koordinering_kontakt"),
+        grants={"health.contact": ("statute", CITATION), "social.contact": ("statute", CITATION)},
+        fields={"health.contact": ["email", "name", "phone", "unit"]},
+    ),
+    Scenario(
+        "statute_purpose_still_limits_categories",
+        request(
+            ["health.contact", WELLBEING], purpose="koordinering_kontakt", roles=["support_worker"]
+        ),
+        grants={"health.contact": ("statute", CITATION)},
+        denials={WELLBEING: "category_not_in_purpose"},
+    ),
+    Scenario(
+        "own_department_needs_no_consent",
+        request(["jobcenter.plan", "jobcenter.benefit"]),
+        grants={
+            "jobcenter.plan": ("own_department", "jobcenter"),
+            "jobcenter.benefit": ("own_department", "jobcenter"),
+        },
+        fields={"jobcenter.benefit": ["benefit_type", "since", "target_group"]},
+    ),
+    Scenario(
+        "own_department_under_statute_purpose",
+        request(["jobcenter.contact", "social.contact"], purpose="koordinering_kontakt"),
+        grants={
+            "jobcenter.contact": ("own_department", "jobcenter"),
+            "social.contact": ("statute", CITATION),
+        },
+    ),
+    Scenario(
+        "role_check_applies_to_own_department_too",
+        request(["jobcenter.plan"], roles=["support_worker"]),
+        denials={"jobcenter.plan": "role_not_allowed"},
+    ),
+    Scenario(
+        "field_minimisation_differs_by_purpose",
+        request(
+            [WELLBEING],
+            purpose="helbredsafklaring",
+            consents=[consent("c-h", [WELLBEING], purpose="helbredsafklaring")],
+        ),
+        grants={WELLBEING: ("consent", "c-h")},
+        fields={WELLBEING: ["date", "raw_score", "score"]},
+    ),
+    Scenario(
+        "field_minimisation_special_category",
+        request(
+            ["social.substance_treatment"],
+            purpose="ressourceforloeb_koordinering",
+            roles=["coordinator"],
+            consents=[
+                consent(
+                    "c-r", ["social.substance_treatment"], purpose="ressourceforloeb_koordinering"
+                )
+            ],
+        ),
+        grants={"social.substance_treatment": ("consent", "c-r")},
+        fields={"social.substance_treatment": ["kind", "start", "status"]},
+    ),
+    Scenario(
+        "health_professional_reads_jobcenter_plan",
+        request(
+            ["jobcenter.plan", WELLBEING],
+            purpose="helbredsafklaring",
+            department="health",
+            roles=["health_professional"],
+            consents=[
+                consent(
+                    "c-h", ["jobcenter.plan"], purpose="helbredsafklaring", recipients=["health"]
+                )
+            ],
+        ),
+        grants={"jobcenter.plan": ("consent", "c-h"), WELLBEING: ("own_department", "health")},
+        fields={"jobcenter.plan": ["goal", "steps"]},
+    ),
+    Scenario(
+        "cti_support_worker_mixed",
+        request(
+            ["health.rehabilitation", "jobcenter.benefit", "social.services", "jobcenter.plan"],
+            purpose="cti_overgang",
+            department="social",
+            roles=["support_worker"],
+            consents=[
+                consent(
+                    "c-cti",
+                    ["health.rehabilitation"],
+                    purpose="cti_overgang",
+                    sources=["health"],
+                    recipients=["social"],
+                )
+            ],
+        ),
+        grants={
+            "health.rehabilitation": ("consent", "c-cti"),
+            "social.services": ("own_department", "social"),
+        },
+        denials={"jobcenter.benefit": "consent_scope", "jobcenter.plan": "category_not_in_purpose"},
+    ),
+    Scenario(
+        "coordinator_broad_consent",
+        request(
+            [
+                "health.rehabilitation",
+                "health.wellbeing",
+                "jobcenter.activities",
+                "social.services",
+                "social.substance_treatment",
+            ],
+            purpose="ressourceforloeb_koordinering",
+            roles=["coordinator"],
+            consents=[
+                consent(
+                    "c-rf",
+                    ["health.rehabilitation", "health.wellbeing", "social.services"],
+                    purpose="ressourceforloeb_koordinering",
+                    sources=["health", "social"],
+                )
+            ],
+        ),
+        grants={
+            "health.rehabilitation": ("consent", "c-rf"),
+            "health.wellbeing": ("consent", "c-rf"),
+            "jobcenter.activities": ("own_department", "jobcenter"),
+            "social.services": ("consent", "c-rf"),
+        },
+        denials={"social.substance_treatment": "consent_scope"},
+        fields={"health.rehabilitation": ["end", "focus", "kind", "start", "status"]},
+    ),
+    Scenario(
+        "break_glass_is_accepted_but_grants_nothing",
+        request(
+            [WELLBEING, "jobcenter.plan"],
+            break_glass={"justification": "Borgeren er i akut krise"},
+        ),
+        grants={"jobcenter.plan": ("own_department", "jobcenter")},
+        denials={WELLBEING: "consent_missing"},
+    ),
+    Scenario("no_categories_requested", request([], consents=[TEAM_CONSENT])),
+    Scenario(
+        "now_with_offset_is_normalised",
+        request(
+            [WELLBEING],
+            consents=[consent("c-1", [WELLBEING], valid_from=NOW + timedelta(minutes=30))],
+            now=datetime.fromisoformat("2026-11-22T11:45:00+01:00"),
+        ),
+        grants={WELLBEING: ("consent", "c-1")},
+    ),
+    Scenario(
+        "many_categories_sorted_mixed",
+        request(
+            ["social.services", "x.y", "jobcenter.plan", WELLBEING, "health.prevention"],
+            consents=[consent("c-1", [WELLBEING])],
+        ),
+        grants={WELLBEING: ("consent", "c-1"), "jobcenter.plan": ("own_department", "jobcenter")},
+        denials={
+            "health.prevention": "category_not_in_purpose",
+            "social.services": "consent_scope",
+            "x.y": "unknown_category",
+        },
+    ),
+    Scenario(
+        "ips_consent_for_social_contact",
+        request(
+            ["social.contact", "health.contact"],
+            purpose="ips_beskaeftigelse",
+            consents=[consent("c-ips", ["social.contact"], purpose="ips_beskaeftigelse")],
+        ),
+        grants={"social.contact": ("consent", "c-ips")},
+        denials={"health.contact": "consent_scope"},
+    ),
+]
