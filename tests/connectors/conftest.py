@@ -3,36 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
-from typing import Any
 
 import httpx
 import pytest
+from connector_testkit import BASE_URLS, FACTORIES, Wired
 
-from connectors import health, jobcenter, social
-from connectors.sdk import Connector, ConnectorSettings, FetchRequest
+from connectors.sdk import ConnectorSettings
 from connectors.simulators import SIMULATORS, SimulatorConfig
-
-BASE_URLS = {
-    "jobcenter": "http://jobcenter.sim.test",
-    "social": "http://social.sim.test",
-    "health": "http://health.sim.test/fhir",
-}
-FACTORIES = {"jobcenter": jobcenter.create, "social": social.create, "health": health.create}
-DEPARTMENTS = tuple(FACTORIES)
-
-
-@dataclass
-class Wired:
-    """A connector, the simulator app behind it and every request it sent."""
-
-    connector: Connector
-    app: Any
-    requests: list[httpx.Request] = field(default_factory=list)
-
-
-def request_for(cpr: str, categories: dict[str, frozenset[str]]) -> FetchRequest:
-    return FetchRequest(cpr=cpr, categories=categories, purpose="test", correlation_id="corr-1")
 
 
 @pytest.fixture

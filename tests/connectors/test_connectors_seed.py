@@ -51,7 +51,9 @@ def test_cprs_are_valid_and_match_birth_date_and_gender() -> None:
 def test_first_three_are_known_everywhere_and_citizen_zero_is_rich() -> None:
     first = citizens()[:3]
     for citizen in first:
-        assert citizen.jobcenter and citizen.social and citizen.health
+        assert citizen.jobcenter
+        assert citizen.social
+        assert citizen.health
     zero = first[0]
     assert zero.health is not None
     assert len(zero.health.who5) >= 6

@@ -59,7 +59,8 @@ async def test_config_round_trip_and_validation(department: str) -> None:
         written = (await client.put("/_simulator/config", json=new)).json()
         read = (await client.get("/_simulator/config")).json()
         assert written == read
-        assert read["fault"] == "error500" and read["page_size"] == 3
+        assert read["fault"] == "error500"
+        assert read["page_size"] == 3
         assert (await client.put("/_simulator/config", json={"fault": "boom"})).status_code == 422
         bad_rate = await client.put("/_simulator/config", json={"fault_rate": 2})
         assert bad_rate.status_code == 422
@@ -80,7 +81,9 @@ async def test_fault_rate_is_seeded_and_reproducible() -> None:
 
 
 async def _search(client: httpx.AsyncClient, cpr: str) -> dict[str, Any]:
-    response = await client.post("/fhir/Patient/_search", data={"identifier": f"{CPR_SYSTEM}|{cpr}"})
+    response = await client.post(
+        "/fhir/Patient/_search", data={"identifier": f"{CPR_SYSTEM}|{cpr}"}
+    )
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/fhir+json")
     body: dict[str, Any] = response.json()
@@ -111,7 +114,10 @@ async def test_health_serves_valid_fhir_r4b(health_client: httpx.AsyncClient) ->
         assert citizen.cpr not in patient_id
         subject = f"Patient/{patient_id}"
         for path, params in (
-            ("/fhir/Observation", {"subject": subject, "code": "http://snomed.info/sct|1144665009"}),
+            (
+                "/fhir/Observation",
+                {"subject": subject, "code": "http://snomed.info/sct|1144665009"},
+            ),
             ("/fhir/CarePlan", {"subject": subject}),
             ("/fhir/CareTeam", {"subject": subject}),
         ):
@@ -166,7 +172,7 @@ async def test_fault_modes_at_the_simulator(fault: str, status: int) -> None:
         response = await client.post("/api/borger/soeg", json={"cpr": citizens()[0].cpr})
         assert response.status_code == status
         if fault == "malformed":
-            with pytest.raises(ValueError, match="Expecting|Unterminated"):
+            with pytest.raises(ValueError, match=r"Expecting|Unterminated"):
                 response.json()
         # Control endpoints never fault, so a test can always switch faults off.
         assert (await client.get("/_simulator/config")).status_code == 200
@@ -177,6 +183,7 @@ async def test_partial_fault_fails_only_follow_up_pages() -> None:
         found = await client.post("/api/v1/borgere/opslag", json={"cpr": citizens()[0].cpr})
         path = f"/api/v1/borgere/{found.json()['borger_id']}/aktiviteter"
         first = await client.get(path)
-        assert first.status_code == 200 and first.json()["next"]
+        assert first.status_code == 200
+        assert first.json()["next"]
         second = await client.get(path, params={"cursor": first.json()["next"]})
         assert second.status_code == 503
