@@ -1,5 +1,6 @@
 """Connector SDK: the contract every department connector implements."""
 
+from connectors.sdk.base import BaseConnector, CheckedFetchResult
 from connectors.sdk.types import (
     Connector,
     ConnectorError,
@@ -16,6 +17,8 @@ ENTRY_POINT_GROUP = "tvaers.connectors"
 
 __all__ = [
     "ENTRY_POINT_GROUP",
+    "BaseConnector",
+    "CheckedFetchResult",
     "Connector",
     "ConnectorError",
     "ConnectorManifest",
