@@ -77,5 +77,6 @@ def read_bundle(body: Any, *, system: str) -> tuple[list[Any], str | None]:
         parsed = parse_resource(raw, system=system)
         if parsed is not None:
             resources.append(parsed)
-    next_url = next((link.url for link in bundle.link or [] if link.relation == "next"), None)
+    links = bundle.link if bundle is not None else None
+    next_url = next((link.url for link in links or [] if link.relation == "next"), None)
     return resources, next_url
