@@ -329,14 +329,15 @@ def verify_export(
     pending = iter([s for s in sizes if s > 0])
     next_cp = next(pending, -1)
     next_progress = progress_every
-    try:
-        handle = open(directory / ENTRIES_FILE, "rb")  # noqa: SIM115
-    except OSError:
-        failure = failure or Failure(
-            "missing_entries", "entries.jsonl mangler.", "entries.jsonl is missing.", 0
-        )
-        handle = None
-    if handle is not None and failure is None:
+    handle = None
+    if failure is None:
+        try:
+            handle = open(directory / ENTRIES_FILE, "rb")  # noqa: SIM115
+        except OSError:
+            failure = Failure(
+                "missing_entries", "entries.jsonl mangler.", "entries.jsonl is missing.", 0
+            )
+    if handle is not None:
         with handle:
             for line in handle:
                 bad = None

@@ -1,0 +1,154 @@
+"""``create_app()``: the gateway's FastAPI application. The lifespan owns every engine."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import httpx
+from fastapi import FastAPI
+
+from gateway import __version__
+from gateway.audit.endpoints import router as audit_router
+from gateway.audit.service import AuditWriter
+from gateway.auth.devidp import DevIdentityProvider, dev_idp_router
+from gateway.auth.tokens import RemoteJwks, TokenValidator
+from gateway.catalogue.endpoints import router as catalogue_router
+from gateway.catalogue.models import Catalogue
+from gateway.config import Settings
+from gateway.consent.endpoints import router as consent_router
+from gateway.consent.receipts import ReceiptSigner
+from gateway.db import create_engine, make_sessionmaker, migrate
+from gateway.errors import install_error_handlers
+from gateway.keys import load_keys
+from gateway.middleware import GatewayMiddleware
+from gateway.policy import load_policy_engine
+from gateway.policy.types import PolicyEngine
+from gateway.registry import load_connectors
+from gateway.services import Services
+from gateway.views.endpoints import router as views_router
+
+DESCRIPTION = """
+Tværs lets a municipality's jobcenter, social services and health department share what they
+know about a citizen they serve together — only for a declared purpose, under a legal basis
+(usually the citizen's consent), decided by policy-as-code, minimised to the purpose's fields,
+and written to a tamper-evident audit log before anything is returned.
+
+Errors are JSON: `{"error": "<code>", "detail": "<message>"}`. CPR numbers are only ever sent
+in request bodies, never in URLs.
+"""
+
+
+@dataclass
+class Overrides:
+    """Test and benchmark seams: replace what the lifespan would build."""
+
+    http_client: httpx.AsyncClient | None = None
+    policy: PolicyEngine | None = None
+
+
+async def build_services(settings: Settings, overrides: Overrides) -> Services:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    keys = load_keys(
+        keys_dir=settings.keys_dir,
+        data_key_file=settings.data_key_file,
+        pseudonym_key_file=settings.pseudonym_key_file,
+        receipt_key_file=settings.receipt_key_file,
+        audit_key_file=settings.audit_key_file,
+        allow_generate=settings.env != "production",
+    )
+    catalogue = Catalogue.load(settings.policies_dir)
+    policy = overrides.policy or load_policy_engine(settings.policy_engine, settings.policies_dir)
+    engine = create_engine(settings.effective_database_url)
+    await migrate(engine)
+    sessions = make_sessionmaker(engine)
+    http = overrides.http_client or httpx.AsyncClient(
+        timeout=httpx.Timeout(settings.connector_timeout_s),
+        limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+    )
+    registry = load_connectors(
+        settings.connectors,
+        client=http,
+        catalogue=catalogue,
+        default_timeout_s=settings.connector_timeout_s,
+    )
+    dev_idp = None
+    if settings.dev_idp_enabled and not settings.oidc_jwks_url:
+        dev_idp = DevIdentityProvider(
+            key_path=settings.keys_dir / "dev-idp-key.json",
+            issuer=settings.effective_issuer,
+            audience=settings.oidc_audience,
+        )
+        provider = dev_idp
+
+        async def dev_keys(_refresh: bool) -> object:
+            return provider.key_set()
+
+        key_source = dev_keys
+    else:
+        if not settings.oidc_jwks_url:
+            raise RuntimeError("TVAERS_OIDC_JWKS_URL must be set outside development")
+        key_source = RemoteJwks(settings.oidc_jwks_url, http)
+    validator = TokenValidator(
+        issuer=settings.effective_issuer,
+        audience=settings.oidc_audience,
+        algorithms=settings.oidc_algorithms,
+        keys=key_source,  # type: ignore[arg-type]
+        leeway_s=settings.token_leeway_s,
+    )
+    return Services(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        keys=keys,
+        catalogue=catalogue,
+        policy=policy,
+        registry=registry,
+        http=http,
+        token_validator=validator,
+        receipts=ReceiptSigner(keys.receipt_key, issuer=settings.effective_public_url),
+        audit=AuditWriter(sessions),
+        dev_idp=dev_idp,
+    )
+
+
+def create_app(settings: Settings | None = None, *, overrides: Overrides | None = None) -> FastAPI:
+    """Build the gateway. Start-up fails (closed) if a key, policy or connector cannot load."""
+    settings = settings or Settings()
+    overrides = overrides or Overrides()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        svc = await build_services(settings, overrides)
+        app.state.services = svc
+        try:
+            yield
+        finally:
+            if overrides.http_client is None:
+                await svc.http.aclose()
+            if overrides.policy is None:
+                await svc.policy.aclose()
+            await svc.engine.dispose()
+
+    app = FastAPI(
+        title="Tværs",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.add_middleware(GatewayMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.include_router(catalogue_router)
+    app.include_router(consent_router)
+    app.include_router(views_router)
+    app.include_router(audit_router)
+    if settings.dev_idp_enabled:
+        app.include_router(dev_idp_router())
+
+    @app.get("/healthz", tags=["operations"])
+    async def healthz() -> dict[str, str]:
+        """Liveness: the process answers."""
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,103 @@
+"""DPO access to the audit log: list with filters, and search by citizen (CPR in the body)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from gateway.audit.repository import AuditRepository, entry_dict
+from gateway.audit.schemas import (
+    Actor,
+    AuditCitizenSearch,
+    AuditEntryRead,
+    AuditEvent,
+    AuditPage,
+    CitizenRef,
+)
+from gateway.auth.dependencies import DpoPrincipal
+from gateway.cpr import normalise_cpr
+from gateway.errors import ERROR_RESPONSES
+from gateway.services import RequestIdDep, ServicesDep, SessionDep
+
+router = APIRouter(prefix="/v1/audit", tags=["audit"])
+_ERRORS = {k: ERROR_RESPONSES[k] for k in (401, 403, 422, 503)}
+
+
+def _page(rows: list, limit: int) -> AuditPage:  # type: ignore[type-arg]
+    items = [AuditEntryRead(seq=r.seq, leaf_index=r.leaf_index, entry=entry_dict(r)) for r in rows]
+    return AuditPage(items=items, next_cursor=rows[-1].seq if len(rows) == limit else None)
+
+
+@router.get("/entries", response_model=AuditPage, responses=_ERRORS)
+async def list_entries(
+    principal: DpoPrincipal,
+    session: SessionDep,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    actor: Annotated[str | None, Query(max_length=200)] = None,
+    department: Annotated[str | None, Query(max_length=64)] = None,
+    purpose: Annotated[str | None, Query(max_length=64)] = None,
+    outcome: Annotated[str | None, Query(max_length=32)] = None,
+    basis_kind: Annotated[str | None, Query(max_length=32)] = None,
+    before: Annotated[int | None, Query(ge=1)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> AuditPage:
+    """Audit entries, newest first, filtered (DPO only). Search by citizen with POST /search."""
+    rows = await AuditRepository(session).search(
+        since=since,
+        until=until,
+        actor_id=actor,
+        department=department,
+        purpose=purpose,
+        outcome=outcome,
+        basis_kind=basis_kind,
+        before=before,
+        limit=limit,
+    )
+    return _page(rows, limit)
+
+
+@router.post("/search", response_model=AuditPage, responses=_ERRORS)
+async def search_by_citizen(
+    body: AuditCitizenSearch,
+    principal: DpoPrincipal,
+    session: SessionDep,
+    svc: ServicesDep,
+    request_id: RequestIdDep,
+) -> AuditPage:
+    """Every entry about one citizen, matched by pseudonym under every HMAC key (DPO only).
+
+    The DPO's search is itself audited, in the same transaction as the read.
+    """
+    cpr = normalise_cpr(body.cpr)
+    pseudonyms = svc.keys.pseudonymiser.all_pseudonyms(cpr)
+    rows = await AuditRepository(session).search(
+        since=body.since,
+        until=body.until,
+        pseudonyms=list(pseudonyms.values()),
+        before=body.before,
+        limit=body.limit,
+    )
+    key_id = svc.keys.pseudonymiser.current_key_id
+    AuditRepository(session).add(
+        [
+            AuditEvent(
+                phase="event",
+                action="audit.search_citizen",
+                outcome="success",
+                request_id=request_id,
+                actor=Actor(
+                    user_id=principal.subject,
+                    kind="employee",
+                    department=principal.department,
+                    roles=sorted(principal.roles),
+                    client_id=principal.client_id,
+                ),
+                citizen=CitizenRef(pseudonym=pseudonyms[key_id], key_id=key_id),
+                record_counts={"entries": len(rows)},
+            )
+        ]
+    )
+    return _page(rows, body.limit)

@@ -1,0 +1,42 @@
+"""The audit entry table. ``body`` holds the canonical JSON bytes that become a Merkle leaf."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Index, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gateway.db import Base, UTCDateTime
+
+
+class AuditEntryRow(Base):
+    """One audit entry. Indexed columns duplicate a few body fields for DPO search only.
+
+    ``seq`` is the commit order of the row; ``leaf_index`` is assigned by the sequencer.
+    """
+
+    __tablename__ = "audit_entries"
+
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    phase: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(32))
+    request_id: Mapped[str] = mapped_column(String(36), index=True)
+    actor_id: Mapped[str] = mapped_column(String(200), index=True)
+    actor_department: Mapped[str | None] = mapped_column(String(64))
+    purpose: Mapped[str | None] = mapped_column(String(64))
+    basis_kinds: Mapped[str | None] = mapped_column(String(200))
+    citizen_pseudonym: Mapped[str | None] = mapped_column(String(64))
+    body: Mapped[str | None] = mapped_column(Text)
+    leaf_index: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    leaf_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+
+    __table_args__ = (
+        Index("ix_audit_citizen_time", "citizen_pseudonym", "recorded_at"),
+        Index("ix_audit_actor_time", "actor_id", "recorded_at"),
+    )

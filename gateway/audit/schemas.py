@@ -1,0 +1,107 @@
+"""The audit entry (NIST SP 800-53 AU-3 / FHIR AuditEvent fields) and its API shapes.
+
+An entry holds no payload data and no CPR: the citizen appears as a keyed HMAC pseudonym
+with its key id. ``AuditEvent.leaf_bytes()`` is the canonical JSON that becomes a Merkle leaf.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from gateway.audit.canonical import canonical_json
+
+Phase = Literal["intent", "outcome", "event"]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def format_time(moment: datetime) -> str:
+    """UTC with microseconds, fixed width, so entries sort and compare as text."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class Actor(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    user_id: str
+    kind: Literal["employee", "citizen", "system"]
+    department: str | None = None
+    roles: list[str] = Field(default_factory=list)
+    client_id: str | None = None
+
+
+class CitizenRef(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    pseudonym: str
+    key_id: str
+
+
+class BasisRef(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    category: str
+    kind: str
+    ref: str
+
+
+class CategoryOutcome(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    requested: list[str] = Field(default_factory=list)
+    granted: list[str] = Field(default_factory=list)
+    withheld: list[str] = Field(default_factory=list)
+    unavailable: list[str] = Field(default_factory=list)
+
+
+class AuditEvent(BaseModel):
+    """One audit entry. Every field is part of the verifiable leaf."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    schema_version: Literal[1] = 1
+    event_id: str = Field(default_factory=lambda: str(uuid.uuid4()))
+    time: str = Field(default_factory=lambda: format_time(utc_now()))
+    phase: Phase
+    action: str
+    outcome: str
+    request_id: str
+    actor: Actor
+    purpose: str | None = None
+    citizen: CitizenRef | None = None
+    categories: CategoryOutcome = Field(default_factory=CategoryOutcome)
+    bases: list[BasisRef] = Field(default_factory=list)
+    consent_ids: list[str] = Field(default_factory=list)
+    denial_codes: dict[str, str] = Field(default_factory=dict)
+    source_systems: list[str] = Field(default_factory=list)
+    record_counts: dict[str, int] = Field(default_factory=dict)
+    decision_id: str | None = None
+    policy_version: str | None = None
+    reason: str | None = None
+
+    def leaf_bytes(self) -> bytes:
+        return canonical_json(self.model_dump(mode="json"))
+
+
+class AuditEntryRead(BaseModel):
+    """An entry as the DPO API returns it."""
+
+    seq: int
+    leaf_index: int | None
+    entry: dict[str, Any]
+
+
+class AuditPage(BaseModel):
+    items: list[AuditEntryRead]
+    next_cursor: int | None = Field(None, description="Pass as `before` to read older entries")
+
+
+class AuditCitizenSearch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    cpr: str = Field(min_length=10, max_length=11, description="CPR in the body, never the URL")
+    since: datetime | None = None
+    until: datetime | None = None
+    limit: int = Field(100, ge=1, le=1000)
+    before: int | None = None

@@ -1,0 +1,127 @@
+"""Bearer-token validation against a JWKS (joserfc, the JOSE core behind authlib).
+
+Checks: signature with a key from the issuer's JWKS, algorithm in an allow-list of
+asymmetric algorithms (so ``alg=none`` and HS256-signed-with-the-public-key are refused),
+issuer, audience, expiry and not-before with a small leeway.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
+
+from gateway.auth.principal import Principal
+from gateway.errors import NotAuthenticated
+
+ASYMMETRIC_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "Ed25519"})
+
+KeySetSource = Callable[[bool], Awaitable[KeySet]]
+
+
+class RemoteJwks:
+    """Fetches and caches a JWKS; refetches (at most every 30 s) when a key id is unknown."""
+
+    def __init__(self, url: str, client: httpx.AsyncClient, *, ttl_s: float = 300.0) -> None:
+        self._url = url
+        self._client = client
+        self._ttl_s = ttl_s
+        self._keys: KeySet | None = None
+        self._fetched_at = 0.0
+
+    async def __call__(self, refresh: bool) -> KeySet:
+        now = time.monotonic()
+        stale = now - self._fetched_at > self._ttl_s
+        may_refresh = now - self._fetched_at > 30.0
+        if self._keys is None or stale or (refresh and may_refresh):
+            try:
+                response = await self._client.get(self._url, timeout=5.0)
+                response.raise_for_status()
+                self._keys = KeySet.import_key_set(response.json())
+            except (httpx.HTTPError, ValueError, JoseError) as exc:
+                if self._keys is None:
+                    raise NotAuthenticated("Identity provider keys unavailable") from exc
+            self._fetched_at = now
+        assert self._keys is not None
+        return self._keys
+
+
+class TokenValidator:
+    """Turns a bearer token into a ``Principal`` or raises ``NotAuthenticated``."""
+
+    def __init__(
+        self,
+        *,
+        issuer: str,
+        audience: str,
+        algorithms: list[str],
+        keys: KeySetSource,
+        leeway_s: int = 30,
+    ) -> None:
+        unsafe = set(algorithms) - ASYMMETRIC_ALGORITHMS
+        if unsafe:
+            raise ValueError(f"algorithms not allowed for bearer tokens: {sorted(unsafe)}")
+        self._issuer = issuer
+        self._audience = audience
+        self._algorithms = list(algorithms)
+        self._keys = keys
+        self._claims = jwt.JWTClaimsRegistry(
+            leeway=leeway_s,
+            iss={"essential": True, "value": issuer},
+            aud={"essential": True, "value": audience},
+            exp={"essential": True},
+            sub={"essential": True},
+        )
+
+    async def validate(self, token: str) -> Principal:
+        claims = await self._decode(token)
+        return principal_from_claims(claims)
+
+    async def _decode(self, token: str) -> dict[str, Any]:
+        for refresh in (False, True):
+            keys = await self._keys(refresh)
+            try:
+                decoded = jwt.decode(token, keys, algorithms=self._algorithms)
+            except (JoseError, ValueError) as exc:
+                if refresh or "kid" not in str(exc).lower():
+                    raise NotAuthenticated("Ugyldigt token / invalid token") from exc
+                continue
+            try:
+                self._claims.validate(decoded.claims)
+            except JoseError as exc:
+                raise NotAuthenticated(
+                    f"Token afvist / token rejected: {exc.error}"
+                ) from exc
+            return dict(decoded.claims)
+        raise NotAuthenticated("Ugyldigt token / invalid token")  # pragma: no cover
+
+
+def principal_from_claims(claims: dict[str, Any]) -> Principal:
+    kind = claims.get("kind")
+    subject = str(claims["sub"])
+    name = str(claims.get("name") or subject)
+    client_id = claims.get("azp") or claims.get("client_id")
+    if kind == "citizen":
+        cpr = claims.get("cpr")
+        if not isinstance(cpr, str) or not cpr:
+            raise NotAuthenticated("Borgertoken uden CPR / citizen token without CPR claim")
+        return Principal(kind="citizen", subject=subject, name=name, cpr=cpr, client_id=client_id)
+    if kind == "employee":
+        department = claims.get("department")
+        roles = claims.get("roles")
+        if not isinstance(department, str) or not isinstance(roles, list):
+            raise NotAuthenticated("Medarbejdertoken uden afdeling eller roller")
+        return Principal(
+            kind="employee",
+            subject=subject,
+            name=name,
+            department=department,
+            roles=tuple(str(r) for r in roles),
+            client_id=client_id,
+        )
+    raise NotAuthenticated("Ukendt brugertype / unknown principal kind")

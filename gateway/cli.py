@@ -1,0 +1,67 @@
+"""``tvaers``: serve, demo, database, audit and policy commands."""
+
+from __future__ import annotations
+
+import asyncio
+
+import typer
+import uvicorn
+
+app = typer.Typer(help="Tværs: consent-bound data sharing between municipal departments.", no_args_is_help=True)
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit log: export and offline verification.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(audit_app, name="audit")
+
+try:  # the offline verifier needs no database; mounted when present
+    from gateway.audit.verify_cli import audit_verify_app
+
+    audit_app.add_typer(audit_verify_app, name="verify")
+except ImportError:  # pragma: no cover
+    pass
+
+
+@app.command()
+def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Run the gateway (configuration from TVAERS_* environment variables)."""
+    from gateway.app import create_app
+    from gateway.config import Settings
+    from gateway.logging import configure_logging
+
+    configure_logging()
+    settings = Settings(host=host, port=port)
+    uvicorn.run(create_app(settings), host=host, port=port, log_config=None)
+
+
+@app.command()
+def demo(host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Run the gateway, the three department simulators and the dev identity provider."""
+    from gateway.demo import run_demo
+    from gateway.logging import configure_logging
+
+    configure_logging()
+    try:
+        asyncio.run(run_demo(host, port))
+    except KeyboardInterrupt:
+        pass
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply migrations (the gateway also does this at start-up)."""
+    from gateway.config import Settings
+    from gateway.db import create_engine, migrate
+
+    async def run() -> None:
+        settings = Settings()
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(settings.effective_database_url)
+        await migrate(engine, revision=revision)
+        await engine.dispose()
+
+    asyncio.run(run())
+    typer.echo(f"database at {revision}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

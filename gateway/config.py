@@ -1,0 +1,87 @@
+"""One settings class for the whole gateway (environment prefix ``TVAERS_``)."""
+
+from __future__ import annotations
+
+import json
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Gateway configuration. Every field can be set as ``TVAERS_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="TVAERS_", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    data_dir: Path = Path(".tvaers-data")
+    database_url: str = ""
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str = ""
+
+    # Identity: the issuer whose JWKS validates bearer tokens. Empty in development means the
+    # built-in development identity provider at ``public_url``.
+    oidc_issuer: str = ""
+    oidc_audience: str = "tvaers"
+    oidc_jwks_url: str = ""
+    oidc_algorithms: list[str] = Field(default_factory=lambda: ["RS256", "ES256", "Ed25519"])
+    token_leeway_s: int = 30
+
+    # Keys: files (paths) or inline values. In development they are generated on first run.
+    data_key_file: Path | None = None
+    pseudonym_key_file: Path | None = None
+    receipt_key_file: Path | None = None
+    audit_key_file: Path | None = None
+    audit_origin: str = "tvaers.example.kommune.dk/audit"
+
+    policies_dir: Path = REPO_ROOT / "policies"
+    policy_engine: Literal["regorus"] = "regorus"
+
+    # Connectors: name -> {"base_url": ..., "timeout_s": ..., "options": {...}}.
+    connectors: dict[str, dict[str, Any]] = Field(
+        default_factory=lambda: {
+            "jobcenter": {"base_url": "http://127.0.0.1:8101"},
+            "social": {"base_url": "http://127.0.0.1:8102"},
+            "health": {"base_url": "http://127.0.0.1:8103/fhir"},
+        }
+    )
+    connector_timeout_s: float = 2.0
+
+    max_body_bytes: int = 64 * 1024
+
+    @field_validator("connectors", mode="before")
+    @classmethod
+    def _parse_connectors(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return json.loads(value)
+        return value
+
+    @cached_property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'tvaers.db').resolve()}"
+
+    @cached_property
+    def effective_public_url(self) -> str:
+        return self.public_url or f"http://{self.host}:{self.port}"
+
+    @property
+    def dev_idp_enabled(self) -> bool:
+        return self.env in ("development", "test")
+
+    @cached_property
+    def effective_issuer(self) -> str:
+        if self.oidc_issuer:
+            return self.oidc_issuer
+        return self.effective_public_url
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.data_dir / "keys"

@@ -1,0 +1,185 @@
+"""Consent API. CPR numbers travel only in request bodies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Path
+
+from gateway.audit.schemas import Actor, AuditEvent, CategoryOutcome, CitizenRef
+from gateway.auth.dependencies import AnyPrincipal, CitizenPrincipal, EmployeePrincipal
+from gateway.auth.principal import Principal
+from gateway.consent.schemas import (
+    ConsentCreate,
+    ConsentCreated,
+    ConsentList,
+    ConsentRead,
+    ConsentSearch,
+    ConsentWithdraw,
+)
+from gateway.consent.service import CitizenIdentity, consent_read
+from gateway.cpr import normalise_cpr
+from gateway.errors import ERROR_RESPONSES
+from gateway.audit.repository import AuditRepository
+from gateway.services import ConsentServiceDep, RequestIdDep, ServicesDep, SessionDep
+
+router = APIRouter(prefix="/v1", tags=["consents"])
+
+# Consent actions write their audit entry in the same transaction as the change itself: both
+# commit together before the response is sent, or neither does.
+
+_ERRORS = {k: ERROR_RESPONSES[k] for k in (401, 403, 422, 503)}
+ConsentId = Path(pattern=r"^[0-9a-f-]{36}$", description="Consent id (UUID)")
+
+
+def _event(
+    action: str,
+    principal: Principal,
+    identity: CitizenIdentity,
+    *,
+    request_id: str,
+    purpose: str | None = None,
+    categories: list[str] | None = None,
+    consent_ids: list[str] | None = None,
+    outcome: str = "success",
+) -> AuditEvent:
+    return AuditEvent(
+        phase="event",
+        action=action,
+        outcome=outcome,
+        request_id=request_id,
+        actor=Actor(
+            user_id=principal.subject,
+            kind=principal.kind,
+            department=principal.department,
+            roles=sorted(principal.roles),
+            client_id=principal.client_id,
+        ),
+        purpose=purpose,
+        citizen=CitizenRef(pseudonym=identity.pseudonym, key_id=identity.key_id),
+        categories=CategoryOutcome(requested=sorted(categories or [])),
+        consent_ids=consent_ids or [],
+    )
+
+
+@router.post("/consents", status_code=201, response_model=ConsentCreated, responses=_ERRORS)
+async def create_consent(
+    body: ConsentCreate,
+    principal: AnyPrincipal,
+    consents: ConsentServiceDep,
+    svc: ServicesDep,
+    session: SessionDep,
+    request_id: RequestIdDep,
+) -> ConsentCreated:
+    """Record a consent.
+
+    A caseworker records a `written_form` or `oral_recorded` consent (with `evidence_ref`); a
+    citizen grants one for themselves with `citizen_portal` (the CPR comes from their token).
+    Validated against the catalogue: categories within the purpose, recipients allowed for the
+    purpose, validity within the purpose's maximum. Returns the consent and a signed receipt.
+    """
+    now = svc.clock()
+    row, identity = await consents.create(body, principal, now=now)
+    AuditRepository(session).add(
+        [
+            _event(
+                "consent.create",
+                principal,
+                identity,
+                request_id=request_id,
+                purpose=row.purpose,
+                categories=list(row.categories),
+                consent_ids=[row.consent_id],
+            )
+        ]
+    )
+    return ConsentCreated(consent=consent_read(row, now), receipt=row.receipt)
+
+
+@router.post("/consents/search", response_model=ConsentList, responses=_ERRORS)
+async def search_consents(
+    body: ConsentSearch,
+    principal: EmployeePrincipal,
+    consents: ConsentServiceDep,
+    svc: ServicesDep,
+    session: SessionDep,
+    request_id: RequestIdDep,
+) -> ConsentList:
+    """A citizen's consents, found by CPR in the body (employees only; audited)."""
+    now = svc.clock()
+    identity = consents.identify(normalise_cpr(body.cpr))
+    rows = await consents.for_citizen(identity, purpose=body.purpose)
+    items = [consent_read(r, now) for r in rows]
+    if not body.include_inactive:
+        items = [i for i in items if i.status == "active"]
+    AuditRepository(session).add(
+        [
+            _event(
+                "consent.search",
+                principal,
+                identity,
+                request_id=request_id,
+                purpose=body.purpose,
+                consent_ids=[i.consent_id for i in items],
+            )
+        ]
+    )
+    return ConsentList(items=items)
+
+
+@router.get("/me/consents", response_model=ConsentList, responses=_ERRORS)
+async def my_consents(
+    principal: CitizenPrincipal, consents: ConsentServiceDep, svc: ServicesDep
+) -> ConsentList:
+    """The calling citizen's own consents, newest first."""
+    assert principal.cpr is not None
+    identity = consents.identify(normalise_cpr(principal.cpr))
+    rows = await consents.for_citizen(identity)
+    return ConsentList(items=[consent_read(r, svc.clock()) for r in rows])
+
+
+@router.post(
+    "/consents/{consent_id}/withdraw",
+    response_model=ConsentRead,
+    responses={**_ERRORS, 404: {"description": "No such consent"}, 409: {"description": "Already withdrawn"}},
+)
+async def withdraw_consent(
+    principal: AnyPrincipal,
+    consents: ConsentServiceDep,
+    svc: ServicesDep,
+    session: SessionDep,
+    request_id: RequestIdDep,
+    consent_id: str = ConsentId,
+    body: ConsentWithdraw | None = None,
+) -> ConsentRead:
+    """Withdraw a consent: by the citizen, or by an employee recording the citizen's withdrawal.
+
+    Effective for every request that starts after this response: it is committed before the
+    response is sent.
+    """
+    now = svc.clock()
+    body = body or ConsentWithdraw()
+    row = await consents.withdraw(
+        consent_id, principal, now=now, via=body.via, evidence_ref=body.evidence_ref
+    )
+    identity = await consents.identity_of(row.citizen_pseudonym)
+    AuditRepository(session).add(
+        [
+            _event(
+                "consent.withdraw",
+                principal,
+                identity,
+                request_id=request_id,
+                purpose=row.purpose,
+                categories=list(row.categories),
+                consent_ids=[row.consent_id],
+            )
+        ]
+    )
+    return consent_read(row, now)
+
+
+@router.get("/consents/receipt-keys")
+async def receipt_keys(svc: ServicesDep) -> dict[str, Any]:
+    """JWKS of the key that signs consent receipts (verify receipts offline with it)."""
+    return svc.receipts.jwks()

@@ -1,0 +1,40 @@
+"""SQL for citizens and consents."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gateway.consent.models import CitizenRow, ConsentRequestRow, ConsentRow
+
+
+class ConsentRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def citizen(self, pseudonym: str) -> CitizenRow | None:
+        return await self._session.get(CitizenRow, pseudonym)
+
+    def add_citizen(self, row: CitizenRow) -> None:
+        self._session.add(row)
+
+    def add(self, row: ConsentRow | ConsentRequestRow) -> None:
+        self._session.add(row)
+
+    async def get(self, consent_id: str, *, for_update: bool = False) -> ConsentRow | None:
+        query = select(ConsentRow).where(ConsentRow.consent_id == consent_id)
+        if for_update:
+            query = query.with_for_update()
+        return (await self._session.scalars(query)).one_or_none()
+
+    async def for_citizen(
+        self, pseudonyms: list[str], *, purpose: str | None = None
+    ) -> list[ConsentRow]:
+        query = select(ConsentRow).where(ConsentRow.citizen_pseudonym.in_(pseudonyms))
+        if purpose is not None:
+            query = query.where(ConsentRow.purpose == purpose)
+        query = query.order_by(ConsentRow.created_at.desc(), ConsentRow.consent_id)
+        return list((await self._session.scalars(query)).all())
+
+    async def flush(self) -> None:
+        await self._session.flush()

@@ -1,0 +1,311 @@
+"""Consent rules: record, search, withdraw. Validates against the catalogue; never commits."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gateway.auth.principal import Principal
+from gateway.catalogue.models import Catalogue
+from gateway.consent.models import CitizenRow, ConsentRow
+from gateway.consent.receipts import ReceiptSigner
+from gateway.consent.repository import ConsentRepository
+from gateway.consent.schemas import ConsentCreate, ConsentRead, ConsentStatus
+from gateway.cpr import normalise_cpr
+from gateway.errors import (
+    Conflict,
+    ConsentNotFound,
+    ConsentStoreUnavailable,
+    InvalidRequest,
+    NotPermitted,
+)
+from gateway.keys import DataCipher, Pseudonymiser
+from gateway.policy.input import ConsentFacts
+
+
+def effective_status(row: ConsentRow, now: datetime) -> ConsentStatus:
+    if row.status == "withdrawn":
+        return "withdrawn"
+    if row.valid_until <= now:
+        return "expired"
+    return "active"
+
+
+def consent_read(row: ConsentRow, now: datetime) -> ConsentRead:
+    return ConsentRead(
+        consent_id=row.consent_id,
+        purpose=row.purpose,
+        categories=list(row.categories),
+        source_departments=list(row.source_departments),
+        recipient_departments=list(row.recipient_departments),
+        recipient_scope=row.recipient_scope,
+        valid_from=row.valid_from,
+        valid_until=row.valid_until,
+        status=effective_status(row, now),
+        collection_method=row.collection_method,  # type: ignore[arg-type]
+        recorded_by=row.recorded_by,
+        evidence_ref=row.evidence_ref,
+        notice_version=row.notice_version,
+        notice_language=row.notice_language,
+        created_at=row.created_at,
+        withdrawn_at=row.withdrawn_at,
+        withdrawn_via=row.withdrawn_via,
+    )
+
+
+@dataclass(frozen=True)
+class CitizenIdentity:
+    """A citizen as the services see them: pseudonym (with key id) and the CPR for connectors."""
+
+    pseudonym: str
+    key_id: str
+    all_pseudonyms: list[str]
+
+
+class ConsentService:
+    """Records, finds and withdraws consents for one request's session."""
+
+    def __init__(
+        self,
+        session: AsyncSession,
+        *,
+        catalogue: Catalogue,
+        cipher: DataCipher,
+        pseudonymiser: Pseudonymiser,
+        signer: ReceiptSigner,
+    ) -> None:
+        self._repo = ConsentRepository(session)
+        self._catalogue = catalogue
+        self._cipher = cipher
+        self._pseudonymiser = pseudonymiser
+        self._signer = signer
+
+    def identify(self, cpr: str) -> CitizenIdentity:
+        """Pseudonymise a CPR (already validated) under the current key and every old key."""
+        pseudonyms = self._pseudonymiser.all_pseudonyms(cpr)
+        key_id = self._pseudonymiser.current_key_id
+        return CitizenIdentity(
+            pseudonym=pseudonyms[key_id], key_id=key_id, all_pseudonyms=list(pseudonyms.values())
+        )
+
+    async def ensure_citizen(self, cpr: str, *, now: datetime) -> CitizenIdentity:
+        identity = self.identify(cpr)
+        if await self._repo.citizen(identity.pseudonym) is None:
+            key_id, blob = self._cipher.encrypt(cpr.encode("ascii"), aad=b"citizen.cpr")
+            self._repo.add_citizen(
+                CitizenRow(
+                    pseudonym=identity.pseudonym,
+                    pseudonym_key_id=identity.key_id,
+                    cpr_ciphertext=blob,
+                    cpr_key_id=key_id,
+                    created_at=now,
+                )
+            )
+        return identity
+
+    def validate(self, body: ConsentCreate, principal: Principal, *, now: datetime) -> None:
+        """Check a consent against the catalogue and the caller; raise ``InvalidRequest``."""
+        purpose = self._catalogue.purposes.get(body.purpose)
+        if purpose is None:
+            raise InvalidRequest("Ukendt formål / unknown purpose", code="unknown_purpose")
+        if purpose.basis.kind != "consent":
+            raise InvalidRequest(
+                "Formålet har hjemmel i lov og kræver ikke samtykke / purpose needs no consent",
+                code="purpose_not_consent_based",
+            )
+        outside = sorted(set(body.categories) - set(purpose.categories))
+        if outside:
+            raise InvalidRequest(
+                f"Kategorier uden for formålet / categories outside the purpose: {outside}",
+                code="category_not_in_purpose",
+            )
+        category_departments = {self._catalogue.department_of(c) for c in body.categories}
+        sources = set(body.source_departments or category_departments)
+        unknown = (sources | set(body.recipient_departments)) - set(self._catalogue.departments)
+        if unknown:
+            raise InvalidRequest(f"Ukendte forvaltninger / unknown departments: {sorted(unknown)}")
+        if not category_departments <= sources:
+            raise InvalidRequest(
+                "Hver kategoris forvaltning skal være afgiver / each category's department must "
+                "be a source department",
+                code="source_mismatch",
+            )
+        bad_recipients = set(body.recipient_departments) - set(purpose.requesting_departments)
+        if bad_recipients:
+            raise InvalidRequest(
+                f"Modtagere uden for formålet / recipients outside the purpose: "
+                f"{sorted(bad_recipients)}",
+                code="recipient_not_in_purpose",
+            )
+        valid_from = body.valid_from or now
+        if body.valid_until <= valid_from:
+            raise InvalidRequest("Slutdato før startdato / valid_until before valid_from")
+        if body.valid_until > valid_from + timedelta(days=purpose.max_consent_days):
+            raise InvalidRequest(
+                f"Samtykket må højst gælde {purpose.max_consent_days} dage / "
+                f"at most {purpose.max_consent_days} days",
+                code="validity_too_long",
+            )
+        if principal.kind == "citizen":
+            if body.collection_method != "citizen_portal":
+                raise InvalidRequest("Borgere giver samtykke via citizen_portal")
+        else:
+            if body.collection_method == "citizen_portal":
+                raise InvalidRequest(
+                    "Medarbejdere registrerer skriftligt eller mundtligt samtykke / employees "
+                    "record written_form or oral_recorded consents"
+                )
+            if not body.evidence_ref:
+                raise InvalidRequest(
+                    "Dokumentation (evidence_ref) er påkrævet / evidence_ref required",
+                    code="evidence_required",
+                )
+            if principal.department not in purpose.requesting_departments:
+                raise NotPermitted(
+                    "Din forvaltning kan ikke registrere samtykke til dette formål"
+                )
+
+    async def create(
+        self, body: ConsentCreate, principal: Principal, *, now: datetime
+    ) -> tuple[ConsentRow, CitizenIdentity]:
+        """Validate and store a new consent with its signed receipt."""
+        cpr = self.cpr_for(body.cpr, principal)
+        self.validate(body, principal, now=now)
+        identity = await self.ensure_citizen(cpr, now=now)
+        categories = sorted(set(body.categories))
+        sources = sorted(
+            set(body.source_departments or {self._catalogue.department_of(c) for c in categories})
+        )
+        consent_id = str(uuid.uuid4())
+        valid_from = (body.valid_from or now).astimezone(UTC)
+        purpose = self._catalogue.purposes[body.purpose]
+        receipt = self._signer.sign(
+            {
+                "receipt_type": "consent",
+                "record_schema": "ISO/IEC TS 27560:2023 (consent record, subset)",
+                "consent_id": consent_id,
+                "controller": "Kommunen (demo)",
+                "purpose": {"id": body.purpose, "title": purpose.title.da},
+                "pii_categories": categories,
+                "source_departments": sources,
+                "recipient_departments": sorted(set(body.recipient_departments)),
+                "recipient_scope": body.recipient_scope,
+                "valid_from": valid_from.isoformat(),
+                "valid_until": body.valid_until.astimezone(UTC).isoformat(),
+                "collection_method": body.collection_method,
+                "notice": {"version": body.notice_version, "language": body.notice_language},
+                "recorded_by": principal.subject,
+                "created_at": now.isoformat(),
+            }
+        )
+        row = ConsentRow(
+            consent_id=consent_id,
+            citizen_pseudonym=identity.pseudonym,
+            purpose=body.purpose,
+            categories=categories,
+            source_departments=sources,
+            recipient_departments=sorted(set(body.recipient_departments)),
+            recipient_scope=body.recipient_scope,
+            valid_from=valid_from,
+            valid_until=body.valid_until.astimezone(UTC),
+            status="active",
+            collection_method=body.collection_method,
+            recorded_by=principal.subject,
+            recorded_by_department=principal.department,
+            evidence_ref=body.evidence_ref,
+            notice_version=body.notice_version,
+            notice_language=body.notice_language,
+            created_at=now,
+            receipt=receipt,
+        )
+        self._repo.add(row)
+        return row, identity
+
+    def cpr_for(self, cpr: str | None, principal: Principal) -> str:
+        if principal.kind == "citizen":
+            assert principal.cpr is not None
+            own = normalise_cpr(principal.cpr)
+            if cpr is not None and normalise_cpr(cpr) != own:
+                raise NotPermitted("Du kan kun give samtykke for dig selv / only for yourself")
+            return own
+        if cpr is None:
+            raise InvalidRequest("CPR-nummer mangler / cpr required", code="cpr_required")
+        return normalise_cpr(cpr)
+
+    async def for_citizen(
+        self, identity: CitizenIdentity, *, purpose: str | None = None
+    ) -> list[ConsentRow]:
+        try:
+            return await self._repo.for_citizen(identity.all_pseudonyms, purpose=purpose)
+        except SQLAlchemyError as exc:
+            raise ConsentStoreUnavailable(
+                "Samtykkeregistret svarer ikke; intet udleveres / consent store unavailable"
+            ) from exc
+
+    async def facts_for_policy(
+        self, identity: CitizenIdentity, *, purpose: str
+    ) -> list[ConsentFacts]:
+        """The citizen's consents for ``purpose`` as the policy input needs them."""
+        rows = await self.for_citizen(identity, purpose=purpose)
+        return [
+            ConsentFacts(
+                consent_id=r.consent_id,
+                purpose=r.purpose,
+                status="withdrawn" if r.status == "withdrawn" else "active",
+                categories=tuple(r.categories),
+                source_departments=tuple(r.source_departments),
+                recipient_departments=tuple(r.recipient_departments),
+                valid_from=r.valid_from,
+                valid_until=r.valid_until,
+            )
+            for r in rows
+        ]
+
+    async def withdraw(
+        self,
+        consent_id: str,
+        principal: Principal,
+        *,
+        now: datetime,
+        via: str | None,
+        evidence_ref: str | None,
+    ) -> ConsentRow:
+        """Withdraw a consent. Citizens only their own; employees of a named department."""
+        row = await self._repo.get(consent_id, for_update=True)
+        if row is None:
+            raise ConsentNotFound("Samtykket findes ikke / consent not found")
+        if principal.kind == "citizen":
+            assert principal.cpr is not None
+            mine = self.identify(normalise_cpr(principal.cpr)).all_pseudonyms
+            if row.citizen_pseudonym not in mine:
+                # Same answer as a missing consent: do not reveal that it exists.
+                raise ConsentNotFound("Samtykket findes ikke / consent not found")
+            method = via or "citizen_portal"
+        else:
+            involved = set(row.recipient_departments) | set(row.source_departments)
+            if principal.department not in involved:
+                raise ConsentNotFound("Samtykket findes ikke / consent not found")
+            method = via or "written_form"
+            if method == "citizen_portal":
+                raise InvalidRequest("Medarbejdere registrerer skriftlig eller mundtlig tilbagekaldelse")
+            if not evidence_ref:
+                raise InvalidRequest(
+                    "Dokumentation (evidence_ref) er påkrævet / evidence_ref required",
+                    code="evidence_required",
+                )
+        if row.status == "withdrawn":
+            raise Conflict("Samtykket er allerede tilbagekaldt / already withdrawn")
+        row.status = "withdrawn"
+        row.withdrawn_at = now
+        row.withdrawn_via = method
+        row.withdrawn_by = principal.subject
+        return row
+
+    async def identity_of(self, pseudonym: str) -> CitizenIdentity:
+        row = await self._repo.citizen(pseudonym)
+        key_id = row.pseudonym_key_id if row else self._pseudonymiser.current_key_id
+        return CitizenIdentity(pseudonym=pseudonym, key_id=key_id, all_pseudonyms=[pseudonym])

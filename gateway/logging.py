@@ -1,0 +1,30 @@
+"""Logging set-up with a last-line filter that masks anything shaped like a CPR number.
+
+Code never logs CPR numbers; this filter is defence in depth for third-party messages.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+CPR_PATTERN = re.compile(r"(?<!\d)(0[1-9]|[12]\d|3[01])(0[1-9]|1[0-2])\d{2}-?\d{4}(?!\d)")
+
+
+class CprRedactingFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if CPR_PATTERN.search(message):
+            record.msg = CPR_PATTERN.sub("[CPR]", message)
+            record.args = None
+        return True
+
+
+def configure_logging(level: str = "INFO") -> None:
+    root = logging.getLogger()
+    if not any(isinstance(f, CprRedactingFilter) for h in root.handlers for f in h.filters):
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        handler.addFilter(CprRedactingFilter())
+        root.addHandler(handler)
+    root.setLevel(level)

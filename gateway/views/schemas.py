@@ -1,0 +1,57 @@
+"""Shapes of the shared citizen view."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from gateway.policy.types import LocalizedText
+
+SectionStatus = Literal["granted", "withheld", "unavailable"]
+
+
+class ViewRequest(BaseModel):
+    """Ask for a shared view. The CPR travels in the body only."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    cpr: str = Field(min_length=10, max_length=11, description="CPR number of the citizen")
+    purpose: str = Field(min_length=1, max_length=64, description="Purpose id from the catalogue")
+    categories: list[str] | None = Field(
+        None, max_length=50, description="Optional subset; default: every category of the purpose"
+    )
+
+
+class SectionBasis(BaseModel):
+    kind: Literal["consent", "statute", "own_department"]
+    ref: str
+    consent_valid_until: datetime | None = None
+
+
+class SectionReason(BaseModel):
+    code: str
+    message: LocalizedText
+
+
+class Section(BaseModel):
+    category: str
+    title: LocalizedText
+    department: str
+    status: SectionStatus
+    source_system: str | None = None
+    basis: SectionBasis | None = None
+    fields: list[str] = Field(default_factory=list)
+    retrieved_at: datetime | None = None
+    records: list[dict[str, Any]] = Field(default_factory=list)
+    reason: SectionReason | None = None
+
+
+class ViewResponse(BaseModel):
+    request_id: str
+    purpose: str
+    decision_id: str
+    policy_version: str
+    generated_at: datetime
+    sections: list[Section]

@@ -1,0 +1,136 @@
+"""A whole gateway in-process: SQLite in a temp dir, simulators over ASGI, dev identity provider.
+
+Nothing listens on a port: the gateway's HTTP client routes each simulator host to its ASGI app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+
+from connectors.simulators import SIMULATORS, SimulatorConfig
+from connectors.simulators.seed import citizens
+from gateway.app import Overrides, create_app
+from gateway.config import Settings
+from gateway.services import Services
+
+SIM_URLS = {
+    "jobcenter": "http://jobcenter.sim",
+    "social": "http://social.sim",
+    "health": "http://health.sim/fhir",
+}
+
+
+class RoutingTransport(httpx.AsyncBaseTransport):
+    """Sends each request to the ASGI app registered for its host."""
+
+    def __init__(self, apps: dict[str, FastAPI]) -> None:
+        self._transports = {host: httpx.ASGITransport(app=app) for host, app in apps.items()}
+        self.requested_urls: list[str] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.requested_urls.append(str(request.url))
+        transport = self._transports.get(request.url.host)
+        if transport is None:
+            raise httpx.ConnectError(f"no simulator for {request.url.host}", request=request)
+        return await transport.handle_async_request(request)
+
+
+@dataclass
+class Harness:
+    app: FastAPI
+    client: httpx.AsyncClient
+    simulators: dict[str, FastAPI]
+    transport: RoutingTransport
+    data_dir: Path
+    _tokens: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def services(self) -> Services:
+        svc = self.app.state.services
+        assert isinstance(svc, Services)
+        return svc
+
+    async def token(self, username: str) -> str:
+        if username not in self._tokens:
+            response = await self.client.post("/dev/token", json={"username": username})
+            response.raise_for_status()
+            self._tokens[username] = response.json()["access_token"]
+        return self._tokens[username]
+
+    async def auth(self, username: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {await self.token(username)}"}
+
+    def set_simulator(self, department: str, **config: Any) -> None:
+        self.simulators[department].state.simulator.replace(SimulatorConfig(**config))
+
+    async def record_consent(
+        self,
+        cpr: str,
+        *,
+        purpose: str = "tvaerfagligt_team",
+        categories: list[str] | None = None,
+        recipients: list[str] | None = None,
+        username: str = "sagsbehandler-jobcenter",
+        days: int = 90,
+    ) -> dict[str, Any]:
+        body = {
+            "cpr": cpr,
+            "purpose": purpose,
+            "categories": categories or ["health.wellbeing", "social.services"],
+            "recipient_departments": recipients or ["jobcenter"],
+            "valid_until": (datetime.now(UTC) + timedelta(days=days)).isoformat(),
+            "collection_method": "written_form",
+            "evidence_ref": "journal/2026/123",
+        }
+        response = await self.client.post("/v1/consents", json=body, headers=await self.auth(username))
+        assert response.status_code == 201, response.text
+        result: dict[str, Any] = response.json()
+        return result
+
+
+def demo_cpr(index: int = 0) -> str:
+    return citizens()[index].cpr
+
+
+def test_settings(data_dir: Path, **extra: Any) -> Settings:
+    return Settings(
+        env="test",
+        data_dir=data_dir,
+        public_url="http://testserver",
+        connectors={name: {"base_url": url, "timeout_s": 1.0} for name, url in SIM_URLS.items()},
+        **extra,
+    )
+
+
+@asynccontextmanager
+async def running_gateway(
+    data_dir: Path, *, overrides: Overrides | None = None, **settings: Any
+) -> AsyncIterator[Harness]:
+    simulators = {name: factory() for name, factory in SIMULATORS.items()}
+    transport = RoutingTransport(
+        {httpx.URL(SIM_URLS[name]).host: app for name, app in simulators.items()}
+    )
+    overrides = overrides or Overrides()
+    if overrides.http_client is None:
+        overrides.http_client = httpx.AsyncClient(transport=transport)
+    app = create_app(test_settings(data_dir, **settings), overrides=overrides)
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+        ) as client:
+            yield Harness(
+                app=app,
+                client=client,
+                simulators=simulators,
+                transport=transport,
+                data_dir=data_dir,
+            )
+    await overrides.http_client.aclose()
