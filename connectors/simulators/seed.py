@@ -296,8 +296,10 @@ def _birth_and_cpr(rng: random.Random, gender: str, used: set[str]) -> tuple[dat
             return born, cpr
 
 
-def _jobcenter(rng: random.Random, *, rich: bool) -> JobcenterData:
-    benefit, groups = rng.choice(_BENEFITS)
+def _jobcenter(rng: random.Random, *, rich: bool, age: int) -> JobcenterData:
+    # Uddannelseshjælp is for people under 30 without an education; older people get others.
+    fitting = [b for b in _BENEFITS if age < 30 or b[0] != "uddannelseshjælp"]
+    benefit, groups = rng.choice(fitting)
     since = _days_ago(rng, 60, 900)
     steps = tuple(
         PlanStep(text=text, status=rng.choice(_STEP_STATUS))
@@ -397,6 +399,14 @@ def _health(rng: random.Random, *, rich: bool) -> HealthData:
     )
 
 
+def _age(born: date) -> int:
+    return (
+        REFERENCE_DATE.year
+        - born.year
+        - ((REFERENCE_DATE.month, REFERENCE_DATE.day) < (born.month, born.day))
+    )
+
+
 def _sample(rng: random.Random, items: tuple[str, ...], count: int) -> list[str]:
     # Own sampler so the result cannot change with random.sample's implementation.
     pool = list(items)
@@ -413,6 +423,8 @@ def _generate() -> tuple[SyntheticCitizen, ...]:
     people = []
     for index in range(CITIZEN_COUNT):
         gender = "female" if rng.random() < 0.5 else "male"
+        if index == 1:
+            gender = "female"  # the demo's three citizens should not all be men
         given = rng.choice(_FEMALE if gender == "female" else _MALE)
         family = rng.choice(_FAMILY)
         born, cpr = _birth_and_cpr(rng, gender, used)
@@ -428,7 +440,7 @@ def _generate() -> tuple[SyntheticCitizen, ...]:
                 family_name=family,
                 birth_date=born,
                 gender=gender,
-                jobcenter=_jobcenter(rng, rich=demo) if in_jobcenter else None,
+                jobcenter=_jobcenter(rng, rich=demo, age=_age(born)) if in_jobcenter else None,
                 social=_social(rng, rich=demo) if in_social else None,
                 health=_health(rng, rich=demo) if in_health else None,
             )
