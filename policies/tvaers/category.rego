@@ -15,7 +15,7 @@ import data.tvaers.lib
 #   short_name: unknown_category
 deny contains result if {
 	some cat in lib.requested
-	not data.catalogue.categories[cat]
+	not lib.known_category(cat)
 	result := lib.denial(
 		cat, 50, "unknown_category",
 		sprintf("Oplysningstypen »%s« findes ikke i kataloget.", [cat]),
@@ -33,8 +33,8 @@ deny contains result if {
 deny contains result if {
 	purpose := lib.purpose
 	some cat in lib.requested
-	data.catalogue.categories[cat]
-	not purpose.categories[cat]
+	lib.known_category(cat)
+	object.get(purpose.categories, cat, null) == null
 	result := lib.denial(
 		cat, 60, "category_not_in_purpose",
 		sprintf("»%s« indgår ikke i formålet »%s« og kan derfor ikke deles.", [lib.category_title(cat, "da"), lib.purpose_title("da")]),
