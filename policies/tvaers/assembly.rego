@@ -51,12 +51,17 @@ granted contains grant.category if {
 denials := [denial |
 	some cat in lib.requested
 	not cat in granted
-	denial := best_denial(cat)
+	denial := best_denial[cat]
 ]
 
-best_denial(cat) := {"category": cat, "code": top.code, "message": top.message} if {
-	lowest := min({cand.rank | some cand in candidates; cand.category == cat})
+# Partial rules rather than functions: regorus caches a rule's value for the
+# whole evaluation but re-evaluates a function's body on every call.
+lowest_rank[cat] := min({cand.rank | some cand in candidates; cand.category == cat}) if {
+	some cat in lib.requested
+}
+
+best_denial[cat] := {"category": cat, "code": top.code, "message": top.message} if {
 	some top in candidates
-	top.category == cat
-	top.rank == lowest
+	cat := top.category
+	top.rank == lowest_rank[cat]
 }

@@ -17,7 +17,7 @@ basis_for(cat) := {"kind": "own_department", "ref": input.subject.department} if
 	citation != ""
 } else := {"kind": "consent", "ref": consent_id} if {
 	lib.purpose.basis.kind == "consent"
-	consent_id := consent.chosen(cat)
+	consent_id := consent.chosen[cat]
 }
 
 # METADATA

@@ -35,25 +35,30 @@ in_force(consent) if {
 	lib.now_ns < lib.time_ns(consent.valid_until)
 }
 
-qualifying(cat) := {consent |
-	some consent in for_purpose
-	consent.status == "active"
-	covers(consent, cat)
-	in_force(consent)
+# Partial rules rather than functions: regorus caches a rule's value for the
+# whole evaluation but re-evaluates a function's body on every call.
+qualifying[cat] := found if {
+	some cat in needed
+	found := {consent |
+		some consent in for_purpose
+		consent.status == "active"
+		covers(consent, cat)
+		in_force(consent)
+	}
 }
 
 # Several consents may qualify: take the one that lasts longest, then the
 # smallest id, so every engine picks the same one.
-chosen(cat) := consent_id if {
-	found := qualifying(cat)
+chosen[cat] := consent_id if {
+	some cat, found in qualifying
 	count(found) > 0
 	latest := max({lib.time_ns(consent.valid_until) | some consent in found})
 	consent_id := min({consent.id | some consent in found; lib.time_ns(consent.valid_until) == latest})
 }
 
 unmet contains cat if {
-	some cat in needed
-	count(qualifying(cat)) == 0
+	some cat, found in qualifying
+	count(found) == 0
 }
 
 expired(consent) if consent.status == "expired"

@@ -31,7 +31,7 @@ with_consents(consents) := object.union(base, {"consents": consents})
 codes(inp) := {d.code | some d in consent.deny with input as inp}
 
 test_good_consent_is_chosen if {
-	consent.chosen("health.wellbeing") == "c-1" with input as with_consents([good])
+	consent.chosen["health.wellbeing"] == "c-1" with input as with_consents([good])
 	codes(with_consents([good])) == set()
 }
 
@@ -61,7 +61,7 @@ test_withdrawn if {
 
 test_expired_by_time if {
 	inp := with_consents([object.union(good, {"valid_until": "2026-11-22T10:00:00.000000Z"})])
-	not consent.chosen("health.wellbeing") with input as inp
+	not consent.chosen["health.wellbeing"] with input as inp
 	codes(inp) == {"consent_expired", "consent_missing"}
 }
 
@@ -71,7 +71,7 @@ test_expired_by_status if {
 
 test_valid_from_is_inclusive if {
 	inp := with_consents([object.union(good, {"valid_from": "2026-11-22T10:00:00.000000Z"})])
-	consent.chosen("health.wellbeing") == "c-1" with input as inp
+	consent.chosen["health.wellbeing"] == "c-1" with input as inp
 }
 
 test_not_yet_valid if {
@@ -85,7 +85,7 @@ test_offsets_compare_as_instants if {
 	later := with_consents([object.union(good, {"valid_from": "2026-11-22T11:30:00+01:00"})])
 	codes(later) == {"consent_not_yet_valid", "consent_missing"}
 	earlier := with_consents([object.union(good, {"valid_from": "2026-11-22T10:30:00+01:00"})])
-	consent.chosen("health.wellbeing") == "c-1" with input as earlier
+	consent.chosen["health.wellbeing"] == "c-1" with input as earlier
 }
 
 test_scope_category if {
@@ -109,12 +109,12 @@ test_latest_valid_until_wins if {
 		object.union(good, {"id": "c-1"}),
 		object.union(good, {"id": "c-2", "valid_until": "2027-06-01T00:00:00.000000Z"}),
 	])
-	consent.chosen("health.wellbeing") == "c-2" with input as inp
+	consent.chosen["health.wellbeing"] == "c-2" with input as inp
 }
 
 test_tie_on_valid_until_takes_smallest_id if {
 	inp := with_consents([object.union(good, {"id": "c-9"}), object.union(good, {"id": "c-3"})])
-	consent.chosen("health.wellbeing") == "c-3" with input as inp
+	consent.chosen["health.wellbeing"] == "c-3" with input as inp
 }
 
 test_withdrawn_consent_never_chosen_even_if_later if {
@@ -122,6 +122,6 @@ test_withdrawn_consent_never_chosen_even_if_later if {
 		good,
 		object.union(good, {"id": "c-0", "status": "withdrawn", "valid_until": "2030-01-01T00:00:00.000000Z"}),
 	])
-	consent.chosen("health.wellbeing") == "c-1" with input as inp
+	consent.chosen["health.wellbeing"] == "c-1" with input as inp
 	codes(inp) == set()
 }
