@@ -55,6 +55,21 @@ class Settings(BaseSettings):
 
     max_body_bytes: int = 64 * 1024
 
+    # DPO anomaly detection (gateway/audit/analytics.py); local time is Europe/Copenhagen.
+    anomaly_window_minutes: int = Field(60, ge=1)
+    anomaly_distinct_citizens: int = Field(15, ge=2)
+    anomaly_work_start_hour: int = Field(7, ge=0, le=23)
+    anomaly_work_end_hour: int = Field(18, ge=1, le=24)
+    anomaly_work_days: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4])
+    anomaly_off_hours_min: int = Field(3, ge=1)
+    anomaly_denials: int = Field(5, ge=1)
+    anomaly_denial_window_hours: int = Field(24, ge=1)
+    anomaly_no_consent_citizens: int = Field(3, ge=1)
+    anomaly_spike_factor: float = Field(3.0, gt=1.0)
+    anomaly_spike_min: int = Field(10, ge=1)
+    anomaly_baseline_days: int = Field(14, ge=1)
+    analytics_max_rows: int = Field(200_000, ge=1000)
+
     @field_validator("connectors", mode="before")
     @classmethod
     def _parse_connectors(cls, value: Any) -> Any:
