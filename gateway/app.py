@@ -8,12 +8,13 @@ from dataclasses import dataclass
 
 import httpx
 from fastapi import FastAPI
+from joserfc.jwk import KeySet
 
 from gateway import __version__
 from gateway.audit.endpoints import router as audit_router
 from gateway.audit.service import AuditWriter
 from gateway.auth.devidp import DevIdentityProvider, dev_idp_router
-from gateway.auth.tokens import RemoteJwks, TokenValidator
+from gateway.auth.tokens import KeySetSource, RemoteJwks, TokenValidator
 from gateway.catalogue.endpoints import router as catalogue_router
 from gateway.catalogue.models import Catalogue
 from gateway.config import Settings
@@ -82,10 +83,10 @@ async def build_services(settings: Settings, overrides: Overrides) -> Services:
         )
         provider = dev_idp
 
-        async def dev_keys(_refresh: bool) -> object:
+        async def dev_keys(_refresh: bool) -> KeySet:
             return provider.key_set()
 
-        key_source = dev_keys
+        key_source: KeySetSource = dev_keys
     else:
         if not settings.oidc_jwks_url:
             raise RuntimeError("TVAERS_OIDC_JWKS_URL must be set outside development")
@@ -94,7 +95,7 @@ async def build_services(settings: Settings, overrides: Overrides) -> Services:
         issuer=settings.effective_issuer,
         audience=settings.oidc_audience,
         algorithms=settings.oidc_algorithms,
-        keys=key_source,  # type: ignore[arg-type]
+        keys=key_source,
         leeway_s=settings.token_leeway_s,
     )
     return Services(

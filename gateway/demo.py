@@ -27,7 +27,9 @@ def demo_settings(host: str, port: int) -> Settings:
         "social": f"http://{host}:{SIMULATOR_PORTS['social']}",
         "health": f"http://{host}:{SIMULATOR_PORTS['health']}/fhir",
     }
-    connectors = {name: {**base.connectors.get(name, {}), "base_url": url} for name, url in urls.items()}
+    connectors = {
+        name: {**base.connectors.get(name, {}), "base_url": url} for name, url in urls.items()
+    }
     return base.model_copy(update={"host": host, "port": port, "connectors": connectors})
 
 
@@ -35,7 +37,7 @@ def curl_commands(base: str, cpr: str) -> list[tuple[str, str]]:
     until = (datetime.now(UTC) + timedelta(days=90)).replace(microsecond=0).isoformat()
     token = (
         f"TOKEN=$(curl -s -X POST {base}/dev/token -H 'Content-Type: application/json' "
-        "-d '{\"username\": \"sagsbehandler-jobcenter\"}' "
+        '-d \'{"username": "sagsbehandler-jobcenter"}\' '
         "| python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])')"
     )
     consent = json.dumps(
@@ -57,8 +59,10 @@ def curl_commands(base: str, cpr: str) -> list[tuple[str, str]]:
         (
             "1. Registrér et skriftligt samtykke / record a written consent",
             f"{token}\n"
-            f"curl -s -X POST {base}/v1/consents {auth} -d {shlex.quote(consent)} | tee /tmp/tvaers-consent.json | {show}\n"
-            "CONSENT_ID=$(python3 -c 'import json; print(json.load(open(\"/tmp/tvaers-consent.json\"))[\"consent\"][\"consent_id\"])')",
+            f"curl -s -X POST {base}/v1/consents {auth} -d {shlex.quote(consent)} "
+            f"| tee /tmp/tvaers-consent.json | {show}\n"
+            "CONSENT_ID=$(python3 -c 'import json; "
+            'print(json.load(open("/tmp/tvaers-consent.json"))["consent"]["consent_id"])\')',
         ),
         (
             "2. Bed om et samlet overblik / ask for a shared view",
@@ -67,7 +71,7 @@ def curl_commands(base: str, cpr: str) -> list[tuple[str, str]]:
         (
             "3. Tilbagekald og spørg igen / withdraw and ask again",
             f"curl -s -X POST {base}/v1/consents/$CONSENT_ID/withdraw {auth} "
-            "-d '{\"via\": \"written_form\", \"evidence_ref\": \"Tilbagekaldelse j.nr. 2026-0043\"}' | "
+            '-d \'{"via": "written_form", "evidence_ref": "Tilbagekaldelse j.nr. 2026-0043"}\' | '
             f"{show}\n"
             f"curl -s -X POST {base}/v1/views {auth} -d {shlex.quote(view)} | {show}",
         ),
@@ -85,11 +89,11 @@ def banner(settings: Settings) -> str:
         f"  Gateway ........ {base}",
         f"  API-dokumentation {base}/docs",
         *(
-            f"  Simulator {name:<10} http://{settings.host}:{port}  (SIMULATOR, ikke et rigtigt system)"
+            f"  Simulator {name:<10} http://{settings.host}:{port}  (simulator, ikke ægte)"
             for name, port in SIMULATOR_PORTS.items()
         ),
         "",
-        "Demobrugere / demo users (token: POST /dev/token {\"username\": ...}):",
+        'Demobrugere / demo users (token: POST /dev/token {"username": ...}):',
     ]
     for user in users:
         what = user.department or "borger"

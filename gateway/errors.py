@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -68,7 +70,7 @@ class ConsentStoreUnavailable(ServiceUnavailable):
     code = "consent_store_unavailable"
 
 
-ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"description": "Missing, invalid or expired bearer token."},
     403: {"description": "The caller may not do this."},
     422: {"description": "The request body is invalid."},
@@ -95,9 +97,7 @@ def install_error_handlers(app: FastAPI) -> None:
             {"loc": list(err.get("loc", ())), "msg": err.get("msg", ""), "type": err.get("type")}
             for err in exc.errors()
         ]
-        return JSONResponse(
-            {"error": "invalid_request", "detail": problems}, status_code=422
-        )
+        return JSONResponse({"error": "invalid_request", "detail": problems}, status_code=422)
 
     app.add_exception_handler(GatewayError, handle_gateway_error)
     app.add_exception_handler(RequestValidationError, handle_validation_error)

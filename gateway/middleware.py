@@ -59,12 +59,17 @@ class GatewayMiddleware:
                     (b"x-content-type-options", b"nosniff"),
                     (b"referrer-policy", b"no-referrer"),
                     (b"x-frame-options", b"DENY"),
-                    (b"content-security-policy", (DOCS_CSP if path in ("/docs", "/redoc") else CSP).encode()),
+                    (
+                        b"content-security-policy",
+                        (DOCS_CSP if path in ("/docs", "/redoc") else CSP).encode(),
+                    ),
                 ]
                 if path.startswith(("/v1/", "/portal", "/staff", "/dev/")):
                     extra.append((b"cache-control", b"no-store"))
                 if https:
-                    extra.append((b"strict-transport-security", b"max-age=63072000; includeSubDomains"))
+                    extra.append(
+                        (b"strict-transport-security", b"max-age=63072000; includeSubDomains")
+                    )
                 message = {**message, "headers": list(message.get("headers", [])) + extra}
             await send(message)
 

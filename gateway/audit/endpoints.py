@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
@@ -22,7 +22,7 @@ from gateway.errors import ERROR_RESPONSES
 from gateway.services import RequestIdDep, ServicesDep, SessionDep
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
-_ERRORS = {k: ERROR_RESPONSES[k] for k in (401, 403, 422, 503)}
+_ERRORS: dict[int | str, dict[str, Any]] = {k: ERROR_RESPONSES[k] for k in (401, 403, 422, 503)}
 
 
 def _page(rows: list, limit: int) -> AuditPage:  # type: ignore[type-arg]

@@ -72,7 +72,7 @@ class AuditRepository:
         if before is not None:
             query = query.where(AuditEntryRow.seq < before)
         query = query.order_by(AuditEntryRow.seq.desc()).limit(limit)
-        return list((await self._session.scalars(query)).all())
+        return list((await self._session.scalars(query)).all())  # type: ignore[arg-type]
 
     async def by_request(self, request_id: str) -> list[AuditEntryRow]:
         query = select(AuditEntryRow).where(AuditEntryRow.request_id == request_id)

@@ -94,9 +94,7 @@ class TokenValidator:
             try:
                 self._claims.validate(decoded.claims)
             except JoseError as exc:
-                raise NotAuthenticated(
-                    f"Token afvist / token rejected: {exc.error}"
-                ) from exc
+                raise NotAuthenticated(f"Token afvist / token rejected: {exc.error}") from exc
             return dict(decoded.claims)
         raise NotAuthenticated("Ugyldigt token / invalid token")  # pragma: no cover
 

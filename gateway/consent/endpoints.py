@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Path
 
+from gateway.audit.repository import AuditRepository
 from gateway.audit.schemas import Actor, AuditEvent, CategoryOutcome, CitizenRef
 from gateway.auth.dependencies import AnyPrincipal, CitizenPrincipal, EmployeePrincipal
 from gateway.auth.principal import Principal
@@ -20,7 +21,6 @@ from gateway.consent.schemas import (
 from gateway.consent.service import CitizenIdentity, consent_read
 from gateway.cpr import normalise_cpr
 from gateway.errors import ERROR_RESPONSES
-from gateway.audit.repository import AuditRepository
 from gateway.services import ConsentServiceDep, RequestIdDep, ServicesDep, SessionDep
 
 router = APIRouter(prefix="/v1", tags=["consents"])
@@ -28,7 +28,7 @@ router = APIRouter(prefix="/v1", tags=["consents"])
 # Consent actions write their audit entry in the same transaction as the change itself: both
 # commit together before the response is sent, or neither does.
 
-_ERRORS = {k: ERROR_RESPONSES[k] for k in (401, 403, 422, 503)}
+_ERRORS: dict[int | str, dict[str, Any]] = {k: ERROR_RESPONSES[k] for k in (401, 403, 422, 503)}
 ConsentId = Path(pattern=r"^[0-9a-f-]{36}$", description="Consent id (UUID)")
 
 
@@ -141,7 +141,11 @@ async def my_consents(
 @router.post(
     "/consents/{consent_id}/withdraw",
     response_model=ConsentRead,
-    responses={**_ERRORS, 404: {"description": "No such consent"}, 409: {"description": "Already withdrawn"}},
+    responses={
+        **_ERRORS,
+        404: {"description": "No such consent"},
+        409: {"description": "Already withdrawn"},
+    },
 )
 async def withdraw_consent(
     principal: AnyPrincipal,

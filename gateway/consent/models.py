@@ -24,7 +24,10 @@ class CitizenRow(Base):
 
 
 class ConsentRow(Base):
-    """An immutable consent (ISO/IEC TS 27560-style). A change is a new row; the old is withdrawn."""
+    """An immutable consent (ISO/IEC TS 27560-style).
+
+    A change is a new row; the old one is withdrawn.
+    """
 
     __tablename__ = "consents"
 
@@ -55,7 +58,7 @@ class ConsentRow(Base):
 
 
 class ConsentRequestRow(Base):
-    """A caseworker's request that the citizen grant a consent (approved or declined in the portal)."""
+    """A caseworker's request for a consent, approved or declined by the citizen in the portal."""
 
     __tablename__ = "consent_requests"
 

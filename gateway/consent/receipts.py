@@ -39,6 +39,6 @@ class ReceiptSigner:
 
     def verify(self, receipt: str) -> bytes:
         """Return the payload of a receipt this signer issued, or raise."""
-        keys = KeySet.import_key_set(self.jwks())
+        keys = KeySet.import_key_set(self.jwks())  # type: ignore[arg-type]
         token = jws.deserialize_compact(receipt, keys, algorithms=["Ed25519"])
         return bytes(token.payload)

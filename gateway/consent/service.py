@@ -46,7 +46,7 @@ def consent_read(row: ConsentRow, now: datetime) -> ConsentRead:
         valid_from=row.valid_from,
         valid_until=row.valid_until,
         status=effective_status(row, now),
-        collection_method=row.collection_method,  # type: ignore[arg-type]
+        collection_method=row.collection_method,
         recorded_by=row.recorded_by,
         evidence_ref=row.evidence_ref,
         notice_version=row.notice_version,
@@ -165,9 +165,7 @@ class ConsentService:
                     code="evidence_required",
                 )
             if principal.department not in purpose.requesting_departments:
-                raise NotPermitted(
-                    "Din forvaltning kan ikke registrere samtykke til dette formål"
-                )
+                raise NotPermitted("Din forvaltning kan ikke registrere samtykke til dette formål")
 
     async def create(
         self, body: ConsentCreate, principal: Principal, *, now: datetime
@@ -291,7 +289,9 @@ class ConsentService:
                 raise ConsentNotFound("Samtykket findes ikke / consent not found")
             method = via or "written_form"
             if method == "citizen_portal":
-                raise InvalidRequest("Medarbejdere registrerer skriftlig eller mundtlig tilbagekaldelse")
+                raise InvalidRequest(
+                    "Medarbejdere registrerer skriftlig eller mundtlig tilbagekaldelse"
+                )
             if not evidence_ref:
                 raise InvalidRequest(
                     "Dokumentation (evidence_ref) er påkrævet / evidence_ref required",

@@ -1,4 +1,6 @@
-"""The shared-view orchestrator: consent → policy → audit intent → fan-out → minimise → audit outcome.
+"""The shared-view orchestrator.
+
+Consent → policy → audit intent → fan-out → minimise → audit outcome.
 
 This module is the only caller of connector ``fetch`` (a test scans the code for that). Every
 failure of the consent store, policy engine or audit store ends the request with a 503 and no
@@ -91,7 +93,9 @@ class ViewService:
         self._clock = clock
         self._timeout_margin_s = timeout_margin_s
 
-    async def view(self, body: ViewRequest, principal: Principal, *, request_id: str) -> ViewResponse:
+    async def view(
+        self, body: ViewRequest, principal: Principal, *, request_id: str
+    ) -> ViewResponse:
         """Return the shared view, or raise a 503-class error having released nothing."""
         started = self._clock()
         cpr = normalise_cpr(body.cpr)
@@ -145,7 +149,9 @@ class ViewService:
                 BasisRef(category=g.category, kind=g.basis.kind, ref=g.basis.ref)
                 for g in decision.grants
             ],
-            "consent_ids": sorted({g.basis.ref for g in decision.grants if g.basis.kind == "consent"}),
+            "consent_ids": sorted(
+                {g.basis.ref for g in decision.grants if g.basis.kind == "consent"}
+            ),
             "denial_codes": {d.category: d.code for d in decision.denials},
             "decision_id": decision_id,
             "policy_version": decision.policy_version,
@@ -206,7 +212,7 @@ class ViewService:
         )
 
     async def _durably(self, events: list[AuditEvent]) -> None:
-        """Append to the audit log; any failure at all becomes ``AuditUnavailable`` (fail closed)."""
+        """Append to the audit log; any failure becomes ``AuditUnavailable`` (fail closed)."""
         try:
             await self._audit.append(events)
         except AuditUnavailable:
@@ -217,7 +223,9 @@ class ViewService:
                 "Revisionsloggen kan ikke skrives; intet udleveres / audit log unavailable"
             ) from exc
 
-    async def _attempt_audit(self, base: dict[str, object], requested: list[str], *, reason: str) -> None:
+    async def _attempt_audit(
+        self, base: dict[str, object], requested: list[str], *, reason: str
+    ) -> None:
         """Record a failed request where the audit store still works; never mask the failure."""
         try:
             await self._durably(
@@ -227,7 +235,7 @@ class ViewService:
                         outcome="error",
                         reason=reason,
                         categories=CategoryOutcome(requested=requested),
-                        **base,  # type: ignore[arg-type]
+                        **base,
                     )
                 ]
             )

@@ -52,18 +52,26 @@ async def test_valid_token_is_accepted(gw: Harness) -> None:
 
 
 async def test_token_for_another_audience_is_refused(gw: Harness) -> None:
-    token = jwt.encode({"alg": "RS256", "kid": dev_key(gw).kid}, claims(gw, aud="other-app"), dev_key(gw))
+    token = jwt.encode(
+        {"alg": "RS256", "kid": dev_key(gw).kid}, claims(gw, aud="other-app"), dev_key(gw)
+    )
     assert await status_with(gw, token) == 401
 
 
 async def test_expired_token_is_refused(gw: Harness) -> None:
     past = int(time.time()) - 3600
-    token = jwt.encode({"alg": "RS256", "kid": dev_key(gw).kid}, claims(gw, iat=past - 600, exp=past), dev_key(gw))
+    token = jwt.encode(
+        {"alg": "RS256", "kid": dev_key(gw).kid}, claims(gw, iat=past - 600, exp=past), dev_key(gw)
+    )
     assert await status_with(gw, token) == 401
 
 
 async def test_foreign_issuer_is_refused(gw: Harness) -> None:
-    token = jwt.encode({"alg": "RS256", "kid": dev_key(gw).kid}, claims(gw, iss="https://evil.example"), dev_key(gw))
+    token = jwt.encode(
+        {"alg": "RS256", "kid": dev_key(gw).kid},
+        claims(gw, iss="https://evil.example"),
+        dev_key(gw),
+    )
     assert await status_with(gw, token) == 401
 
 

@@ -6,7 +6,9 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from joserfc import jws
+from joserfc.errors import BadSignatureError
 from joserfc.jwk import KeySet
 
 from tests.harness import Harness, demo_cpr
@@ -47,12 +49,8 @@ async def test_receipt_is_a_verifiable_jws_without_cpr(gw: Harness) -> None:
     assert payload["pii_categories"] == ["health.wellbeing"]
     assert cpr not in receipt and cpr not in token.payload.decode()
     tampered = receipt[:-4] + ("AAAA" if not receipt.endswith("AAAA") else "BBBB")
-    try:
+    with pytest.raises(BadSignatureError):
         jws.deserialize_compact(tampered, KeySet.import_key_set(keys), algorithms=["Ed25519"])
-    except Exception as exc:  # joserfc raises BadSignatureError
-        assert "signature" in type(exc).__name__.lower() or "signature" in str(exc).lower()
-    else:
-        raise AssertionError("tampered receipt verified")
 
 
 async def test_validation_against_the_catalogue(gw: Harness) -> None:
@@ -61,9 +59,16 @@ async def test_validation_against_the_catalogue(gw: Harness) -> None:
         "category_not_in_purpose": consent_body(cpr, categories=["social.substance_treatment"]),
         "validity_too_long": consent_body(cpr, valid_until=until(400)),
         "unknown_purpose": consent_body(cpr, purpose="reklame"),
-        "recipient_not_in_purpose": consent_body(cpr, purpose="cti_overgang", categories=["jobcenter.benefit"], recipient_departments=["health"]),
+        "recipient_not_in_purpose": consent_body(
+            cpr,
+            purpose="cti_overgang",
+            categories=["jobcenter.benefit"],
+            recipient_departments=["health"],
+        ),
         "evidence_required": consent_body(cpr, evidence_ref=None),
-        "purpose_not_consent_based": consent_body(cpr, purpose="koordinering_kontakt", categories=["health.contact"]),
+        "purpose_not_consent_based": consent_body(
+            cpr, purpose="koordinering_kontakt", categories=["health.contact"]
+        ),
         "invalid_cpr": consent_body("3213991234"),
     }
     for code, body in cases.items():
@@ -74,7 +79,9 @@ async def test_validation_against_the_catalogue(gw: Harness) -> None:
 
 
 async def test_employee_cannot_claim_a_portal_consent(gw: Harness) -> None:
-    response = await post(gw, "sagsbehandler-jobcenter", consent_body(demo_cpr(0), collection_method="citizen_portal"))
+    response = await post(
+        gw, "sagsbehandler-jobcenter", consent_body(demo_cpr(0), collection_method="citizen_portal")
+    )
     assert response.status_code == 422
 
 
@@ -107,8 +114,16 @@ async def test_citizens_see_and_withdraw_only_their_own(gw: Harness) -> None:
     )
     assert again.status_code == 409
     # Employees use search (CPR in the body); citizens may not.
-    assert (await gw.client.post("/v1/consents/search", json={"cpr": demo_cpr(0)}, headers=await gw.auth("borger-2"))).status_code == 403
-    found = await gw.client.post("/v1/consents/search", json={"cpr": demo_cpr(0)}, headers=await gw.auth("sagsbehandler-social"))
+    assert (
+        await gw.client.post(
+            "/v1/consents/search", json={"cpr": demo_cpr(0)}, headers=await gw.auth("borger-2")
+        )
+    ).status_code == 403
+    found = await gw.client.post(
+        "/v1/consents/search",
+        json={"cpr": demo_cpr(0)},
+        headers=await gw.auth("sagsbehandler-social"),
+    )
     assert [c["status"] for c in found.json()["items"]] == ["withdrawn"]
 
 

@@ -42,7 +42,9 @@ async def test_intent_then_outcome_are_committed_for_every_view(gw: Harness) -> 
     assert "health.wellbeing" in outcome["categories"]["granted"]
     assert outcome["record_counts"]["health.wellbeing"] >= 1
     assert outcome["consent_ids"] and outcome["policy_version"]
-    assert intent["decision_id"] == outcome["decision_id"] == response.headers["x-tvaers-decision-id"]
+    assert (
+        intent["decision_id"] == outcome["decision_id"] == response.headers["x-tvaers-decision-id"]
+    )
 
 
 async def test_denied_requests_are_audited_too(gw: Harness) -> None:

@@ -16,20 +16,32 @@ from tests.harness import Harness, demo_cpr
 async def exercise(gw: Harness, cpr: str) -> None:
     consent = await gw.record_consent(cpr, categories=["health.wellbeing", "social.services"])
     headers = await gw.auth("sagsbehandler-jobcenter")
-    assert (await gw.client.post("/v1/views", json={"cpr": cpr, "purpose": "tvaerfagligt_team"}, headers=headers)).status_code == 200
-    assert (await gw.client.post("/v1/consents/search", json={"cpr": cpr}, headers=headers)).status_code == 200
+    assert (
+        await gw.client.post(
+            "/v1/views", json={"cpr": cpr, "purpose": "tvaerfagligt_team"}, headers=headers
+        )
+    ).status_code == 200
+    assert (
+        await gw.client.post("/v1/consents/search", json={"cpr": cpr}, headers=headers)
+    ).status_code == 200
     await gw.client.post(
         f"/v1/consents/{consent['consent']['consent_id']}/withdraw",
         json={"evidence_ref": "brev"},
         headers=headers,
     )
     gw.set_simulator("health", fault="error500")
-    await gw.client.post("/v1/views", json={"cpr": cpr, "purpose": "tvaerfagligt_team"}, headers=headers)
+    await gw.client.post(
+        "/v1/views", json={"cpr": cpr, "purpose": "tvaerfagligt_team"}, headers=headers
+    )
     dpo = await gw.auth("dpo")
-    assert (await gw.client.post("/v1/audit/search", json={"cpr": cpr}, headers=dpo)).status_code == 200
+    assert (
+        await gw.client.post("/v1/audit/search", json={"cpr": cpr}, headers=dpo)
+    ).status_code == 200
 
 
-async def test_cpr_never_in_urls_logs_or_audit(gw: Harness, caplog: pytest.LogCaptureFixture) -> None:
+async def test_cpr_never_in_urls_logs_or_audit(
+    gw: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
     cpr = demo_cpr(0)
     caplog.set_level(logging.DEBUG)
     await exercise(gw, cpr)
@@ -43,7 +55,12 @@ async def test_cpr_never_in_urls_logs_or_audit(gw: Harness, caplog: pytest.LogCa
         citizen = (await session.scalars(select(CitizenRow))).one()
     assert bodies and all(cpr not in b for b in bodies)
     assert cpr.encode() not in citizen.cpr_ciphertext
-    assert gw.services.keys.cipher.decrypt(citizen.cpr_key_id, citizen.cpr_ciphertext, aad=b"citizen.cpr") == cpr.encode()
+    assert (
+        gw.services.keys.cipher.decrypt(
+            citizen.cpr_key_id, citizen.cpr_ciphertext, aad=b"citizen.cpr"
+        )
+        == cpr.encode()
+    )
 
 
 async def test_cpr_not_in_the_database_files(gw: Harness, tmp_path: Path) -> None:

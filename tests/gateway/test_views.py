@@ -13,7 +13,13 @@ def sections(body: dict) -> dict[str, dict]:  # type: ignore[type-arg]
     return {s["category"]: s for s in body["sections"]}
 
 
-async def view(gw: Harness, cpr: str, purpose: str = "tvaerfagligt_team", user: str = "sagsbehandler-jobcenter", **extra: object) -> dict:  # type: ignore[type-arg]
+async def view(
+    gw: Harness,
+    cpr: str,
+    purpose: str = "tvaerfagligt_team",
+    user: str = "sagsbehandler-jobcenter",
+    **extra: object,
+) -> dict:  # type: ignore[type-arg]
     response = await gw.client.post(
         "/v1/views", json={"cpr": cpr, "purpose": purpose, **extra}, headers=await gw.auth(user)
     )
@@ -91,7 +97,10 @@ class LeakyConnector:
         self.requests.append(request)
         return FetchResult(
             records=[
-                Record("health.wellbeing", {"date": "2026-01-01", "score": 40, "raw_score": 10, "diagnosis": "F32"}),
+                Record(
+                    "health.wellbeing",
+                    {"date": "2026-01-01", "score": 40, "raw_score": 10, "diagnosis": "F32"},
+                ),
                 Record("health.rehabilitation", {"kind": "genoptræning", "diagnosis": "F32"}),
                 Record("social.substance_treatment", {"kind": "ambulant"}),
             ],
@@ -135,7 +144,11 @@ async def test_deny_by_default_with_reasons(gw: Harness) -> None:
     # The DPO's department is not a data department, and the DPO role is not a purpose role.
     dpo = sections(await view(gw, cpr, user="dpo"))
     assert all(s["status"] == "withheld" for s in dpo.values())
-    assert {s["reason"]["code"] for s in dpo.values()} <= {"unknown_department", "role_not_allowed", "department_not_allowed"}
+    assert {s["reason"]["code"] for s in dpo.values()} <= {
+        "unknown_department",
+        "role_not_allowed",
+        "department_not_allowed",
+    }
     wrong_role = sections(await view(gw, cpr, purpose="ressourceforloeb_koordinering"))
     assert all(s["reason"]["code"] == "role_not_allowed" for s in wrong_role.values())
     assert not gw.transport.requested_urls or all(
@@ -144,7 +157,9 @@ async def test_deny_by_default_with_reasons(gw: Harness) -> None:
 
 
 async def test_statute_purpose_needs_no_consent(gw: Harness) -> None:
-    body = sections(await view(gw, demo_cpr(2), purpose="koordinering_kontakt", user="sagsbehandler-social"))
+    body = sections(
+        await view(gw, demo_cpr(2), purpose="koordinering_kontakt", user="sagsbehandler-social")
+    )
     assert body["health.contact"]["status"] == "granted"
     assert body["health.contact"]["basis"]["kind"] == "statute"
     assert "§" in body["health.contact"]["basis"]["ref"]
@@ -166,17 +181,23 @@ async def test_slow_department_is_unavailable_not_fatal(gw: Harness) -> None:
 
 
 async def test_view_requires_an_employee(gw: Harness) -> None:
-    response = await gw.client.post("/v1/views", json={"cpr": demo_cpr(0), "purpose": "tvaerfagligt_team"})
+    response = await gw.client.post(
+        "/v1/views", json={"cpr": demo_cpr(0), "purpose": "tvaerfagligt_team"}
+    )
     assert response.status_code == 401
     response = await gw.client.post(
-        "/v1/views", json={"cpr": demo_cpr(0), "purpose": "tvaerfagligt_team"}, headers=await gw.auth("borger-1")
+        "/v1/views",
+        json={"cpr": demo_cpr(0), "purpose": "tvaerfagligt_team"},
+        headers=await gw.auth("borger-1"),
     )
     assert response.status_code == 403
 
 
 async def test_invalid_cpr_is_rejected_without_echo(gw: Harness) -> None:
     response = await gw.client.post(
-        "/v1/views", json={"cpr": "3213991234", "purpose": "tvaerfagligt_team"}, headers=await gw.auth("sagsbehandler-jobcenter")
+        "/v1/views",
+        json={"cpr": "3213991234", "purpose": "tvaerfagligt_team"},
+        headers=await gw.auth("sagsbehandler-jobcenter"),
     )
     assert response.status_code == 422
     assert "3213991234" not in response.text
