@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 
 class GatewayError(Exception):
@@ -78,6 +79,17 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+HTTP_ERROR_CODES = {
+    400: "malformed_request",
+    401: "not_authenticated",
+    403: "not_permitted",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    429: "too_many_requests",
+}
+
+
 def install_error_handlers(app: FastAPI) -> None:
     async def handle_gateway_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, GatewayError)
@@ -99,5 +111,15 @@ def install_error_handlers(app: FastAPI) -> None:
         ]
         return JSONResponse({"error": "invalid_request", "detail": problems}, status_code=422)
 
+    async def handle_http_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        code = HTTP_ERROR_CODES.get(exc.status_code, "http_error")
+        return JSONResponse(
+            {"error": code, "detail": exc.detail},
+            status_code=exc.status_code,
+            headers=exc.headers,
+        )
+
     app.add_exception_handler(GatewayError, handle_gateway_error)
+    app.add_exception_handler(StarletteHTTPException, handle_http_error)
     app.add_exception_handler(RequestValidationError, handle_validation_error)

@@ -42,17 +42,23 @@ class GatewayMiddleware:
             return
 
         received = 0
+        refused = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, refused
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body_bytes:
+                if received > self.max_body_bytes and not refused:
+                    # Answer now: frameworks turn errors while reading a body into a 400.
+                    refused = True
+                    await _too_large(send, request_id)
                     raise _BodyTooLarge
             return message
 
         async def send_with_headers(message: Message) -> None:
+            if refused:
+                return  # the 413 has been sent; drop whatever the app answers
             if message["type"] == "http.response.start":
                 extra: list[tuple[bytes, bytes]] = [
                     (b"x-request-id", request_id.encode()),
@@ -76,7 +82,7 @@ class GatewayMiddleware:
         try:
             await self.app(scope, limited_receive, send_with_headers)
         except _BodyTooLarge:
-            await _too_large(send, request_id)
+            pass  # already answered with 413
 
 
 class _BodyTooLarge(Exception):
