@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from typing import Any
 
@@ -79,10 +80,8 @@ class GatewayMiddleware:
                 message = {**message, "headers": list(message.get("headers", [])) + extra}
             await send(message)
 
-        try:
+        with contextlib.suppress(_BodyTooLarge):  # already answered with 413
             await self.app(scope, limited_receive, send_with_headers)
-        except _BodyTooLarge:
-            pass  # already answered with 413
 
 
 class _BodyTooLarge(Exception):
