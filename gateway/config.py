@@ -41,7 +41,10 @@ class Settings(BaseSettings):
     audit_origin: str = "tvaers.example.kommune.dk/audit"
 
     policies_dir: Path = REPO_ROOT / "policies"
-    policy_engine: Literal["regorus"] = "regorus"
+    policy_engine: Literal["regorus", "opa"] = "regorus"
+    # The OPA server (policy_engine="opa"): base URL, and the deadline for one decision.
+    opa_url: str = "http://127.0.0.1:8181"
+    opa_timeout_s: float = Field(0.5, gt=0)
 
     # Connectors: name -> {"base_url": ..., "timeout_s": ..., "options": {...}}.
     connectors: dict[str, dict[str, Any]] = Field(
