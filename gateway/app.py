@@ -60,7 +60,12 @@ async def build_services(settings: Settings, overrides: Overrides) -> Services:
         allow_generate=settings.env != "production",
     )
     catalogue = Catalogue.load(settings.policies_dir)
-    policy = overrides.policy or load_policy_engine(settings.policy_engine, settings.policies_dir)
+    policy = overrides.policy or load_policy_engine(
+        settings.policy_engine,
+        settings.policies_dir,
+        opa_url=settings.opa_url,
+        opa_timeout_s=settings.opa_timeout_s,
+    )
     engine = create_engine(settings.effective_database_url)
     await migrate(engine)
     sessions = make_sessionmaker(engine)

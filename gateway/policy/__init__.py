@@ -7,6 +7,7 @@ from pathlib import Path
 from gateway.policy.decision import validate_decision
 from gateway.policy.files import DECISION_PATH, load_catalogue, policy_modules
 from gateway.policy.input import ConsentFacts, ConsentStatus, build_policy_input, format_instant
+from gateway.policy.opa_engine import OpaServerEngine, bundle_revision
 from gateway.policy.regorus_engine import RegorusEngine
 from gateway.policy.types import (
     Basis,
@@ -19,17 +20,26 @@ from gateway.policy.types import (
     PolicyEngineError,
 )
 
-ENGINE_KINDS = ("regorus",)
+ENGINE_KINDS = ("regorus", "opa")
 
 
-def load_policy_engine(kind: str, policies_dir: Path) -> PolicyEngine:
+def load_policy_engine(
+    kind: str,
+    policies_dir: Path,
+    *,
+    opa_url: str = "http://127.0.0.1:8181",
+    opa_timeout_s: float = 0.5,
+) -> PolicyEngine:
     """Create the configured policy engine; raise ``PolicyEngineError`` if it cannot start.
 
-    Only the embedded ``"regorus"`` engine exists so far. An unknown kind is a
-    configuration error, never a silent fallback.
+    ``"regorus"`` (default) evaluates ``policies_dir`` in-process; ``"opa"``
+    asks the OPA server at ``opa_url``, which serves the same directory as a
+    bundle. An unknown kind is a configuration error, never a silent fallback.
     """
     if kind == "regorus":
         return RegorusEngine(policies_dir)
+    if kind == "opa":
+        return OpaServerEngine(opa_url, timeout_s=opa_timeout_s)
     raise PolicyEngineError(
         f"unknown policy engine kind {kind!r}; known: {', '.join(ENGINE_KINDS)}"
     )
@@ -46,10 +56,12 @@ __all__ = [
     "Denial",
     "Grant",
     "LocalizedText",
+    "OpaServerEngine",
     "PolicyEngine",
     "PolicyEngineError",
     "RegorusEngine",
     "build_policy_input",
+    "bundle_revision",
     "format_instant",
     "load_catalogue",
     "load_policy_engine",
