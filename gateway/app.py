@@ -26,6 +26,7 @@ from gateway.keys import load_keys
 from gateway.middleware import GatewayMiddleware
 from gateway.policy import load_policy_engine
 from gateway.policy.types import PolicyEngine
+from gateway.ratelimit import ViewLimits
 from gateway.registry import load_connectors
 from gateway.services import Services
 from gateway.views.endpoints import router as views_router
@@ -116,6 +117,7 @@ async def build_services(settings: Settings, overrides: Overrides) -> Services:
         receipts=ReceiptSigner(keys.receipt_key, issuer=settings.effective_public_url),
         audit=AuditWriter(sessions),
         dev_idp=dev_idp,
+        view_limits=ViewLimits.from_settings(settings),
     )
 
 

@@ -58,6 +58,11 @@ class Settings(BaseSettings):
 
     max_body_bytes: int = 64 * 1024
 
+    # Abuse limits for shared views, per gateway process (sliding window).
+    view_limit_per_user: int = 120
+    view_limit_per_citizen: int = 60
+    view_limit_window_s: float = 60.0
+
     # DPO anomaly detection (gateway/audit/analytics.py); local time is Europe/Copenhagen.
     anomaly_window_minutes: int = Field(60, ge=1)
     anomaly_distinct_citizens: int = Field(15, ge=2)

@@ -21,6 +21,7 @@ from gateway.consent.service import ConsentService
 from gateway.db import session_scope
 from gateway.keys import KeyMaterial
 from gateway.policy.types import PolicyEngine
+from gateway.ratelimit import ViewLimits
 from gateway.registry import ConnectorRegistry
 from gateway.views.service import ViewService
 
@@ -43,6 +44,7 @@ class Services:
     receipts: ReceiptSigner
     audit: AuditWriter
     dev_idp: DevIdentityProvider | None
+    view_limits: ViewLimits
     clock: Callable[[], datetime] = utc_clock
 
 
@@ -89,6 +91,7 @@ def view_service(svc: ServicesDep, consents: ConsentServiceDep) -> ViewService:
         registry=svc.registry,
         catalogue=svc.catalogue,
         clock=svc.clock,
+        limits=svc.view_limits,
     )
 
 

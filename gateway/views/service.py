@@ -32,6 +32,7 @@ from gateway.cpr import normalise_cpr
 from gateway.errors import AuditUnavailable, ConsentStoreUnavailable, PolicyUnavailable
 from gateway.policy.input import ConsentFacts, build_policy_input
 from gateway.policy.types import Decision, LocalizedText, PolicyEngine, PolicyEngineError
+from gateway.ratelimit import RateLimited, ViewLimits
 from gateway.registry import ConnectorRegistry
 from gateway.views.minimise import minimise
 from gateway.views.schemas import (
@@ -83,8 +84,10 @@ class ViewService:
         registry: ConnectorRegistry,
         catalogue: Catalogue,
         clock: Callable[[], datetime],
+        limits: ViewLimits | None = None,
         timeout_margin_s: float = 0.25,
     ) -> None:
+        self._limits = limits
         self._consents = consents
         self._policy = policy
         self._audit = audit
@@ -115,6 +118,24 @@ class ViewService:
             "purpose": body.purpose,
             "citizen": CitizenRef(pseudonym=identity.pseudonym, key_id=identity.key_id),
         }
+
+        if self._limits is not None:
+            try:
+                self._limits.per_user.hit(principal.subject)
+                self._limits.per_citizen.hit(identity.pseudonym)
+            except RateLimited:
+                await self._durably(
+                    [
+                        AuditEvent(
+                            phase="outcome",
+                            outcome="rate_limited",
+                            reason="rate_limited",
+                            categories=CategoryOutcome(requested=requested),
+                            **base,
+                        )
+                    ]
+                )
+                raise
 
         try:
             facts = await self._consents.facts_for_policy(identity, purpose=body.purpose)

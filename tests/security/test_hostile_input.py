@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from gateway.audit.models import AuditEntryRow
 from gateway.consent.models import ConsentRow
-from tests.harness import Harness, demo_cpr
+from tests.harness import Harness, demo_cpr, running_gateway
 
 INJECTIONS = [
     "'; DROP TABLE consents; --",
@@ -135,3 +137,42 @@ async def test_unknown_fields_are_refused(gw: Harness) -> None:
         headers=await gw.auth("sagsbehandler-jobcenter"),
     )
     assert response.status_code == 422
+
+
+async def test_views_are_rate_limited_per_user_and_audited(tmp_path: Path) -> None:
+    async with running_gateway(tmp_path, view_limit_per_user=3, view_limit_per_citizen=100) as gw:
+        headers = await gw.auth("sagsbehandler-jobcenter")
+        statuses = [
+            (
+                await gw.client.post(
+                    "/v1/views",
+                    json={"cpr": demo_cpr(i % 3), "purpose": "tvaerfagligt_team"},
+                    headers=headers,
+                )
+            ).status_code
+            for i in range(5)
+        ]
+        assert statuses == [200, 200, 200, 429, 429]
+        other = await gw.client.post(
+            "/v1/views",
+            json={"cpr": demo_cpr(0), "purpose": "tvaerfagligt_team"},
+            headers=await gw.auth("koordinator-jobcenter"),
+        )
+        assert other.status_code == 200
+        async with gw.services.sessions() as session:
+            outcomes = (await session.scalars(select(AuditEntryRow.outcome))).all()
+        assert outcomes.count("rate_limited") == 2
+
+
+async def test_views_are_rate_limited_per_citizen(tmp_path: Path) -> None:
+    async with running_gateway(tmp_path, view_limit_per_user=100, view_limit_per_citizen=2) as gw:
+        statuses = []
+        for user in ("sagsbehandler-jobcenter", "koordinator-jobcenter", "sundhed"):
+            response = await gw.client.post(
+                "/v1/views",
+                json={"cpr": demo_cpr(0), "purpose": "tvaerfagligt_team"},
+                headers=await gw.auth(user),
+            )
+            statuses.append(response.status_code)
+        assert statuses == [200, 200, 429]
+        assert response.json()["error"] == "rate_limited"
