@@ -7,11 +7,14 @@ import asyncio
 import typer
 import uvicorn
 
+from connectors.sdk.cli import connector_app
+
 app = typer.Typer(help="Tværs: consent-bound data sharing between municipal departments.", no_args_is_help=True)
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit log: export and offline verification.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
+app.add_typer(connector_app, name="connector")
 
 try:  # the offline verifier needs no database; mounted when present
     from gateway.audit.verify_cli import audit_verify_app
