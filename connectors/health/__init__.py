@@ -4,6 +4,7 @@ import httpx
 
 from connectors.health.client import HealthConnector
 from connectors.health.manifest import MANIFEST
+from connectors.sdk.conformance import ConformanceFixture
 from connectors.sdk.types import Connector, ConnectorSettings
 
 
@@ -12,4 +13,11 @@ def create(settings: ConnectorSettings, client: httpx.AsyncClient) -> Connector:
     return HealthConnector(settings, client)
 
 
-__all__ = ["MANIFEST", "HealthConnector", "create"]
+def conformance_fixture() -> ConformanceFixture:
+    """The conformance kit's good system for this connector: the health simulator, in-process."""
+    from connectors.simulators.fixtures import simulator_fixture
+
+    return simulator_fixture("health")
+
+
+__all__ = ["MANIFEST", "HealthConnector", "conformance_fixture", "create"]

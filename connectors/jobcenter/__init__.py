@@ -4,6 +4,7 @@ import httpx
 
 from connectors.jobcenter.client import JobcenterConnector
 from connectors.jobcenter.manifest import MANIFEST
+from connectors.sdk.conformance import ConformanceFixture
 from connectors.sdk.types import Connector, ConnectorSettings
 
 
@@ -12,4 +13,11 @@ def create(settings: ConnectorSettings, client: httpx.AsyncClient) -> Connector:
     return JobcenterConnector(settings, client)
 
 
-__all__ = ["MANIFEST", "JobcenterConnector", "create"]
+def conformance_fixture() -> ConformanceFixture:
+    """The conformance kit's good system for this connector: the jobcenter simulator, in-process."""
+    from connectors.simulators.fixtures import simulator_fixture
+
+    return simulator_fixture("jobcenter")
+
+
+__all__ = ["MANIFEST", "JobcenterConnector", "conformance_fixture", "create"]

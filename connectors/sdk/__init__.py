@@ -2,6 +2,7 @@
 
 from connectors.sdk.base import BaseConnector, CheckedFetchResult
 from connectors.sdk.types import (
+    ENTRY_POINT_GROUP,
     Connector,
     ConnectorError,
     ConnectorManifest,
@@ -12,8 +13,6 @@ from connectors.sdk.types import (
     FetchResult,
     Record,
 )
-
-ENTRY_POINT_GROUP = "tvaers.connectors"
 
 __all__ = [
     "ENTRY_POINT_GROUP",

@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
+#: The entry-point group the gateway loads connector factories from.
+ENTRY_POINT_GROUP = "tvaers.connectors"
+
 
 @dataclass(frozen=True, slots=True)
 class ConnectorManifest:

@@ -2,6 +2,7 @@
 
 import httpx
 
+from connectors.sdk.conformance import ConformanceFixture
 from connectors.sdk.types import Connector, ConnectorSettings
 from connectors.social.client import SocialConnector
 from connectors.social.manifest import MANIFEST
@@ -12,4 +13,11 @@ def create(settings: ConnectorSettings, client: httpx.AsyncClient) -> Connector:
     return SocialConnector(settings, client)
 
 
-__all__ = ["MANIFEST", "SocialConnector", "create"]
+def conformance_fixture() -> ConformanceFixture:
+    """The conformance kit's good system for this connector: the social simulator, in-process."""
+    from connectors.simulators.fixtures import simulator_fixture
+
+    return simulator_fixture("social")
+
+
+__all__ = ["MANIFEST", "SocialConnector", "conformance_fixture", "create"]
