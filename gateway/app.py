@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from joserfc.jwk import KeySet
 
 from gateway import __version__
+from gateway.audit.dpo_endpoints import router as dpo_audit_router
 from gateway.audit.endpoints import router as audit_router
 from gateway.audit.service import AuditWriter
 from gateway.auth.devidp import DevIdentityProvider, dev_idp_router
@@ -151,6 +152,7 @@ def create_app(settings: Settings | None = None, *, overrides: Overrides | None 
     app.include_router(consent_router)
     app.include_router(views_router)
     app.include_router(audit_router)
+    app.include_router(dpo_audit_router)
     if settings.dev_idp_enabled:
         app.include_router(dev_idp_router())
 

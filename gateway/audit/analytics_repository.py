@@ -1,0 +1,222 @@
+"""SQL for the DPO console: filtered search, slim facts for charts and anomalies, export rows.
+
+Only portable SQL (SQLite and PostgreSQL): time bucketing in Europe/Copenhagen and the
+anomaly rules run in Python over the slim rows (``analytics.py``), because the two databases
+disagree on time-zone functions. Filters on what happened inside an entry use the canonical
+JSON body: keys are sorted and there is no white space, so ``"withheld":["`` appears exactly
+when the entry's withheld list is non-empty.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gateway.audit.models import AuditEntryRow
+
+OutcomeFilter = Literal["granted", "withheld", "unavailable", "denied"]
+OUTCOME_FILTERS: tuple[OutcomeFilter, ...] = ("granted", "withheld", "unavailable", "denied")
+VIEW_ACTION = "view.read"
+
+_WITHHELD = '"withheld":["'
+_UNAVAILABLE = '"unavailable":["'
+_NO_CONSENT = '"consent_ids":[]'
+_CONSENT_MISSING = '"consent_missing"'
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFilter:
+    """What the DPO asked for. ``pseudonyms`` is the citizen under every HMAC key, or None.
+
+    ``accesses_only`` keeps one entry per shared-view request (its outcome); otherwise every
+    entry (intents, consent events, DPO searches) is included.
+    """
+
+    since: datetime | None = None
+    until: datetime | None = None
+    department: str | None = None
+    actor_id: str | None = None
+    purpose: str | None = None
+    outcome: OutcomeFilter | None = None
+    basis_kind: str | None = None
+    pseudonyms: tuple[str, ...] | None = None
+    accesses_only: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class AccessFact:
+    """One shared-view outcome, reduced to what charts and anomaly rules need."""
+
+    seq: int
+    recorded_at: datetime
+    actor_id: str
+    department: str | None
+    purpose: str | None
+    outcome: str
+    citizen: str | None
+    withheld: bool
+    no_consent_denial: bool
+
+
+def _conditions(flt: AuditFilter) -> list[ColumnElement[bool]]:
+    row = AuditEntryRow
+    found: list[ColumnElement[bool]] = []
+    if flt.accesses_only:
+        found += [row.phase == "outcome", row.action == VIEW_ACTION]
+    if flt.since is not None:
+        found.append(row.recorded_at >= flt.since)
+    if flt.until is not None:
+        found.append(row.recorded_at < flt.until)
+    if flt.department:
+        found.append(row.actor_department == flt.department)
+    if flt.actor_id:
+        found.append(row.actor_id == flt.actor_id)
+    if flt.purpose:
+        found.append(row.purpose == flt.purpose)
+    if flt.basis_kind:
+        found.append(row.basis_kinds.contains(flt.basis_kind, autoescape=True))
+    if flt.pseudonyms is not None:
+        found.append(row.citizen_pseudonym.in_(list(flt.pseudonyms)) if flt.pseudonyms else false())
+    if flt.outcome == "granted":
+        found.append(row.outcome.in_(["granted", "partial"]))
+    elif flt.outcome == "denied":
+        found.append(row.outcome == "denied")
+    elif flt.outcome == "withheld":
+        found.append(row.body.contains(_WITHHELD, autoescape=True))
+    elif flt.outcome == "unavailable":
+        found.append(
+            or_(row.outcome == "unavailable", row.body.contains(_UNAVAILABLE, autoescape=True))
+        )
+    return found
+
+
+class AnalyticsRepository:
+    """Read-only queries over ``audit_entries`` for the DPO console."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    def _query(self, flt: AuditFilter) -> Select[AuditEntryRow]:
+        return select(AuditEntryRow).where(*_conditions(flt))
+
+    async def search(
+        self, flt: AuditFilter, *, before: int | None = None, limit: int = 100
+    ) -> list[AuditEntryRow]:
+        """Matching entries, newest first; ``before`` is the keyset cursor (a ``seq``)."""
+        query = self._query(flt)
+        if before is not None:
+            query = query.where(AuditEntryRow.seq < before)
+        query = query.order_by(AuditEntryRow.seq.desc()).limit(limit)
+        return list((await self._session.scalars(query)).all())
+
+    async def count(self, flt: AuditFilter) -> int:
+        query = select(func.count()).select_from(AuditEntryRow).where(*_conditions(flt))
+        return int((await self._session.scalar(query)) or 0)
+
+    async def stream(self, flt: AuditFilter, *, batch: int = 1000) -> AsyncIterator[AuditEntryRow]:
+        """Every matching entry, oldest first, in keyset batches (for CSV export)."""
+        after = 0
+        while True:
+            query = (
+                self._query(flt)
+                .where(AuditEntryRow.seq > after)
+                .order_by(AuditEntryRow.seq)
+                .limit(batch)
+            )
+            rows = list((await self._session.scalars(query)).all())
+            for row in rows:
+                yield row
+            if len(rows) < batch:
+                return
+            after = rows[-1].seq
+
+    async def access_facts(self, flt: AuditFilter, *, limit: int) -> list[AccessFact]:
+        """Slim rows of shared-view outcomes (``accesses_only`` is implied), oldest first."""
+        row = AuditEntryRow
+        conditions = _conditions(replace(flt, accesses_only=True))
+        withheld = case((row.body.contains(_WITHHELD, autoescape=True), True), else_=False)
+        no_consent = case(
+            (
+                and_(
+                    row.body.contains(_CONSENT_MISSING, autoescape=True),
+                    row.body.contains(_NO_CONSENT, autoescape=True),
+                ),
+                True,
+            ),
+            else_=False,
+        )
+        query = (
+            select(
+                row.seq,
+                row.recorded_at,
+                row.actor_id,
+                row.actor_department,
+                row.purpose,
+                row.outcome,
+                row.citizen_pseudonym,
+                withheld,
+                no_consent,
+            )
+            .where(*conditions)
+            .order_by(row.seq.desc())
+            .limit(limit)
+        )
+        result = await self._session.execute(query)
+        facts = [
+            AccessFact(
+                seq=r[0],
+                recorded_at=r[1],
+                actor_id=r[2],
+                department=r[3],
+                purpose=r[4],
+                outcome=r[5],
+                citizen=r[6],
+                withheld=bool(r[7]),
+                no_consent_denial=bool(r[8]),
+            )
+            for r in result.all()
+        ]
+        facts.reverse()
+        return facts
+
+    async def distinct_values(self) -> dict[str, list[str]]:
+        """Users, departments and purposes seen in the log, for the filter form's choices."""
+        row = AuditEntryRow
+        found: dict[str, list[str]] = {}
+        for name, column in (
+            ("actors", row.actor_id),
+            ("departments", row.actor_department),
+            ("purposes", row.purpose),
+        ):
+            query = select(column).where(column.is_not(None)).distinct().order_by(column)
+            found[name] = [str(v) for v in (await self._session.scalars(query)).all()]
+        return found
+
+    async def leaf_rows(self, *, size: int, batch: int = 5000) -> AsyncIterator[AuditEntryRow]:
+        """Sequenced entries with ``leaf_index < size``, in index order (for signed export)."""
+        after = -1
+        while after + 1 < size:
+            query = (
+                select(AuditEntryRow)
+                .where(AuditEntryRow.leaf_index > after, AuditEntryRow.leaf_index < size)
+                .order_by(AuditEntryRow.leaf_index)
+                .limit(batch)
+            )
+            rows = list((await self._session.scalars(query)).all())
+            if not rows:
+                return
+            for row in rows:
+                yield row
+            last = rows[-1].leaf_index
+            assert last is not None
+            after = last
+
+    async def matching_seq_set(self, flt: AuditFilter) -> set[int]:
+        """The ``seq`` of every matching entry (for the signed export's selection)."""
+        query = select(AuditEntryRow.seq).where(*_conditions(flt))
+        return {int(s) for s in (await self._session.scalars(query)).all()}
