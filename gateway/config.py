@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     receipt_key_file: Path | None = None
     audit_key_file: Path | None = None
     audit_origin: str = "tvaers.example.kommune.dk/audit"
+    # Audit entry bodies older than this are purged (leaf hashes stay); None keeps them all.
+    audit_retention_days: int | None = Field(default=None, ge=1)
 
     policies_dir: Path = REPO_ROOT / "policies"
     policy_engine: Literal["regorus", "opa"] = "regorus"
