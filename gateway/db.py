@@ -16,7 +16,12 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Connection, Dialect
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -70,34 +75,36 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-def alembic_config(url: str) -> Config:
+def alembic_config(connection: Connection) -> Config:
+    """Alembic configuration that runs on ``connection`` (see ``migrations/env.py``).
+
+    No ``sqlalchemy.url`` is set: Alembic's config is a ConfigParser, and a URL with a
+    percent-encoded part (a Unix socket path, a password) breaks its interpolation.
+    """
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    cfg.set_main_option("sqlalchemy.url", url)
+    cfg.attributes["connection"] = connection
     return cfg
 
 
-def _upgrade(connection: Connection, url: str, revision: str) -> None:
-    cfg = alembic_config(url)
-    cfg.attributes["connection"] = connection
-    command.upgrade(cfg, revision)
+def _upgrade(connection: Connection, revision: str) -> None:
+    command.upgrade(alembic_config(connection), revision)
 
 
-def _downgrade(connection: Connection, url: str, revision: str) -> None:
-    cfg = alembic_config(url)
-    cfg.attributes["connection"] = connection
-    command.downgrade(cfg, revision)
+def _downgrade(connection: Connection, revision: str) -> None:
+    command.downgrade(alembic_config(connection), revision)
 
 
 async def migrate(engine: AsyncEngine, *, revision: str = "head") -> None:
     """Apply Alembic migrations up to ``revision`` on ``engine``."""
     async with engine.begin() as conn:
-        await conn.run_sync(_upgrade, str(engine.url), revision)
+        await conn.run_sync(_upgrade, revision)
 
 
 async def downgrade(engine: AsyncEngine, *, revision: str = "base") -> None:
+    """Revert Alembic migrations down to ``revision`` (``base`` drops every table)."""
     async with engine.begin() as conn:
-        await conn.run_sync(_downgrade, str(engine.url), revision)
+        await conn.run_sync(_downgrade, revision)
 
 
 async def session_scope(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
