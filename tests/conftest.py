@@ -7,9 +7,12 @@ import pytest
 
 from tests.harness import Harness, running_gateway
 
+# Runs database-backed tests once on SQLite and once on PostgreSQL (see tests/db/backends.py).
+pytest_plugins = ["tests.db.backends"]
+
 
 @pytest.fixture
-async def gw(tmp_path: Path) -> AsyncIterator[Harness]:
-    """A running gateway with simulators, on SQLite in a temporary directory."""
-    async with running_gateway(tmp_path) as harness:
+async def gw(tmp_path: Path, database_url: str) -> AsyncIterator[Harness]:
+    """A running gateway with simulators; runs on SQLite and on PostgreSQL ([sqlite]/[postgres])."""
+    async with running_gateway(tmp_path, database_url=database_url) as harness:
         yield harness
