@@ -66,8 +66,29 @@ async def test_cpr_never_in_urls_logs_or_audit(
 async def test_cpr_not_in_the_database_files(gw: Harness, tmp_path: Path) -> None:
     cpr = demo_cpr(1)
     await exercise(gw, cpr)
-    await gw.services.engine.dispose()  # checkpoint and close the WAL
-    raw = b"".join(p.read_bytes() for p in gw.data_dir.glob("tvaers.db*"))
-    assert raw, "database files exist"
+    raw = b"".join(p.read_bytes() for p in await database_files(gw))
+    assert b"tvaerfagligt_team" in raw, "these are the files that hold the test's data"
     assert cpr.encode() not in raw
     assert cpr.encode("utf-16-le") not in raw
+
+
+async def database_files(gw: Harness) -> list[Path]:
+    """Files holding this test's data: SQLite's db + WAL, or PostgreSQL's relations + WAL."""
+    engine = gw.services.engine
+    if engine.dialect.name != "postgresql":
+        await engine.dispose()  # checkpoint and close the WAL
+        return list(gw.data_dir.glob("tvaers.db*"))
+    async with engine.connect() as conn:
+        await conn.exec_driver_sql("CHECKPOINT")  # shared buffers → relation files
+        data_dir = (await conn.exec_driver_sql("SHOW data_directory")).scalar_one()
+        oid = (
+            await conn.exec_driver_sql(
+                "SELECT oid FROM pg_database WHERE datname = current_database()"
+            )
+        ).scalar_one()
+    return postgres_files(Path(data_dir), oid)
+
+
+def postgres_files(data_dir: Path, database_oid: int) -> list[Path]:
+    folders = (data_dir / "base" / str(database_oid), data_dir / "pg_wal")
+    return [p for folder in folders for p in folder.iterdir() if p.is_file()]
