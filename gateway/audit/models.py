@@ -40,3 +40,56 @@ class AuditEntryRow(Base):
         Index("ix_audit_citizen_time", "citizen_pseudonym", "recorded_at"),
         Index("ix_audit_actor_time", "actor_id", "recorded_at"),
     )
+
+
+# --------------------------------------------------------------------------- transparency log
+
+
+class AuditTreeNodeRow(Base):
+    """A perfect-subtree hash at level >= 1 (leaf hashes live in ``audit_entries.leaf_hash``).
+
+    ``node_key`` packs (level, index) as ``level << 48 | index`` so a proof's nodes are
+    fetched with one plain ``IN`` on one column, portably across SQLite and PostgreSQL.
+    """
+
+    __tablename__ = "audit_tree_nodes"
+
+    node_key: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class AuditTreeStateRow(Base):
+    """The compact range of the tree (one row, ``name='main'``), so a restart does not rehash.
+
+    ``size`` is also the compare-and-swap guard: a sequencer only extends the tree from the
+    size it read, so two sequencers can never both append.
+    """
+
+    __tablename__ = "audit_tree_state"
+
+    name: Mapped[str] = mapped_column(String(16), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    state: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AuditCheckpointRow(Base):
+    """Every signed checkpoint ever issued, by tree size."""
+
+    __tablename__ = "audit_checkpoints"
+
+    size: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    root_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    note: Mapped[str] = mapped_column(Text)
+    verifier_key: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AuditSequencerLeaseRow(Base):
+    """Who may sequence (SQLite; PostgreSQL uses an advisory lock). One row, ``name='main'``."""
+
+    __tablename__ = "audit_sequencer_lease"
+
+    name: Mapped[str] = mapped_column(String(16), primary_key=True)
+    holder: Mapped[str | None] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
