@@ -13,6 +13,9 @@ from joserfc.jwk import KeySet
 from gateway import __version__
 from gateway.audit.dpo_endpoints import router as dpo_audit_router
 from gateway.audit.endpoints import router as audit_router
+from gateway.audit.lifecycle import start_audit_log, stop_audit_log
+from gateway.audit.log_endpoints import me_router as audit_me_router
+from gateway.audit.log_endpoints import router as audit_log_router
 from gateway.audit.service import AuditWriter
 from gateway.auth.devidp import DevIdentityProvider, dev_idp_router
 from gateway.auth.tokens import KeySetSource, RemoteJwks, TokenValidator
@@ -131,9 +134,11 @@ def create_app(settings: Settings | None = None, *, overrides: Overrides | None 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         svc = await build_services(settings, overrides)
         app.state.services = svc
+        app.state.audit_sequencer = await start_audit_log(svc)
         try:
             yield
         finally:
+            await stop_audit_log(app.state.audit_sequencer)
             if overrides.http_client is None:
                 await svc.http.aclose()
             if overrides.policy is None:
@@ -153,6 +158,8 @@ def create_app(settings: Settings | None = None, *, overrides: Overrides | None 
     app.include_router(views_router)
     app.include_router(audit_router)
     app.include_router(dpo_audit_router)
+    app.include_router(audit_log_router)
+    app.include_router(audit_me_router)
     if settings.dev_idp_enabled:
         app.include_router(dev_idp_router())
 
