@@ -1,0 +1,53 @@
+"""Jinja2 rendering with the context every page needs (language, principal, CSRF token, formats)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi.templating import Jinja2Templates
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from gateway.web import timefmt
+from gateway.web.i18n import Translator, request_lang
+from gateway.web.security import CSRF_FIELD, csrf_token, session_principal
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+STATIC_DIR = Path(__file__).parent / "static"
+
+templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+templates.env.globals["CSRF_FIELD"] = CSRF_FIELD
+
+
+def page_context(request: Request) -> dict[str, Any]:
+    """What every template can use: ``t``, ``lang``, ``principal``, ``csrf_token``, ``fmt_*``."""
+    lang = request_lang(request)
+    return {
+        "request": request,
+        "lang": lang,
+        "t": Translator(lang),
+        "principal": session_principal(request),
+        "csrf_token": csrf_token(request),
+        "fmt_datetime": lambda m: timefmt.format_datetime(m, lang),
+        "fmt_date": lambda m: timefmt.format_date(m, lang),
+        "fmt_short": lambda m: timefmt.format_short(m, lang),
+        "iso": timefmt.iso,
+        "is_htmx": request.headers.get("hx-request") == "true",
+    }
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    """Render ``template`` with the page context plus ``context``."""
+    merged = page_context(request)
+    merged.update(context or {})
+    return templates.TemplateResponse(
+        request, template, merged, status_code=status_code, headers=headers
+    )
