@@ -34,6 +34,7 @@ from gateway.ratelimit import ViewLimits
 from gateway.registry import load_connectors
 from gateway.services import Services
 from gateway.views.endpoints import router as views_router
+from gateway.web import install_web
 
 DESCRIPTION = """
 Tværs lets a municipality's jobcenter, social services and health department share what they
@@ -162,6 +163,7 @@ def create_app(settings: Settings | None = None, *, overrides: Overrides | None 
     app.include_router(audit_me_router)
     if settings.dev_idp_enabled:
         app.include_router(dev_idp_router())
+    install_web(app, settings)
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:
