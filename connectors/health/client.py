@@ -1,12 +1,22 @@
-"""The health connector: FHIR R4 REST, Patient found by CPR via search by POST."""
+"""The health connector: FHIR R4 REST, Patient found by CPR via search by POST.
+
+Each category is one or more FHIR searches, every one followed through its
+``link[next]`` pages, with ``_include`` for the resources a mapping needs
+(conditions for a diagnosis, practitioners for a name). Resources are filtered
+again on our side, because servers ignore search parameters they do not support.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+import httpx
+
 from connectors.health import mapping
-from connectors.health.fhir import read_bundle
+from connectors.health.fhir import SearchPage, outcome_codes, read_bundle
+from connectors.health.kl import WHO5_QUESTIONNAIRE
 from connectors.health.manifest import (
     CONTACT,
     CPR_SYSTEM,
@@ -21,18 +31,31 @@ from connectors.health.manifest import (
 from connectors.sdk.base import BaseConnector, gather_records
 from connectors.sdk.types import ConnectorRejected, ConnectorUnavailable, FetchRequest, Record
 
+Convert = Callable[[Any, Mapping[str, Any]], dict[str, Any] | None]
+
 
 class HealthConnector(BaseConnector):
     """Reads WHO-5 scores, rehabilitation and prevention plans and the contact person.
 
     ``settings.base_url`` is the FHIR base (e.g. ``https://fhir.example/fhir``).
+    ``settings.options`` may override the codes searched by (each ``system|code``):
+    ``who5_code``, ``rehabilitation_category``, ``rehabilitation_episode_type``,
+    ``prevention_category``, and ``rehabilitation_activity_codes`` (a list, for KL
+    planned interventions whose code sits in ``CarePlan.activity.detail.code``).
     """
 
     manifest = MANIFEST
 
-    @property
-    def who5_code(self) -> str:
-        return str(self.settings.options.get("who5_code", WHO5_CODE))
+    def _option(self, key: str, default: str) -> str:
+        return str(self.settings.options.get(key, default))
+
+    def error_detail(self, response: httpx.Response) -> str:
+        """The OperationOutcome's issue codes (never its text, which may echo the search)."""
+        try:
+            codes = outcome_codes(response.json())
+        except ValueError:
+            return ""
+        return f", OperationOutcome {', '.join(codes)}" if codes else ""
 
     async def read(
         self, request: FetchRequest, categories: Mapping[str, frozenset[str]]
@@ -41,61 +64,152 @@ class HealthConnector(BaseConnector):
         if patient_id is None:
             return []
         subject = f"Patient/{patient_id}"
-        options = self.settings.options
-        rehab = str(options.get("rehabilitation_category", REHABILITATION_CATEGORY))
-        prevent = str(options.get("prevention_category", PREVENTION_CATEGORY))
         readers: dict[str, Callable[[], Awaitable[list[dict[str, Any]]]]] = {
-            WELLBEING: lambda: self._search(
-                "Observation",
-                {"subject": subject, "code": self.who5_code},
-                lambda r: mapping.wellbeing(r, who5_code=self.who5_code),
-            ),
-            REHABILITATION: lambda: self._search(
-                "CarePlan",
-                {"subject": subject, "category": rehab},
-                lambda r: (
-                    mapping.rehabilitation(r) if mapping.has_code(r.category, rehab) else None
-                ),
-            ),
+            WELLBEING: lambda: self._wellbeing(subject),
+            REHABILITATION: lambda: self._rehabilitation(subject),
             PREVENTION: lambda: self._search(
                 "CarePlan",
-                {"subject": subject, "category": prevent},
-                lambda r: mapping.prevention(r) if mapping.has_code(r.category, prevent) else None,
+                {"subject": subject, "category": self._prevention},
+                lambda r, _: (
+                    mapping.prevention(r)
+                    if mapping.has_code(r.category, self._prevention)
+                    else None
+                ),
             ),
-            CONTACT: lambda: self._search("CareTeam", {"subject": subject}, mapping.contact),
+            CONTACT: lambda: self._search(
+                "CareTeam",
+                {"subject": subject, "_include": "CareTeam:participant"},
+                mapping.contact,
+            ),
         }
         wanted = [c for c in readers if c in categories]
         return await gather_records(wanted, [readers[c]() for c in wanted])
 
+    @property
+    def _prevention(self) -> str:
+        return self._option("prevention_category", PREVENTION_CATEGORY)
+
+    async def _wellbeing(self, subject: str) -> list[dict[str, Any]]:
+        # KL records WHO-5 as a QuestionnaireResponse; other servers keep a total-score
+        # Observation. Read both: a server has one or the other for a given measurement.
+        who5 = self._option("who5_code", WHO5_CODE)
+        observations, responses = await asyncio.gather(
+            self._search(
+                "Observation",
+                {"subject": subject, "code": who5},
+                lambda r, _: mapping.wellbeing(r, who5_code=who5),
+            ),
+            self._search(
+                "QuestionnaireResponse",
+                {"subject": subject, "questionnaire": WHO5_QUESTIONNAIRE},
+                lambda r, _: mapping.wellbeing_response(r),
+            ),
+        )
+        return sorted(observations + responses, key=lambda item: str(item["date"]))
+
+    async def _rehabilitation(self, subject: str) -> list[dict[str, Any]]:
+        category = self._option("rehabilitation_category", REHABILITATION_CATEGORY)
+        episode_type = self._option("rehabilitation_episode_type", REHABILITATION_CATEGORY)
+        activity_codes = [
+            str(c) for c in self.settings.options.get("rehabilitation_activity_codes", [])
+        ]
+
+        def plan(resource: Any, included: Mapping[str, Any]) -> dict[str, Any] | None:
+            by_category = mapping.has_code(resource.category, category)
+            by_activity = any(
+                mapping.has_code(a.detail.code, code)
+                for a in resource.activity or []
+                if a.detail is not None and a.detail.code is not None
+                for code in activity_codes
+            )
+            return (
+                mapping.rehabilitation(resource, included) if by_category or by_activity else None
+            )
+
+        def episode(resource: Any, included: Mapping[str, Any]) -> dict[str, Any] | None:
+            if not mapping.has_code(resource.type or [], episode_type):
+                return None
+            return mapping.rehabilitation_episode(resource, included)
+
+        searches = [
+            self._search(
+                "CarePlan",
+                {"subject": subject, "category": category, "_include": "CarePlan:condition"},
+                plan,
+                keyed=True,
+            ),
+            self._search(
+                "EpisodeOfCare",
+                {"patient": subject, "type": episode_type, "_include": "EpisodeOfCare:condition"},
+                episode,
+                keyed=True,
+            ),
+        ]
+        if activity_codes:
+            searches.append(
+                self._search(
+                    "CarePlan",
+                    {"subject": subject, "activity-code": ",".join(activity_codes)},
+                    plan,
+                    keyed=True,
+                )
+            )
+        seen: dict[str, dict[str, Any]] = {}
+        for found in await asyncio.gather(*searches):
+            for item in found:
+                seen.setdefault(item.pop("_key"), item)
+        return list(seen.values())
+
     async def _patient_id(self, cpr: str) -> str | None:
         # FHIR search by POST: the CPR travels in the form body, not the URL.
         body = await self.post_form("/Patient/_search", {"identifier": f"{CPR_SYSTEM}|{cpr}"})
-        resources, _ = read_bundle(body, system=self.manifest.name)
-        patients = [r for r in resources if r.get_resource_type() == "Patient"]
-        if len(patients) > 1:
+        matched: set[str] = set()
+        for page in await self._pages(read_bundle(body, system=self.manifest.name)):
+            for resource in page.matches:
+                # Keep only a Patient whose identifiers really hold this CPR: a server that
+                # ignores the identifier parameter answers with other people.
+                if resource.get_resource_type() == "Patient" and any(
+                    i.system == CPR_SYSTEM and i.value == cpr for i in resource.identifier or []
+                ):
+                    matched.add(str(resource.id))
+        if len(matched) > 1:
             raise ConnectorRejected(f"{self.manifest.name}: identifier matched several patients")
-        return str(patients[0].id) if patients else None
+        return next(iter(matched), None)
+
+    async def _pages(self, first: SearchPage) -> list[SearchPage]:
+        pages = [first]
+        while pages[-1].next_url is not None:
+            if len(pages) >= self.max_pages:
+                raise ConnectorUnavailable(
+                    f"{self.manifest.name}: more than {self.max_pages} pages"
+                )
+            body = await self.get_json(pages[-1].next_url)
+            pages.append(read_bundle(body, system=self.manifest.name))
+        return pages
 
     async def _search(
         self,
         resource_type: str,
         params: Mapping[str, str],
-        convert: Callable[[Any], dict[str, Any] | None],
+        convert: Convert,
+        *,
+        keyed: bool = False,
     ) -> list[dict[str, Any]]:
+        first = read_bundle(
+            await self.get_json(f"/{resource_type}", params=params), system=self.manifest.name
+        )
+        pages = await self._pages(first)
+        included: dict[str, Any] = {}
+        for page in pages:
+            included.update(page.included)
         out: list[dict[str, Any]] = []
-        url: str | None = f"/{resource_type}"
-        query: Mapping[str, str] | None = params
-        for _ in range(self.max_pages):
-            if url is None:
-                return out
-            body = await self.get_json(url, params=query)
-            resources, url = read_bundle(body, system=self.manifest.name)
-            query = None  # a next link already carries the whole search
-            for resource in resources:
-                if resource.get_resource_type() == resource_type:
-                    converted = convert(resource)
-                    if converted is not None:
-                        out.append(converted)
-        if url is not None:
-            raise ConnectorUnavailable(f"{self.manifest.name}: more than {self.max_pages} pages")
+        for page in pages:
+            for resource in page.matches:
+                if resource.get_resource_type() != resource_type:
+                    continue
+                converted = convert(resource, included)
+                if converted is not None:
+                    if keyed:
+                        converted["_key"] = f"{resource_type}/{resource.id}"
+                    out.append(converted)
         return out

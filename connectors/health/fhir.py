@@ -1,14 +1,16 @@
 """Lenient reading of FHIR R4 JSON with ``fhir.resources.R4B``.
 
-Elements the model does not know are removed and the resource is parsed again
-(a server may add extensions of its own as plain elements); resource types the
-library does not know are skipped. A resource of a known type that is invalid
-(e.g. no ``status``) is a broken answer: ``ConnectorUnavailable``.
+Real servers add things: vendor elements, extensions, resource types of a newer
+FHIR version, ``_include``-d resources, more pages. Elements the model does not
+know are removed and the resource is parsed again; resource types the library
+does not know are skipped. A resource of a known type that is invalid (e.g. no
+``status``) is a broken answer: ``ConnectorUnavailable``.
 """
 
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass, field
 from typing import Any
 
 from fhir.resources.R4B import get_fhir_model_class
@@ -17,6 +19,18 @@ from pydantic import ValidationError
 from connectors.sdk.types import ConnectorRejected, ConnectorUnavailable
 
 _MAX_PASSES = 4
+# OperationOutcome issue codes that describe the server's state, not our request:
+# asking again later may work, so they are ``unavailable``.
+TRANSIENT_ISSUES = frozenset({"transient", "timeout", "throttled", "lock-error", "exception"})
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    """One page of a searchset: its matches, what ``_include`` added, and the next link."""
+
+    matches: list[Any]
+    included: dict[str, Any] = field(default_factory=dict)
+    next_url: str | None = None
 
 
 def parse_resource(raw: Any, *, system: str) -> Any | None:
@@ -51,32 +65,57 @@ def _remove(data: Any, loc: tuple[int | str, ...]) -> None:
         target.pop(loc[-1], None)
 
 
+def outcome_codes(body: Any) -> list[str] | None:
+    """Issue codes of an OperationOutcome with an error or fatal issue, else None."""
+    if not isinstance(body, dict) or body.get("resourceType") != "OperationOutcome":
+        return None
+    issues = [i for i in body.get("issue") or [] if isinstance(i, dict)]
+    if not {str(i.get("severity")) for i in issues} & {"error", "fatal"}:
+        return None
+    return sorted({str(i.get("code")) for i in issues})
+
+
 def raise_for_outcome(body: Any, *, system: str) -> None:
-    """An OperationOutcome with an error or fatal issue means the server refused."""
-    if isinstance(body, dict) and body.get("resourceType") == "OperationOutcome":
-        severities = {str(issue.get("severity")) for issue in body.get("issue") or []}
-        if severities & {"error", "fatal"}:
-            codes = sorted({str(issue.get("code")) for issue in body.get("issue") or []})
-            # Only the issue codes: diagnostics text might echo the search, and so a CPR.
-            raise ConnectorRejected(f"{system}: OperationOutcome ({', '.join(codes)})")
+    """An OperationOutcome with an error or fatal issue: the server refused or failed.
+
+    Transient issue codes (``transient``, ``timeout``, ``throttled``…) become
+    ``ConnectorUnavailable``; any other error is ``ConnectorRejected``. Only the
+    codes are quoted: ``diagnostics`` text may echo the search, and so a CPR.
+    """
+    codes = outcome_codes(body)
+    if codes is None:
+        return
+    message = f"{system}: OperationOutcome ({', '.join(codes)})"
+    if set(codes) & TRANSIENT_ISSUES:
+        raise ConnectorUnavailable(message)
+    raise ConnectorRejected(message)
 
 
-def read_bundle(body: Any, *, system: str) -> tuple[list[Any], str | None]:
-    """The parsed resources of a searchset Bundle page and its ``next`` link."""
+def read_bundle(body: Any, *, system: str) -> SearchPage:
+    """The parsed resources of a searchset Bundle page, split by ``search.mode``."""
     raise_for_outcome(body, system=system)
     if not isinstance(body, dict) or body.get("resourceType") != "Bundle":
         raise ConnectorUnavailable(f"{system}: expected a Bundle")
     shell = {k: v for k, v in body.items() if k != "entry"}
     bundle = parse_resource(shell, system=system)
-    resources = []
+    matches: list[Any] = []
+    included: dict[str, Any] = {}
     for entry in body.get("entry") or []:
         raw = entry.get("resource") if isinstance(entry, dict) else None
         if raw is None:
             continue
-        raise_for_outcome(raw, system=system)
+        if raw.get("resourceType") == "OperationOutcome":
+            # search.mode "outcome": warnings are fine, errors are not.
+            raise_for_outcome(raw, system=system)
+            continue
         parsed = parse_resource(raw, system=system)
-        if parsed is not None:
-            resources.append(parsed)
+        if parsed is None:
+            continue
+        mode = (entry.get("search") or {}).get("mode")
+        if mode == "include":
+            included[f"{parsed.get_resource_type()}/{parsed.id}"] = parsed
+        else:
+            matches.append(parsed)
     links = bundle.link if bundle is not None else None
     next_url = next((link.url for link in links or [] if link.relation == "next"), None)
-    return resources, next_url
+    return SearchPage(matches=matches, included=included, next_url=next_url)

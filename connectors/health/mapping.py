@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from connectors.health.kl import WHO5_ITEMS, answer_value, is_who5_questionnaire
 from connectors.health.manifest import RAW_SCORE_CODE
 
 _CAREPLAN_STATUS = {
@@ -25,6 +27,14 @@ _ACTIVITY_STATUS = {
     "stopped": "afbrudt",
     "cancelled": "takket nej",
     "unknown": "ukendt",
+}
+_EPISODE_STATUS = {
+    "planned": "planlagt",
+    "waitlist": "på venteliste",
+    "active": "i gang",
+    "onhold": "sat på pause",
+    "finished": "afsluttet",
+    "cancelled": "afbrudt",
 }
 _USABLE_OBSERVATION = frozenset({"final", "amended", "corrected"})
 
@@ -57,17 +67,30 @@ def has_code(concepts: list[Any] | Any | None, wanted: str) -> bool:
 
 
 def wellbeing(observation: Any, *, who5_code: str) -> dict[str, Any] | None:
-    """A WHO-5 score, or None when the Observation is not a usable WHO-5 score."""
+    """A WHO-5 total-score Observation, or None when it is not a usable one.
+
+    The value may be a ``valueQuantity`` (the 0-100 score), a ``valueInteger``
+    (the 0-25 raw score) or absent, with the raw score in a ``raw-score``
+    component or as five item components that add up to it.
+    """
     if observation.status not in _USABLE_OBSERVATION or not has_code(observation.code, who5_code):
         return None
     score = _number(observation.valueQuantity.value) if observation.valueQuantity else None
-    raw_score: int | float | None = None
-    for component in observation.component or []:
+    raw_score: int | float | None = observation.valueInteger
+    components = observation.component or []
+    for component in components:
         if any(c.code == RAW_SCORE_CODE for c in component.code.coding or []):
             raw_score = component.valueInteger
+    items = [c.valueInteger for c in components if c.valueInteger is not None]
+    if raw_score is None and len(items) == len(WHO5_ITEMS) == len(components):
+        raw_score = sum(items)
     if raw_score is None and isinstance(score, int) and score % 4 == 0:
         # WHO-5 percentage is the raw score times four.
         raw_score = score // 4
+    if score is None and isinstance(raw_score, int):
+        score = raw_score * 4
+    if score is None:
+        return None
     return {
         "date": iso(observation.effectiveDateTime)
         or iso(observation.effectivePeriod.start if observation.effectivePeriod else None),
@@ -76,16 +99,92 @@ def wellbeing(observation: Any, *, who5_code: str) -> dict[str, Any] | None:
     }
 
 
-def rehabilitation(plan: Any) -> dict[str, Any]:
+def wellbeing_response(response: Any) -> dict[str, Any] | None:
+    """A KL WHO-5 QuestionnaireResponse, or None when it is not a complete one."""
+    if not is_who5_questionnaire(response.questionnaire):
+        return None
+    if response.status not in ("completed", "amended"):
+        return None
+    values: dict[str, int] = {}
+    for position, item in enumerate(response.item or []):
+        # KL's linkIds are the item names; numbered linkIds ("1".."5") are read by position.
+        link = item.linkId if item.linkId in WHO5_ITEMS else None
+        if link is None and item.linkId == str(position + 1) and position < len(WHO5_ITEMS):
+            link = WHO5_ITEMS[position]
+        answer = (item.answer or [None])[0]
+        if link is None or answer is None:
+            continue
+        if answer.valueInteger is not None:
+            value: int | None = answer.valueInteger
+        elif answer.valueCoding is not None:
+            value = answer_value(answer.valueCoding.code, answer.valueCoding.display)
+        else:
+            value = None
+        if value is not None and 0 <= value <= 5:
+            values[link] = value
+    if len(values) != len(WHO5_ITEMS):
+        return None  # an incomplete WHO-5 has no valid score
+    raw = sum(values.values())
+    return {"date": iso(response.authored), "score": raw * 4, "raw_score": raw}
+
+
+def _concept_text(concepts: list[Any] | Any | None) -> str | None:
+    items = concepts if isinstance(concepts, list) else [concepts]
+    for concept in items:
+        if concept is None:
+            continue
+        if concept.text:
+            return str(concept.text)
+        for coding in concept.coding or []:
+            if coding.display:
+                return str(coding.display)
+    return None
+
+
+def _referenced_text(refs: list[Any], included: Mapping[str, Any]) -> str | None:
+    """A display on the reference, else the included Condition's code text."""
+    for ref in refs:
+        if ref is None:
+            continue
+        if ref.display:
+            return str(ref.display)
+        condition = included.get(ref.reference or "")
+        if condition is not None:
+            text = _concept_text(getattr(condition, "code", None))
+            if text:
+                return text
+    return None
+
+
+def rehabilitation(plan: Any, included: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """A rehabilitation CarePlan; also the KL PlannedIntervention shape (code in activity)."""
     period = plan.period
-    categories = plan.category or []
+    details = [a.detail for a in plan.activity or [] if a.detail is not None]
     return {
-        "kind": plan.title or next((c.text for c in categories if c.text), None),
+        "kind": plan.title
+        or _concept_text(plan.category)
+        or next((_concept_text(d.code) for d in details if d.code), None),
         "status": _CAREPLAN_STATUS.get(plan.status, plan.status),
         "start": iso(period.start) if period else None,
         "end": iso(period.end) if period else None,
-        "focus": plan.description,
-        "diagnosis": next((ref.display for ref in plan.addresses or [] if ref.display), None),
+        "focus": plan.description or next((d.description for d in details if d.description), None),
+        "diagnosis": _referenced_text(list(plan.addresses or []), included or {}),
+    }
+
+
+def rehabilitation_episode(
+    episode: Any, included: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """A rehabilitation EpisodeOfCare (a course of care rather than a plan)."""
+    period = episode.period
+    diagnoses = [d.condition for d in episode.diagnosis or []]
+    return {
+        "kind": _concept_text(episode.type),
+        "status": _EPISODE_STATUS.get(episode.status, episode.status),
+        "start": iso(period.start) if period else None,
+        "end": iso(period.end) if period else None,
+        "focus": None,
+        "diagnosis": _referenced_text(diagnoses, included or {}),
     }
 
 
@@ -105,17 +204,23 @@ def prevention(plan: Any) -> dict[str, Any]:
     }
 
 
-def contact(team: Any) -> dict[str, Any]:
-    member = next(
-        (p.member for p in team.participant or [] if p.member is not None and p.member.display),
-        None,
-    )
+def contact(team: Any, included: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The CareTeam's contact person: a member's display, else the included Practitioner."""
+    members = [p.member for p in team.participant or [] if p.member is not None]
+    name = next((m.display for m in members if m.display), None)
+    if name is None:
+        for member in members:
+            person = (included or {}).get(member.reference or "")
+            if person is not None and getattr(person, "name", None):
+                human = person.name[0]
+                name = human.text or " ".join([*(human.given or []), human.family or ""]).strip()
+                break
     telecom = {t.system: t.value for t in reversed(team.telecom or [])}
     unit = team.name or (
         team.managingOrganization[0].display if team.managingOrganization else None
     )
     return {
-        "name": member.display if member else None,
+        "name": name or None,
         "unit": unit,
         "phone": telecom.get("phone"),
         "email": telecom.get("email"),

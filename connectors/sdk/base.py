@@ -305,13 +305,23 @@ class BaseConnector(ABC):
             return None
         if status >= 500 or status in _RETRIABLE_4XX or 300 <= status < 400:
             # Redirects are not followed: a system that moved is unavailable until reconfigured.
-            raise ConnectorUnavailable(f"{name}: system answered HTTP {status}")
+            detail = self.error_detail(response)
+            raise ConnectorUnavailable(f"{name}: system answered HTTP {status}{detail}")
         if status >= 400:
-            raise ConnectorRejected(f"{name}: system refused the request (HTTP {status})")
+            detail = self.error_detail(response)
+            raise ConnectorRejected(f"{name}: system refused the request (HTTP {status}{detail})")
         try:
             return json.loads(response.content)
         except ValueError as exc:
             raise ConnectorUnavailable(f"{name}: malformed response body") from exc
+
+    def error_detail(self, response: httpx.Response) -> str:
+        """Extra words for an error message from an error response, e.g. ``", code-invalid"``.
+
+        Override to name the system's error codes. Never quote free text from
+        the body: a system may echo the request, and so the CPR.
+        """
+        return ""
 
     def _remaining(self) -> float:
         deadline = _deadline.get(None)

@@ -3,17 +3,17 @@
 - ``POST /fhir/Patient/_search`` with form body ``identifier=urn:oid:1.2.208.176.1.2|<cpr>``
   (search by POST keeps the CPR out of the URL) returns a searchset Bundle with the
   Patient and its opaque logical id.
-- ``GET /fhir/Observation?subject=Patient/<id>&code=<system>|<code>``: WHO-5 scores.
+- ``GET /fhir/QuestionnaireResponse?subject=Patient/<id>&questionnaire=<canonical>``: WHO-5,
+  shaped as the KL implementation guide shapes it (``KLToolsCareWHO-5``: five items
+  ``happy``…``interest`` answered with KLTools codes; no total-score resource).
 - ``GET /fhir/CarePlan?subject=Patient/<id>&category=<system>|<code>``: rehabilitation
   (genoptræning, sundhedsloven § 140) and KRAM prevention offers.
 - ``GET /fhir/CareTeam?subject=Patient/<id>``: the citizen's contact person.
+- ``GET /fhir/Observation`` and ``GET /fhir/EpisodeOfCare``: supported, always empty here.
 
-Lists are searchset Bundles paged with ``link[next]`` (``_page``). Codes: the WHO-5
-total score uses SNOMED CT 1144665009, the code the KL-dk-tools IG gives its WHO-5
-Questionnaire; KL models WHO-5 as per-item observations, while this simulator
-serves one total-score Observation (0-100, ``%``) with the raw score (0-25) as a
-component under a simulator-local code. CarePlan categories are SNOMED CT
-52052004 (rehabilitation therapy) and 169443000 (preventive procedure).
+Lists are searchset Bundles paged with ``link[next]`` (``_page``); unknown search
+parameters (``_include``) are ignored, as lenient servers do. CarePlan categories are
+SNOMED CT 52052004 (rehabilitation therapy) and 169443000 (preventive procedure).
 """
 
 from __future__ import annotations
@@ -23,6 +23,12 @@ from typing import Annotated, Any
 from fastapi import FastAPI, Form, Query, Request
 from fastapi.responses import JSONResponse
 
+from connectors.health.kl import (
+    WHO5_ITEM_TEXT,
+    WHO5_ITEMS,
+    WHO5_QUESTIONNAIRE,
+    answer_coding,
+)
 from connectors.simulators._common import SimulatorConfig, create_simulator_app, opaque_id, page
 from connectors.simulators.seed import HealthData, SyntheticCitizen, citizen_by_cpr, citizens
 
@@ -34,6 +40,7 @@ WHO5_CODE = "1144665009"
 REHAB_CATEGORY = "52052004"
 PREVENTION_CATEGORY = "169443000"
 LOCAL_CODES = "http://tvaers.example/fhir/simulator/CodeSystem/who5"
+KL_QR_PROFILE = "http://kl.dk/fhir/tools/care/StructureDefinition/KLToolsQuestionnaireResponse"
 _REHAB_STATUS = {"i gang": "active", "afsluttet": "completed", "planlagt": "draft"}
 # KRAM participation → (CarePlan.status, activity.detail.status)
 _PREVENTION_STATUS = {
@@ -102,42 +109,30 @@ def _patient(citizen: SyntheticCitizen, pid: str) -> dict[str, Any]:
     }
 
 
-def _observations(pid: str, data: HealthData) -> list[dict[str, Any]]:
+def _item_values(raw_score: int) -> list[int]:
+    """Five WHO-5 item answers (0-5 each) that add up to ``raw_score``."""
+    base, extra = divmod(raw_score, len(WHO5_ITEMS))
+    return [base + (1 if n < extra else 0) for n in range(len(WHO5_ITEMS))]
+
+
+def _who5_responses(pid: str, data: HealthData) -> list[dict[str, Any]]:
+    """WHO-5 as KL records it: a QuestionnaireResponse with five coded item answers."""
     return [
         {
-            "resourceType": "Observation",
+            "resourceType": "QuestionnaireResponse",
             "id": f"who5-{pid[:8]}-{n}",
-            "status": "final",
-            "category": [
-                {
-                    "coding": [
-                        {
-                            "system": "http://terminology.hl7.org/CodeSystem/observation-category",
-                            "code": "survey",
-                        }
-                    ]
-                }
-            ],
-            "code": {
-                "coding": [{"system": SNOMED, "code": WHO5_CODE}],
-                "text": "WHO-5 trivselsindeks",
-            },
+            "meta": {"profile": [KL_QR_PROFILE]},
+            "questionnaire": WHO5_QUESTIONNAIRE,
+            "status": "completed",
             "subject": {"reference": f"Patient/{pid}"},
-            "effectiveDateTime": point.date.isoformat(),
-            "valueQuantity": {
-                "value": point.score,
-                "unit": "%",
-                "system": "http://unitsofmeasure.org",
-                "code": "%",
-            },
-            "component": [
+            "authored": point.date.isoformat(),
+            "item": [
                 {
-                    "code": {
-                        "coding": [{"system": LOCAL_CODES, "code": "raw-score"}],
-                        "text": "WHO-5 råscore (0-25)",
-                    },
-                    "valueInteger": point.raw_score,
+                    "linkId": item,
+                    "text": WHO5_ITEM_TEXT[item],
+                    "answer": [{"valueCoding": answer_coding(item, value)}],
                 }
+                for item, value in zip(WHO5_ITEMS, _item_values(point.raw_score), strict=True)
             ],
         }
         for n, point in enumerate(data.who5)
@@ -250,19 +245,37 @@ def create_app(config: SimulatorConfig | None = None) -> FastAPI:
 
     @app.get("/fhir/Observation")
     async def observations(
+        request: Request, subject: Annotated[str | None, Query()] = None
+    ) -> JSONResponse:
+        """Observationer: ingen her; WHO-5 ligger som QuestionnaireResponse (som hos KL)."""
+        if subject is None:
+            return missing("subject")
+        return _fhir(_bundle(request, [], page_size()))
+
+    @app.get("/fhir/QuestionnaireResponse")
+    async def questionnaire_responses(
         request: Request,
         subject: Annotated[str | None, Query()] = None,
-        code: Annotated[str | None, Query()] = None,
+        questionnaire: Annotated[str | None, Query()] = None,
     ) -> JSONResponse:
-        """WHO-5-observationer for en patient (searchset, sidevis)."""
+        """WHO-5-besvarelser efter KL's spørgeskema (searchset, sidevis)."""
         if subject is None:
             return missing("subject")
         data = subject_data(subject)
         pid = subject.rpartition("/")[2]
-        found = _observations(pid, data) if data else []
-        if code and code not in (f"{SNOMED}|{WHO5_CODE}", WHO5_CODE):
+        found = _who5_responses(pid, data) if data else []
+        if questionnaire and questionnaire.partition("|")[0] != WHO5_QUESTIONNAIRE:
             found = []
         return _fhir(_bundle(request, found, page_size()))
+
+    @app.get("/fhir/EpisodeOfCare")
+    async def episodes(
+        request: Request, patient: Annotated[str | None, Query()] = None
+    ) -> JSONResponse:
+        """Forløb: simulatoren fører genoptræning som CarePlan, så listen er tom."""
+        if patient is None:
+            return missing("patient")
+        return _fhir(_bundle(request, [], page_size()))
 
     @app.get("/fhir/CarePlan")
     async def care_plans(

@@ -200,9 +200,14 @@ def _bundle(resources: list[dict[str, Any]], next_url: str | None = None) -> dic
 def _fhir_system(searches: dict[str, Any]) -> Handler:
     def handle(request: httpx.Request) -> httpx.Response:
         if request.url.path.endswith("/Patient/_search"):
-            patient = {"resourceType": "Patient", "id": "p1", "x-vendor-flag": True}
+            patient = {
+                "resourceType": "Patient",
+                "id": "p1",
+                "x-vendor-flag": True,
+                "identifier": [{"system": "urn:oid:1.2.208.176.1.2", "value": CPR}],
+            }
             return httpx.Response(200, json=_bundle([patient]))
-        body = searches[request.url.path.rsplit("/", 1)[-1]]
+        body = searches.get(request.url.path.rsplit("/", 1)[-1], _bundle([]))
         return httpx.Response(200, json=body)
 
     return handle
@@ -269,7 +274,11 @@ async def test_fhir_next_link_off_the_system_is_not_followed() -> None:
 
 async def test_several_patients_for_one_cpr_is_rejected() -> None:
     def handle(request: httpx.Request) -> httpx.Response:
-        patients = [{"resourceType": "Patient", "id": "a"}, {"resourceType": "Patient", "id": "b"}]
+        cpr = [{"system": "urn:oid:1.2.208.176.1.2", "value": CPR}]
+        patients = [
+            {"resourceType": "Patient", "id": "a", "identifier": cpr},
+            {"resourceType": "Patient", "id": "b", "identifier": cpr},
+        ]
         return httpx.Response(200, json=_bundle(patients))
 
     async with _client(handle) as client:

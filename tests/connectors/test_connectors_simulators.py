@@ -9,10 +9,12 @@ import httpx
 import pytest
 from fhir.resources.R4B.bundle import Bundle
 
+from connectors.health.kl import WHO5_QUESTIONNAIRE, answer_value
 from connectors.simulators import SIMULATOR_HEADER, SIMULATORS, SimulatorConfig
 from connectors.simulators.seed import citizens
 
 CPR_SYSTEM = "urn:oid:1.2.208.176.1.2"
+WHO5 = WHO5_QUESTIONNAIRE
 
 
 async def _client(department: str, config: SimulatorConfig | None = None) -> httpx.AsyncClient:
@@ -114,10 +116,7 @@ async def test_health_serves_valid_fhir_r4b(health_client: httpx.AsyncClient) ->
         assert citizen.cpr not in patient_id
         subject = f"Patient/{patient_id}"
         for path, params in (
-            (
-                "/fhir/Observation",
-                {"subject": subject, "code": "http://snomed.info/sct|1144665009"},
-            ),
+            ("/fhir/QuestionnaireResponse", {"subject": subject, "questionnaire": WHO5}),
             ("/fhir/CarePlan", {"subject": subject}),
             ("/fhir/CareTeam", {"subject": subject}),
         ):
@@ -125,20 +124,36 @@ async def test_health_serves_valid_fhir_r4b(health_client: httpx.AsyncClient) ->
             entries = [e for b in bundles for e in (b.entry or [])]
             assert len(entries) == bundles[0].total
             checked += len(entries)
-        observations = await _all_pages(health_client, "/fhir/Observation", {"subject": subject})
-        assert sum(len(b.entry or []) for b in observations) == len(citizen.health.who5)
+        responses = await _all_pages(
+            health_client, "/fhir/QuestionnaireResponse", {"subject": subject}
+        )
+        assert sum(len(b.entry or []) for b in responses) == len(citizen.health.who5)
     assert checked > 20
 
 
-async def test_health_pages_observations_with_next_links(health_client: httpx.AsyncClient) -> None:
+async def test_health_pages_kl_who5_responses_with_next_links(
+    health_client: httpx.AsyncClient,
+) -> None:
     zero = citizens()[0]
     assert zero.health is not None
     found = await _search(health_client, zero.cpr)
     subject = f"Patient/{found['entry'][0]['resource']['id']}"
-    bundles = await _all_pages(health_client, "/fhir/Observation", {"subject": subject})
+    bundles = await _all_pages(health_client, "/fhir/QuestionnaireResponse", {"subject": subject})
     assert len(bundles) > 1
-    scores = [e.resource.valueQuantity.value for b in bundles for e in b.entry or []]
-    assert scores == [p.score for p in zero.health.who5]
+    responses = [e.resource for b in bundles for e in b.entry or []]
+    assert {r.questionnaire for r in responses} == {WHO5}
+    # KL's shape: five items by name, each a KLTools coding whose value adds up to the raw score.
+    for response, point in zip(responses, zero.health.who5, strict=True):
+        assert [i.linkId for i in response.item] == [
+            "happy",
+            "calm",
+            "active",
+            "rested",
+            "interest",
+        ]
+        values = [answer_value(i.answer[0].valueCoding.code, None) for i in response.item]
+        assert sum(values) == point.raw_score  # type: ignore[arg-type]
+        assert all(i.answer[0].valueCoding.display.startswith("WHO-5 ") for i in response.item)
 
 
 async def test_health_errors_are_operation_outcomes(health_client: httpx.AsyncClient) -> None:
