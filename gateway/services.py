@@ -17,7 +17,7 @@ from gateway.auth.tokens import TokenValidator
 from gateway.catalogue.models import Catalogue
 from gateway.config import Settings
 from gateway.consent.receipts import ReceiptSigner
-from gateway.consent.service import ConsentService
+from gateway.consent.service import ConsentFactsReader, ConsentService
 from gateway.db import session_scope
 from gateway.keys import KeyMaterial
 from gateway.policy.types import PolicyEngine
@@ -83,9 +83,15 @@ def consent_service(svc: ServicesDep, session: SessionDep) -> ConsentService:
 ConsentServiceDep = Annotated[ConsentService, Depends(consent_service)]
 
 
-def view_service(svc: ServicesDep, consents: ConsentServiceDep) -> ViewService:
+def view_service(svc: ServicesDep) -> ViewService:
     return ViewService(
-        consents=consents,
+        consents=ConsentFactsReader(
+            svc.sessions,
+            catalogue=svc.catalogue,
+            cipher=svc.keys.cipher,
+            pseudonymiser=svc.keys.pseudonymiser,
+            signer=svc.receipts,
+        ),
         policy=svc.policy,
         audit=svc.audit,
         registry=svc.registry,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.auth.principal import Principal
 from gateway.catalogue.models import Catalogue
@@ -66,6 +66,15 @@ class CitizenIdentity:
     all_pseudonyms: list[str]
 
 
+def identify(pseudonymiser: Pseudonymiser, cpr: str) -> CitizenIdentity:
+    """Pseudonymise a validated CPR under the current key, and under every key for lookups."""
+    pseudonyms = pseudonymiser.all_pseudonyms(cpr)
+    key_id = pseudonymiser.current_key_id
+    return CitizenIdentity(
+        pseudonym=pseudonyms[key_id], key_id=key_id, all_pseudonyms=list(pseudonyms.values())
+    )
+
+
 class ConsentService:
     """Records, finds and withdraws consents for one request's session."""
 
@@ -86,11 +95,7 @@ class ConsentService:
 
     def identify(self, cpr: str) -> CitizenIdentity:
         """Pseudonymise a CPR (already validated) under the current key and every old key."""
-        pseudonyms = self._pseudonymiser.all_pseudonyms(cpr)
-        key_id = self._pseudonymiser.current_key_id
-        return CitizenIdentity(
-            pseudonym=pseudonyms[key_id], key_id=key_id, all_pseudonyms=list(pseudonyms.values())
-        )
+        return identify(self._pseudonymiser, cpr)
 
     async def ensure_citizen(self, cpr: str, *, now: datetime) -> CitizenIdentity:
         identity = self.identify(cpr)
@@ -309,3 +314,46 @@ class ConsentService:
         row = await self._repo.citizen(pseudonym)
         key_id = row.pseudonym_key_id if row else self._pseudonymiser.current_key_id
         return CitizenIdentity(pseudonym=pseudonym, key_id=key_id, all_pseudonyms=[pseudonym])
+
+
+class ConsentFactsReader:
+    """Reads a citizen's consents for the policy in a short transaction of its own.
+
+    The shared view holds no database connection while departments answer: the read ends
+    (and its connection returns to the pool) before the fan-out starts.
+    """
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        catalogue: Catalogue,
+        cipher: DataCipher,
+        pseudonymiser: Pseudonymiser,
+        signer: ReceiptSigner,
+    ) -> None:
+        self._sessions = sessions
+        self._deps = {
+            "catalogue": catalogue,
+            "cipher": cipher,
+            "pseudonymiser": pseudonymiser,
+            "signer": signer,
+        }
+        self._pseudonymiser = pseudonymiser
+
+    def identify(self, cpr: str) -> CitizenIdentity:
+        return identify(self._pseudonymiser, cpr)
+
+    async def facts_for_policy(
+        self, identity: CitizenIdentity, *, purpose: str
+    ) -> list[ConsentFacts]:
+        try:
+            async with self._sessions() as session:
+                service = ConsentService(session, **self._deps)  # type: ignore[arg-type]
+                return await service.facts_for_policy(identity, purpose=purpose)
+        except ConsentStoreUnavailable:
+            raise
+        except SQLAlchemyError as exc:
+            raise ConsentStoreUnavailable(
+                "Samtykkeregistret svarer ikke; intet udleveres / consent store unavailable"
+            ) from exc

@@ -27,7 +27,7 @@ from gateway.audit.schemas import Actor, AuditEvent, BasisRef, CategoryOutcome, 
 from gateway.audit.service import AuditWriter
 from gateway.auth.principal import Principal
 from gateway.catalogue.models import Catalogue
-from gateway.consent.service import CitizenIdentity, ConsentService
+from gateway.consent.service import CitizenIdentity, ConsentFactsReader
 from gateway.cpr import normalise_cpr
 from gateway.errors import AuditUnavailable, ConsentStoreUnavailable, PolicyUnavailable
 from gateway.policy.input import ConsentFacts, build_policy_input
@@ -78,7 +78,7 @@ class ViewService:
     def __init__(
         self,
         *,
-        consents: ConsentService,
+        consents: ConsentFactsReader,
         policy: PolicyEngine,
         audit: AuditWriter,
         registry: ConnectorRegistry,
