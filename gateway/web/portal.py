@@ -1,17 +1,269 @@
-"""Citizen portal pages (``/portal``): consents, requests, receipts."""
+"""Citizen portal (``/portal``): my consents, requests to answer, revoke, receipts.
+
+Every handler takes ``WebCitizen``: the citizen comes from the session, and every look-up is by
+their own pseudonyms, so another citizen's consent id answers 404 exactly like a missing one.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from typing import Annotated
 
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import PlainTextResponse, RedirectResponse, Response
+
+from gateway.audit.repository import AuditRepository
+from gateway.auth.principal import Principal
+from gateway.consent.models import ConsentRow
+from gateway.consent.requests import (
+    ConsentRequestService,
+    consent_event,
+    request_event,
+)
+from gateway.consent.service import ConsentService, effective_status
+from gateway.cpr import normalise_cpr
+from gateway.errors import ConsentNotFound
+from gateway.services import ConsentServiceDep, RequestIdDep, ServicesDep, SessionDep
+from gateway.web import portal_text  # noqa: F401  (registers the portal's messages)
+from gateway.web.i18n import request_lang
+from gateway.web.plain import describe
 from gateway.web.security import CsrfProtected, WebCitizen
+from gateway.web.state import limit_action
 from gateway.web.templating import render
 
 router = APIRouter(prefix="/portal", include_in_schema=False, dependencies=[CsrfProtected])
 
+UUID = r"^[0-9a-f-]{36}$"
+ConsentIdPath = Annotated[str, Path(pattern=UUID)]
+RequestIdPath = Annotated[str, Path(pattern=UUID)]
+_FLASH = "flash"
+
+
+def _requests(
+    svc: ServicesDep, session: SessionDep, consents: ConsentServiceDep
+) -> ConsentRequestService:
+    return ConsentRequestService(session, consents=consents, catalogue=svc.catalogue)
+
+
+RequestsDep = Annotated[ConsentRequestService, Depends(_requests)]
+
+
+def _flash(request: Request, key: str) -> None:
+    request.session[_FLASH] = key
+
+
+def _pop_flash(request: Request) -> str | None:
+    value = request.session.pop(_FLASH, None)
+    return value if isinstance(value, str) else None
+
+
+async def _my_consents(consents: ConsentService, principal: Principal) -> list[ConsentRow]:
+    assert principal.cpr is not None
+    return await consents.for_citizen(consents.identify(normalise_cpr(principal.cpr)))
+
+
+async def _my_consent(
+    consents: ConsentService, principal: Principal, consent_id: str
+) -> ConsentRow:
+    for row in await _my_consents(consents, principal):
+        if row.consent_id == consent_id:
+            return row
+    raise ConsentNotFound("Samtykket findes ikke / consent not found")
+
 
 @router.get("")
-async def overview(request: Request, principal: WebCitizen) -> Response:
-    """Mine samtykker."""
-    return render(request, "portal/overview.html", {})
+async def overview(
+    request: Request,
+    principal: WebCitizen,
+    consents: ConsentServiceDep,
+    requests: RequestsDep,
+    svc: ServicesDep,
+) -> Response:
+    """Mine samtykker: requests waiting for an answer, active consents, earlier ones."""
+    lang, now = request_lang(request), svc.clock()
+    rows = await _my_consents(consents, principal)
+    pending = await requests.for_citizen(principal, status="pending")
+    active = [r for r in rows if effective_status(r, now) == "active"]
+    earlier = [r for r in rows if effective_status(r, now) != "active"]
+    return render(
+        request,
+        "portal/overview.html",
+        {
+            "nav_current": "consents",
+            "flash": _pop_flash(request),
+            "pending": [(r, describe(svc.catalogue, r, lang, now=now)) for r in pending],
+            "active": [(r, describe(svc.catalogue, r, lang, now=now)) for r in active],
+            "earlier": [(r, describe(svc.catalogue, r, lang, now=now)) for r in earlier],
+        },
+    )
+
+
+@router.get("/consents/{consent_id}")
+async def consent_page(
+    request: Request,
+    consent_id: ConsentIdPath,
+    principal: WebCitizen,
+    consents: ConsentServiceDep,
+    svc: ServicesDep,
+) -> Response:
+    """One consent in plain words, with revoke and receipts."""
+    row = await _my_consent(consents, principal, consent_id)
+    return render(
+        request,
+        "portal/consent.html",
+        {
+            "nav_current": "consents",
+            "flash": _pop_flash(request),
+            "consent": row,
+            "plain": describe(svc.catalogue, row, request_lang(request), now=svc.clock()),
+        },
+    )
+
+
+@router.get("/consents/{consent_id}/revoke")
+async def revoke_confirm(
+    request: Request,
+    consent_id: ConsentIdPath,
+    principal: WebCitizen,
+    consents: ConsentServiceDep,
+    svc: ServicesDep,
+) -> Response:
+    """The confirmation step (a fragment for htmx, a page without JavaScript)."""
+    row = await _my_consent(consents, principal, consent_id)
+    plain = describe(svc.catalogue, row, request_lang(request), now=svc.clock())
+    template = (
+        "portal/_revoke_confirm.html"
+        if request.headers.get("hx-request") == "true"
+        else "portal/revoke.html"
+    )
+    return render(request, template, {"consent": row, "plain": plain, "nav_current": "consents"})
+
+
+@router.post("/consents/{consent_id}/revoke")
+async def revoke(
+    request: Request,
+    consent_id: ConsentIdPath,
+    principal: WebCitizen,
+    consents: ConsentServiceDep,
+    svc: ServicesDep,
+    session: SessionDep,
+    request_id: RequestIdDep,
+) -> Response:
+    """Revoke: committed before the redirect, so every later request is refused."""
+    limit_action(request, principal.subject)
+    await _my_consent(consents, principal, consent_id)  # 404 for anyone else's
+    row = await consents.withdraw(
+        consent_id, principal, now=svc.clock(), via="citizen_portal", evidence_ref=None
+    )
+    identity = await consents.identity_of(row.citizen_pseudonym)
+    AuditRepository(session).add(
+        [consent_event("consent.withdraw", principal, identity, row, request_id=request_id)]
+    )
+    _flash(request, "portal.flash.revoked")
+    return RedirectResponse(f"/portal/consents/{consent_id}", status_code=303)
+
+
+@router.get("/consents/{consent_id}/receipt.jws")
+async def receipt_download(
+    consent_id: ConsentIdPath, principal: WebCitizen, consents: ConsentServiceDep
+) -> Response:
+    """The signed receipt (compact JWS, EdDSA); verify with ``/v1/consents/receipt-keys``."""
+    row = await _my_consent(consents, principal, consent_id)
+    return PlainTextResponse(
+        row.receipt,
+        media_type="application/jose",
+        headers={"Content-Disposition": f'attachment; filename="samtykke-{consent_id}.jws"'},
+    )
+
+
+@router.get("/consents/{consent_id}/print")
+async def receipt_print(
+    request: Request,
+    consent_id: ConsentIdPath,
+    principal: WebCitizen,
+    consents: ConsentServiceDep,
+    svc: ServicesDep,
+) -> Response:
+    """A human-readable receipt to print or save as PDF."""
+    row = await _my_consent(consents, principal, consent_id)
+    return render(
+        request,
+        "portal/print.html",
+        {
+            "consent": row,
+            "plain": describe(svc.catalogue, row, request_lang(request), now=svc.clock()),
+            "nav_current": "consents",
+        },
+    )
+
+
+@router.get("/requests/{consent_request_id}")
+async def request_page(
+    request: Request,
+    consent_request_id: RequestIdPath,
+    principal: WebCitizen,
+    requests: RequestsDep,
+    svc: ServicesDep,
+) -> Response:
+    """A caseworker's request, in plain words, with approve and decline."""
+    row = await requests.get_for_citizen(consent_request_id, principal)
+    return render(
+        request,
+        "portal/request.html",
+        {
+            "nav_current": "consents",
+            "req": row,
+            "plain": describe(svc.catalogue, row, request_lang(request), now=svc.clock()),
+        },
+    )
+
+
+@router.post("/requests/{consent_request_id}/approve")
+async def approve(
+    request: Request,
+    consent_request_id: RequestIdPath,
+    principal: WebCitizen,
+    requests: RequestsDep,
+    svc: ServicesDep,
+    session: SessionDep,
+    request_id: RequestIdDep,
+) -> Response:
+    """Approve: the consent is created (collection method ``citizen_portal``)."""
+    limit_action(request, principal.subject)
+    row, consent, identity = await requests.approve(
+        consent_request_id, principal, now=svc.clock(), lang=request_lang(request)
+    )
+    AuditRepository(session).add(
+        [
+            request_event(
+                "consent_request.approve",
+                principal,
+                identity,
+                row,
+                request_id=request_id,
+                consent_ids=[consent.consent_id],
+            ),
+            consent_event("consent.create", principal, identity, consent, request_id=request_id),
+        ]
+    )
+    _flash(request, "portal.flash.approved")
+    return RedirectResponse(f"/portal/consents/{consent.consent_id}", status_code=303)
+
+
+@router.post("/requests/{consent_request_id}/decline")
+async def decline(
+    request: Request,
+    consent_request_id: RequestIdPath,
+    principal: WebCitizen,
+    requests: RequestsDep,
+    svc: ServicesDep,
+    session: SessionDep,
+    request_id: RequestIdDep,
+) -> Response:
+    """Decline: nothing is shared, and the caseworker sees the answer."""
+    limit_action(request, principal.subject)
+    row, identity = await requests.decline(consent_request_id, principal, now=svc.clock())
+    AuditRepository(session).add(
+        [request_event("consent_request.decline", principal, identity, row, request_id=request_id)]
+    )
+    _flash(request, "portal.flash.declined")
+    return RedirectResponse("/portal", status_code=303)

@@ -1,0 +1,89 @@
+"""Consents and log entries in plain words, from the catalogue's Danish and English texts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from gateway.catalogue.models import Catalogue
+from gateway.consent.models import ConsentRequestRow, ConsentRow
+from gateway.consent.service import effective_status
+
+
+@dataclass(frozen=True)
+class Shared:
+    """One kind of information, and the department it comes from."""
+
+    category: str
+    title: str
+    department: str
+    fields: list[str]
+    special: bool
+
+
+def department_title(catalogue: Catalogue, department: str | None, lang: str) -> str:
+    if department is None:
+        return ""
+    found = catalogue.departments.get(department)
+    if found is not None:
+        return found.title.get(lang)
+    return {"administration": {"da": "Administrationen", "en": "Administration"}}.get(
+        department, {"da": department, "en": department}
+    )[lang if lang == "en" else "da"]
+
+
+def role_titles(catalogue: Catalogue, roles: list[str], lang: str) -> str:
+    extra = {"dpo": {"da": "Databeskyttelsesrådgiver", "en": "Data protection officer"}}
+    names = []
+    for role in roles:
+        text = catalogue.roles.get(role)
+        names.append(text.get(lang) if text else extra.get(role, {}).get(lang, role))
+    return ", ".join(names)
+
+
+def shared_items(
+    catalogue: Catalogue, purpose: str, categories: list[str], lang: str
+) -> list[Shared]:
+    allowed = catalogue.purposes[purpose].categories if purpose in catalogue.purposes else {}
+    items = []
+    for cid in categories:
+        cat = catalogue.categories.get(cid)
+        if cat is None:
+            items.append(Shared(cid, cid, "", [], False))
+            continue
+        fields = [cat.fields[f].get(lang) for f in allowed.get(cid, []) if f in cat.fields]
+        items.append(
+            Shared(
+                category=cid,
+                title=cat.title.get(lang),
+                department=department_title(catalogue, cat.department, lang),
+                fields=fields,
+                special=cat.sensitivity == "special",
+            )
+        )
+    return items
+
+
+def category_titles(catalogue: Catalogue, categories: list[str], lang: str) -> str:
+    return ", ".join(
+        catalogue.categories[c].title.get(lang) if c in catalogue.categories else c
+        for c in categories
+    )
+
+
+def describe(
+    catalogue: Catalogue, row: ConsentRow | ConsentRequestRow, lang: str, *, now: datetime
+) -> dict[str, Any]:
+    """Who may see what, from which department, why and until when."""
+    purpose = catalogue.purposes.get(row.purpose)
+    status = effective_status(row, now) if isinstance(row, ConsentRow) else row.status
+    return {
+        "purpose_title": purpose.title.get(lang) if purpose else row.purpose,
+        "purpose_description": purpose.description.get(lang) if purpose else "",
+        "shared": shared_items(catalogue, row.purpose, list(row.categories), lang),
+        "sources": [department_title(catalogue, d, lang) for d in row.source_departments],
+        "recipients": [department_title(catalogue, d, lang) for d in row.recipient_departments],
+        "valid_until": row.valid_until,
+        "status": status,
+    }

@@ -1,0 +1,169 @@
+"""The citizen portal's words, Danish first. Short sentences, no jargon."""
+
+from __future__ import annotations
+
+from gateway.web.i18n import register
+
+register(
+    {
+        "portal.nav.consents": {"da": "Mine samtykker", "en": "My consents"},
+        "portal.nav.log": {"da": "Min log", "en": "My log"},
+        "portal.title": {"da": "Mine samtykker", "en": "My consents"},
+        "portal.intro": {
+            "da": "Her bestemmer du, hvilke oplysninger kommunens forvaltninger må dele om dig. "
+            "Du kan altid trække et samtykke tilbage.",
+            "en": "Here you decide what the municipality's departments may share about you. "
+            "You can always take a consent back.",
+        },
+        "portal.pending.title": {"da": "Spørgsmål til dig", "en": "Questions for you"},
+        "portal.pending.none": {
+            "da": "Ingen venter på dit svar.",
+            "en": "Nobody is waiting for your answer.",
+        },
+        "portal.pending.from": {"da": "Fra {department}", "en": "From {department}"},
+        "portal.pending.answer": {"da": "Læs og svar", "en": "Read and answer"},
+        "portal.active.title": {"da": "Gældende samtykker", "en": "Consents in force"},
+        "portal.active.none": {
+            "da": "Du har ingen gældende samtykker. Intet deles med dit samtykke.",
+            "en": "You have no consents in force. Nothing is shared with your consent.",
+        },
+        "portal.earlier.title": {"da": "Tidligere samtykker", "en": "Earlier consents"},
+        "portal.read_more": {"da": "Se samtykket", "en": "See the consent"},
+        "portal.status.active": {"da": "Gælder", "en": "In force"},
+        "portal.status.withdrawn": {"da": "Tilbagekaldt", "en": "Taken back"},
+        "portal.status.expired": {"da": "Udløbet", "en": "Expired"},
+        "portal.status.pending": {"da": "Venter på dit svar", "en": "Waiting for your answer"},
+        "portal.status.approved": {"da": "Godkendt", "en": "Approved"},
+        "portal.status.declined": {"da": "Afvist", "en": "Declined"},
+        "portal.who": {"da": "Hvem må se det?", "en": "Who may see it?"},
+        "portal.what": {"da": "Hvad må de se?", "en": "What may they see?"},
+        "portal.why": {"da": "Hvorfor?", "en": "Why?"},
+        "portal.until": {"da": "Hvor længe?", "en": "For how long?"},
+        "portal.until_value": {"da": "Til og med {date}", "en": "Until {date}"},
+        "portal.from_dept": {"da": "fra {department}", "en": "from {department}"},
+        "portal.special": {
+            "da": "Særligt følsomme oplysninger",
+            "en": "Especially sensitive information",
+        },
+        "portal.details": {"da": "Præcis hvilke oplysninger", "en": "Exactly which details"},
+        "portal.sentence": {
+            "da": "{recipients} må se oplysninger om dig fra {sources}, for at: {purpose}.",
+            "en": "{recipients} may see information about you from {sources}, in order to: "
+            "{purpose}.",
+        },
+        "portal.given": {"da": "Givet", "en": "Given"},
+        "portal.withdrawn_at": {"da": "Tilbagekaldt", "en": "Taken back"},
+        "portal.consent.title": {"da": "Samtykke: {purpose}", "en": "Consent: {purpose}"},
+        "portal.revoke": {"da": "Træk samtykket tilbage", "en": "Take the consent back"},
+        "portal.revoke.question": {
+            "da": "Vil du trække samtykket tilbage?",
+            "en": "Do you want to take the consent back?",
+        },
+        "portal.revoke.explain": {
+            "da": "Fra det øjeblik kan {recipients} ikke længere se disse oplysninger. "
+            "Det, de allerede har set, bliver ikke slettet fra din log.",
+            "en": "From that moment {recipients} can no longer see this information. What they "
+            "have already seen stays in your log.",
+        },
+        "portal.revoke.yes": {"da": "Ja, træk det tilbage", "en": "Yes, take it back"},
+        "portal.revoke.no": {"da": "Nej, behold det", "en": "No, keep it"},
+        "portal.receipt.title": {"da": "Kvittering", "en": "Receipt"},
+        "portal.receipt.jws": {
+            "da": "Hent den signerede kvittering (JWS)",
+            "en": "Download the signed receipt (JWS)",
+        },
+        "portal.receipt.print": {"da": "Vis kvittering til udskrift", "en": "Printable receipt"},
+        "portal.receipt.print_button": {"da": "Udskriv", "en": "Print"},
+        "portal.receipt.intro": {
+            "da": "Kvittering for dit samtykke. Den signerede udgave nedenfor kan kontrolleres "
+            "med kommunens offentlige nøgle.",
+            "en": "Receipt for your consent. The signed version below can be checked with the "
+            "municipality's public key.",
+        },
+        "portal.receipt.id": {"da": "Samtykke-id", "en": "Consent id"},
+        "portal.receipt.method": {"da": "Givet via", "en": "Given via"},
+        "portal.receipt.signed": {"da": "Signeret kvittering", "en": "Signed receipt"},
+        "portal.method.citizen_portal": {"da": "Borgerportalen", "en": "The citizen portal"},
+        "portal.method.written_form": {"da": "Skriftlig erklæring", "en": "Written form"},
+        "portal.method.oral_recorded": {
+            "da": "Mundtligt (noteret i journalen)",
+            "en": "Orally (recorded in the case file)",
+        },
+        "portal.back": {"da": "Tilbage til Mine samtykker", "en": "Back to My consents"},
+        "portal.request.title": {
+            "da": "{department} spørger om dit samtykke",
+            "en": "{department} asks for your consent",
+        },
+        "portal.request.message": {
+            "da": "Besked fra sagsbehandleren",
+            "en": "Message from the caseworker",
+        },
+        "portal.request.choice": {
+            "da": "Du bestemmer. Siger du nej, deles intet, og din sag fortsætter.",
+            "en": "It is your choice. If you say no, nothing is shared and your case goes on.",
+        },
+        "portal.request.approve": {"da": "Ja, jeg giver samtykke", "en": "Yes, I consent"},
+        "portal.request.decline": {"da": "Nej tak", "en": "No, thank you"},
+        "portal.request.answered": {
+            "da": "Du har svaret på denne anmodning.",
+            "en": "You have answered this request.",
+        },
+        "portal.flash.approved": {
+            "da": "Tak. Dit samtykke er registreret.",
+            "en": "Thank you. Your consent is recorded.",
+        },
+        "portal.flash.declined": {
+            "da": "Du har sagt nej. Intet deles, og sagsbehandleren får dit svar.",
+            "en": "You said no. Nothing is shared, and the caseworker gets your answer.",
+        },
+        "portal.flash.revoked": {
+            "da": "Samtykket er trukket tilbage. Fra nu af deles disse oplysninger ikke.",
+            "en": "The consent is taken back. From now on this information is not shared.",
+        },
+        "log.title": {"da": "Min log", "en": "My log"},
+        "log.intro": {
+            "da": "Her står hver gang nogen i kommunen har bedt om dine oplysninger gennem Tværs, "
+            "og hvad de fik at se. Hver linje kan kontrolleres med en kvittering.",
+            "en": "Every time someone in the municipality asked for your information through "
+            "Tværs is listed here, with what they were shown. Each line can be checked with a "
+            "receipt.",
+        },
+        "log.none": {
+            "da": "Ingen har set dine oplysninger.",
+            "en": "Nobody has seen your information.",
+        },
+        "log.caption": {"da": "Adgange til dine oplysninger", "en": "Access to your information"},
+        "log.when": {"da": "Tidspunkt", "en": "Time"},
+        "log.who": {"da": "Hvem", "en": "Who"},
+        "log.purpose": {"da": "Formål", "en": "Purpose"},
+        "log.result": {"da": "Hvad skete der", "en": "What happened"},
+        "log.proof": {"da": "Bevis", "en": "Proof"},
+        "log.shown": {"da": "Vist: {what}", "en": "Shown: {what}"},
+        "log.withheld": {"da": "Ikke vist: {what}", "en": "Not shown: {what}"},
+        "log.nothing_shown": {"da": "Intet blev vist.", "en": "Nothing was shown."},
+        "log.you": {"da": "Dig", "en": "You"},
+        "log.action.consent.create": {"da": "Samtykke givet", "en": "Consent given"},
+        "log.action.consent.withdraw": {
+            "da": "Samtykke trukket tilbage",
+            "en": "Consent taken back",
+        },
+        "log.action.consent.search": {
+            "da": "Slog dine samtykker op",
+            "en": "Looked up your consents",
+        },
+        "log.action.consent_request.create": {
+            "da": "Spurgte om dit samtykke",
+            "en": "Asked for your consent",
+        },
+        "log.action.consent_request.approve": {"da": "Du sagde ja", "en": "You said yes"},
+        "log.action.consent_request.decline": {"da": "Du sagde nej", "en": "You said no"},
+        "log.action.other": {"da": "Hændelse", "en": "Event"},
+        "log.receipt": {"da": "Hent kvittering", "en": "Download receipt"},
+        "log.entry": {"da": "Hent posten", "en": "Download the entry"},
+        "log.pending": {
+            "da": "Kvitteringen er klar om et øjeblik.",
+            "en": "The receipt is ready in a moment.",
+        },
+        "log.older": {"da": "Vis ældre", "en": "Show older"},
+    }
+)
