@@ -23,6 +23,7 @@ from gateway.catalogue.endpoints import router as catalogue_router
 from gateway.catalogue.models import Catalogue
 from gateway.config import Settings
 from gateway.consent.endpoints import router as consent_router
+from gateway.consent.requests_endpoints import router as consent_requests_router
 from gateway.consent.receipts import ReceiptSigner
 from gateway.db import create_engine, make_sessionmaker, migrate
 from gateway.errors import install_error_handlers
@@ -156,6 +157,7 @@ def create_app(settings: Settings | None = None, *, overrides: Overrides | None 
     app.add_middleware(GatewayMiddleware, max_body_bytes=settings.max_body_bytes)
     app.include_router(catalogue_router)
     app.include_router(consent_router)
+    app.include_router(consent_requests_router)
     app.include_router(views_router)
     app.include_router(audit_router)
     app.include_router(dpo_audit_router)
