@@ -55,8 +55,8 @@ async def race(gw: Harness) -> None:
     withdrawn_at: dict[str, float] = {}
     views: list[tuple[float, dict[str, Any], str]] = []
 
-    async def withdraw(consent_id: str) -> None:
-        await asyncio.sleep(rng.random() * 0.5)
+    async def withdraw(consent_id: str, at: float) -> None:
+        await asyncio.sleep(at)
         response = await gw.client.post(
             f"/v1/consents/{consent_id}/withdraw",
             json={"evidence_ref": "race"},
@@ -66,7 +66,7 @@ async def race(gw: Harness) -> None:
         withdrawn_at[consent_id] = time.monotonic()
 
     async def view() -> None:
-        await asyncio.sleep(rng.random() * 0.6)
+        await asyncio.sleep(rng.random() * 4.5)
         started = time.monotonic()
         response = await gw.client.post(
             "/v1/views",
@@ -76,7 +76,9 @@ async def race(gw: Harness) -> None:
         assert response.status_code == 200
         views.append((started, response.json(), response.headers["x-request-id"]))
 
-    tasks = [withdraw(c) for c in withdraw_order[: CONSENTS - 1]] + [view() for _ in range(VIEWS)]
+    # Withdrawals spread over ~4 s, views at random moments in the same span, so they interleave.
+    tasks = [withdraw(c, 0.1 * (i + 1)) for i, c in enumerate(withdraw_order[: CONSENTS - 1])]
+    tasks += [view() for _ in range(VIEWS)]
     rng.shuffle(tasks)
     await asyncio.gather(*tasks)
 
@@ -84,7 +86,9 @@ async def race(gw: Harness) -> None:
     violations = []
     for started, body, request_id in views:
         section = body["sections"][0]
-        if section["status"] != "granted":
+        # The grant is what invariant 3 is about; under this load some fetches may time out
+        # (`unavailable`), but their section still names the basis the policy granted.
+        if section["basis"] is None:
             continue
         consent = section["basis"]["ref"]
         granted_under[request_id] = consent
@@ -97,12 +101,8 @@ async def race(gw: Harness) -> None:
     # The audit log agrees: each view's intent names the consent the response used.
     async with gw.services.sessions() as session:
         rows = (
-            await session.scalars(
-                select(AuditEntryRow).where(AuditEntryRow.action == "view.read")
-            )
+            await session.scalars(select(AuditEntryRow).where(AuditEntryRow.action == "view.read"))
         ).all()
-    intents = {
-        r.request_id: json.loads(r.body or "{}") for r in rows if r.phase == "intent"
-    }
+    intents = {r.request_id: json.loads(r.body or "{}") for r in rows if r.phase == "intent"}
     for request_id, consent in granted_under.items():
         assert intents[request_id]["consent_ids"] == [consent]
