@@ -31,6 +31,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check gateway connectors tests
 	$(VENV)/bin/ruff format --check gateway connectors tests
 	$(VENV)/bin/mypy gateway connectors
+	$(PY) scripts/dependency_audit.py
 
 format: $(STAMP)
 	$(VENV)/bin/ruff format gateway connectors tests
