@@ -35,10 +35,12 @@ async def test_errors_carry_the_headers_too(gw: Harness) -> None:
 
 
 async def test_hsts_over_https(tmp_path: Path) -> None:
-    async with running_gateway(tmp_path) as gw:
-        async with httpx.AsyncClient(
+    async with (
+        running_gateway(tmp_path) as gw,
+        httpx.AsyncClient(
             transport=httpx.ASGITransport(app=gw.app), base_url="https://testserver"
-        ) as client:
-            response = await client.get("/healthz")
+        ) as client,
+    ):
+        response = await client.get("/healthz")
     assert response.status_code == 200
     assert "max-age=" in response.headers["strict-transport-security"]
