@@ -58,6 +58,17 @@ class Settings(BaseSettings):
     )
     connector_timeout_s: float = 2.0
 
+    # Observability (gateway/observability/, docs/deploy.md).
+    log_format: Literal["text", "json"] = "text"
+    """`json`: one JSON object per log line (structlog), with the request id; `text`: plain."""
+    tracing_exporter: Literal["none", "console", "otlp"] = "none"
+    """OpenTelemetry span exporter: `none` (off), `console` (stdout) or `otlp` (OTLP/HTTP)."""
+    tracing_otlp_endpoint: str = ""
+    """OTLP/HTTP traces URL, e.g. `http://collector:4318/v1/traces`; empty: the standard
+    `OTEL_EXPORTER_OTLP_*` variables."""
+    readiness_timeout_s: float = Field(1.0, gt=0)
+    """Deadline for each `/readyz` check, seconds."""
+
     max_body_bytes: int = 64 * 1024
 
     # Abuse limits for shared views, per gateway process (sliding window).
