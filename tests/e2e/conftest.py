@@ -1,9 +1,9 @@
 """Browser tests: the app served by uvicorn on a free port, driven by Debian's Chromium.
 
 Fixtures for every e2e test (portal and staff console):
-- ``live`` (session): the running app — ``live.base_url``, ``live.token(username)``,
+- ``live`` (package): the running app — ``live.base_url``, ``live.token(username)``,
   ``live.api(username)`` (an ``httpx.Client`` with that user's bearer token).
-- ``browser`` (session): Chromium at ``/usr/bin/chromium`` via Playwright (never downloaded).
+- ``browser`` (package): Chromium at ``/usr/bin/chromium`` via Playwright (never downloaded).
 - ``page``: a fresh browser context + page, 1280 px wide; ``narrow_page``: 320 px.
 - helpers below: ``login(page, live, username)``, ``switch_language(page)``,
   ``screenshot(page, name)`` (both widths, into ``test-artifacts/screenshots/``),
@@ -63,7 +63,7 @@ class Live:
         )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     data_dir = tmp_path_factory.mktemp("e2e-data")
     env = {k: v for k, v in os.environ.items() if not k.startswith("TVAERS_")}
@@ -93,7 +93,9 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         process.stdout.close()
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: sync Playwright keeps an event loop running in this thread while
+# it is open, which would stop pytest-asyncio from running the async tests that come after.
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
         pytest.fail("Chromium missing: run `make test` (it installs Debian's chromium)")

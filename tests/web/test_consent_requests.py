@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
-from tests.harness import Harness, demo_cpr
+from tests.harness import Harness, demo_cpr, running_gateway
 from tests.web.webclient import csrf_of, web_login
 
 
@@ -181,23 +183,27 @@ async def test_receipts_download_and_print(gw: Harness) -> None:
     await citizen.aclose()
 
 
-async def test_consent_actions_are_rate_limited(tmp_path: Any) -> None:
-    import os
+async def test_consent_actions_are_rate_limited(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TVAERS_WEB_ACTION_RATE_LIMIT", "1")
+    async with running_gateway(tmp_path) as gw:
+        consent = await gw.record_consent(demo_cpr(0))
+        consent_id = consent["consent"]["consent_id"]
+        citizen = await citizen_client(gw, "borger-1")
+        page = await citizen.get(f"/portal/consents/{consent_id}/revoke")
+        data = {"csrf_token": csrf_of(page.text)}
+        first = await citizen.post(f"/portal/consents/{consent_id}/revoke", data=data)
+        assert first.status_code == 303
+        second = await citizen.post(f"/portal/consents/{consent_id}/revoke", data=data)
+        assert second.status_code == 429
+        assert "Vent et minut" in second.text
+        await citizen.aclose()
 
-    from tests.harness import running_gateway
 
-    os.environ["TVAERS_WEB_ACTION_RATE_LIMIT"] = "1"
-    try:
-        async with running_gateway(tmp_path) as gw:
-            consent = await gw.record_consent(demo_cpr(0))
-            consent_id = consent["consent"]["consent_id"]
-            citizen = await citizen_client(gw, "borger-1")
-            page = await citizen.get(f"/portal/consents/{consent_id}/revoke")
-            data = {"csrf_token": csrf_of(page.text)}
-            first = await citizen.post(f"/portal/consents/{consent_id}/revoke", data=data)
-            assert first.status_code == 303
-            second = await citizen.post(f"/portal/consents/{consent_id}/revoke", data=data)
-            assert second.status_code == 429
-            await citizen.aclose()
-    finally:
-        del os.environ["TVAERS_WEB_ACTION_RATE_LIMIT"]
+async def test_login_is_rate_limited(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TVAERS_WEB_LOGIN_RATE_LIMIT", "2")
+    async with running_gateway(tmp_path) as gw:
+        assert (await gw.client.get("/auth/login")).status_code == 302
+        assert (await gw.client.get("/auth/login")).status_code == 302
+        assert (await gw.client.get("/auth/login")).status_code == 429

@@ -1,0 +1,207 @@
+"""Staff console (``/staff``): the caseworker's "Tværfagligt overblik".
+
+The shared view comes from the same ``ViewService`` as ``POST /v1/views`` (consent → policy →
+audit → fan-out → minimise → audit), so the page can show nothing the API would not. The CPR
+is typed into a POST form; the page's buttons refer to the citizen by an encrypted token
+(``staff_view.citizen_token``), never by the number. The DPO console (``staff_dpo.py``) is
+mounted under ``/staff/dpo`` by this module's router.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+
+from gateway.audit.repository import AuditRepository
+from gateway.auth.principal import Principal
+from gateway.consent.requests import ConsentRequestCreate, ConsentRequestService, request_event
+from gateway.cpr import normalise_cpr
+from gateway.errors import NotPermitted
+from gateway.services import (
+    ConsentServiceDep,
+    RequestIdDep,
+    ServicesDep,
+    SessionDep,
+    ViewServiceDep,
+)
+from gateway.views.schemas import ViewRequest
+from gateway.web import staff_text  # noqa: F401  (registers the console's messages)
+from gateway.web.i18n import request_lang, translate
+from gateway.web.security import CsrfProtected, WebEmployee
+from gateway.web.staff_dpo import router as dpo_router
+from gateway.web.staff_view import (
+    citizen_from_token,
+    citizen_token,
+    masked_cpr,
+    present,
+    present_section,
+    usable_purposes,
+)
+from gateway.web.state import limit_action
+from gateway.web.templating import render
+
+router = APIRouter(prefix="/staff", include_in_schema=False, dependencies=[CsrfProtected])
+
+CategoryField = Annotated[str, Form(pattern=r"^[a-z_]+\.[a-z_]+$", max_length=64)]
+PurposeField = Annotated[str, Form(pattern=r"^[a-z0-9_]+$", max_length=64)]
+TokenField = Annotated[str, Form(min_length=10, max_length=400)]
+
+
+def _requests(
+    svc: ServicesDep, session: SessionDep, consents: ConsentServiceDep
+) -> ConsentRequestService:
+    return ConsentRequestService(session, consents=consents, catalogue=svc.catalogue)
+
+
+RequestsDep = Annotated[ConsentRequestService, Depends(_requests)]
+
+
+def _check_purpose(svc: ServicesDep, principal: Principal, purpose: str) -> None:
+    if purpose not in usable_purposes(svc.catalogue, principal):
+        raise NotPermitted("Formålet kan ikke bruges af din rolle / purpose not for your role")
+
+
+@router.get("")
+async def overview_form(request: Request, principal: WebEmployee, svc: ServicesDep) -> Response:
+    """The search form: CPR and one of the purposes the caller's role may use."""
+    return render(
+        request,
+        "staff/overview.html",
+        {"purposes": usable_purposes(svc.catalogue, principal), "nav_current": "overview"},
+    )
+
+
+@router.post("/overview")
+async def overview(
+    request: Request,
+    principal: WebEmployee,
+    svc: ServicesDep,
+    views: ViewServiceDep,
+    request_id: RequestIdDep,
+    cpr: Annotated[str, Form(min_length=10, max_length=11)],
+    purpose: PurposeField,
+) -> Response:
+    """The shared view for one citizen and purpose, grouped by department (audited)."""
+    _check_purpose(svc, principal, purpose)
+    number = normalise_cpr(cpr)
+    result = await views.view(
+        ViewRequest(cpr=number, purpose=purpose), principal, request_id=request_id
+    )
+    lang = request_lang(request)
+    groups, requestable = present(result, svc.catalogue, lang=lang)
+    purposes = usable_purposes(svc.catalogue, principal)
+    return render(
+        request,
+        "staff/overview.html",
+        {
+            "purposes": purposes,
+            "chosen_purpose": purpose,
+            "result": result,
+            "purpose_title": svc.catalogue.purposes[purpose].title.get(lang),
+            "groups": groups,
+            "requestable": requestable,
+            "requestable_titles": [
+                svc.catalogue.categories[c].title.get(lang) for c in requestable
+            ],
+            "token": citizen_token(svc.keys.cipher, number, principal),
+            "masked_cpr": masked_cpr(number),
+            "statute": svc.catalogue.purposes[purpose].basis.citation,
+            "nav_current": "overview",
+        },
+    )
+
+
+@router.post("/overview/section")
+async def retry_section(
+    request: Request,
+    principal: WebEmployee,
+    svc: ServicesDep,
+    views: ViewServiceDep,
+    request_id: RequestIdDep,
+    token: TokenField,
+    purpose: PurposeField,
+    category: CategoryField,
+    requestable: Annotated[list[str] | None, Form()] = None,
+) -> Response:
+    """Ask again for one section (e.g. after a department system did not answer); audited."""
+    _check_purpose(svc, principal, purpose)
+    cpr = citizen_from_token(svc.keys.cipher, token, principal)
+    result = await views.view(
+        ViewRequest(cpr=cpr, purpose=purpose, categories=[category]),
+        principal,
+        request_id=request_id,
+    )
+    lang = request_lang(request)
+    section = present_section(
+        result.sections[0], svc.catalogue, lang=lang, requestable=requestable or []
+    )
+    return render(
+        request,
+        "staff/_section.html",
+        {
+            "s": section,
+            "token": token,
+            "chosen_purpose": purpose,
+            "requestable": requestable or [],
+            "requestable_titles": [
+                svc.catalogue.categories[c].title.get(lang)
+                for c in requestable or []
+                if c in svc.catalogue.categories
+            ],
+            "statute": svc.catalogue.purposes[purpose].basis.citation,
+        },
+    )
+
+
+@router.post("/consent-request")
+async def request_consent(
+    request: Request,
+    principal: WebEmployee,
+    svc: ServicesDep,
+    session: SessionDep,
+    requests: RequestsDep,
+    request_id: RequestIdDep,
+    token: TokenField,
+    purpose: PurposeField,
+    categories: Annotated[list[str], Form(min_length=1, max_length=50)],
+) -> Response:
+    """One click: ask the citizen for consent to exactly the missing categories."""
+    limit_action(request, principal.subject)
+    _check_purpose(svc, principal, purpose)
+    cpr = citizen_from_token(svc.keys.cipher, token, principal)
+    catalogue = svc.catalogue
+    assert principal.department is not None
+    department = catalogue.departments.get(principal.department)
+    chosen = catalogue.purposes[purpose]
+    now = svc.clock()
+    body = ConsentRequestCreate(
+        cpr=cpr,
+        purpose=purpose,
+        categories=sorted(set(categories)),
+        recipient_departments=[principal.department],
+        valid_until=now + timedelta(days=chosen.max_consent_days),
+        # The citizen reads this in the portal in Danish first (their language may differ).
+        message=translate(
+            "staff.request.message",
+            "da",
+            name=principal.name,
+            department=department.title.da if department else principal.department,
+            purpose=chosen.title.da,
+        ),
+    )
+    row, identity = await requests.create(body, principal, now=now)
+    AuditRepository(session).add(
+        [request_event("consent_request.create", principal, identity, row, request_id=request_id)]
+    )
+    htmx = request.headers.get("hx-request") == "true"
+    return render(
+        request,
+        "staff/_request_sent.html" if htmx else "staff/request_sent.html",
+        {"consent_request": row, "categories": row.categories},
+    )
+
+
+router.include_router(dpo_router)

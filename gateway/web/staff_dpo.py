@@ -1,0 +1,248 @@
+"""DPO console (``/staff/dpo``): search, charts, anomalies, exports and the integrity panel.
+
+DPO only (``WebDpo``). The filter is a POST form because it may hold a CPR; after the first
+search the citizen is carried by an encrypted token (``staff_view.citizen_token``), so the
+number is never written back into the page. Queries, anomaly rules and exports are the same
+code as the JSON API in ``gateway/audit/dpo_endpoints.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import Response, StreamingResponse
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gateway.audit.analytics import AuditAnalytics, AuditQuery, dpo_event
+from gateway.audit.analytics_export import csv_export
+from gateway.audit.anomalies import COPENHAGEN
+from gateway.audit.dpo_endpoints import describe, job_read, log_verifier, verify_jobs
+from gateway.audit.integrity import integrity_status, signed_export_zip
+from gateway.audit.repository import AuditRepository, entry_dict
+from gateway.auth.principal import Principal
+from gateway.errors import InvalidRequest
+from gateway.services import RequestIdDep, Services, ServicesDep, SessionDep
+from gateway.web.security import WebDpo
+from gateway.web.staff_view import citizen_from_token, citizen_token
+from gateway.web.templating import render
+
+router = APIRouter(prefix="/dpo", include_in_schema=False)
+
+_FIELDS = ("department", "actor", "purpose", "outcome", "basis_kind")
+
+
+def _day(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise InvalidRequest("Ugyldig dato / invalid date") from exc
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0, 0), tzinfo=COPENHAGEN).astimezone(UTC)
+
+
+async def _read_filter(
+    request: Request, svc: Services, principal: Principal
+) -> tuple[AuditQuery, dict[str, Any]]:
+    """The form as an ``AuditQuery`` and the values to put back into the form."""
+    form = await request.form() if request.method == "POST" else {}
+    values: dict[str, Any] = {
+        k: str(form.get(k) or "").strip() for k in (*_FIELDS, "since", "until")
+    }
+    values["all_events"] = form.get("all_events") == "1"
+    cpr = str(form.get("cpr") or "").strip() or None
+    token = str(form.get("citizen") or "") or None
+    if cpr is None and token and form.get("clear_citizen") != "1":
+        cpr = citizen_from_token(svc.keys.cipher, token, principal)
+    since, until = _day(values["since"]), _day(values["until"])
+    try:
+        query = AuditQuery(
+            since=_midnight(since) if since else None,
+            until=_midnight(until + timedelta(days=1)) if until else None,
+            cpr=cpr,
+            accesses_only=not values["all_events"],
+            **{k: values[k] or None for k in _FIELDS},
+        )
+    except ValidationError as exc:
+        raise InvalidRequest("Ugyldigt filter / invalid filter") from exc
+    values["citizen"] = citizen_token(svc.keys.cipher, cpr, principal) if cpr else ""
+    return query, values
+
+
+def _before(request: Request, form: Any) -> int | None:
+    raw = str(form.get("before") or "") if form else ""
+    return int(raw) if raw.isdigit() else None
+
+
+@router.api_route("", methods=["GET", "POST"])
+async def console(
+    request: Request,
+    principal: WebDpo,
+    svc: ServicesDep,
+    session: SessionDep,
+    request_id: RequestIdDep,
+) -> Response:
+    """The whole console for a filter (default: the last 30 days, look-ups only)."""
+    query, values = await _read_filter(request, svc, principal)
+    form = await request.form() if request.method == "POST" else None
+    analytics = AuditAnalytics(session, settings=svc.settings)
+    flt = query.to_filter(svc.keys.pseudonymiser)
+    now = svc.clock()
+    since, until = analytics.time_range(flt, now=now)
+    if not values["since"]:
+        values["since"] = since.astimezone(COPENHAGEN).date().isoformat()
+    if not values["until"]:
+        values["until"] = (until.astimezone(COPENHAGEN) - timedelta(days=1)).date().isoformat()
+    rows = await analytics.search(flt, before=_before(request, form), limit=50)
+    total = await analytics.count(flt)
+    if query.cpr:
+        AuditRepository(session).add(
+            [
+                dpo_event(
+                    principal,
+                    action="audit.search_citizen",
+                    request_id=request_id,
+                    pseudonymiser=svc.keys.pseudonymiser,
+                    cpr=query.cpr,
+                    counts={"entries": total},
+                )
+            ]
+        )
+    charts = await analytics.charts(flt, now=now)
+    return render(
+        request,
+        "staff/dpo.html",
+        {
+            "values": values,
+            "choices": await analytics.choices(),
+            "catalogue": svc.catalogue,
+            "entries": [(r, entry_dict(r)) for r in rows],
+            "total": total,
+            "next_cursor": rows[-1].seq if len(rows) == 50 else None,
+            "anomalies": await analytics.anomalies(flt, now=now),
+            "charts": charts,
+            "charts_json": charts.model_dump_json(),
+            "integrity": await integrity_status(
+                session, origin=svc.settings.audit_origin, verifier=log_verifier(svc), now=now
+            ),
+            "nav_current": "dpo",
+        },
+    )
+
+
+def _export_event(
+    principal: Principal,
+    svc: Services,
+    session: AsyncSession,
+    *,
+    action: str,
+    query: AuditQuery,
+    request_id: str,
+    counts: dict[str, int],
+) -> None:
+    AuditRepository(session).add(
+        [
+            dpo_event(
+                principal,
+                action=action,
+                request_id=request_id,
+                pseudonymiser=svc.keys.pseudonymiser,
+                cpr=query.cpr,
+                counts=counts,
+            )
+        ]
+    )
+
+
+@router.post("/export.csv")
+async def export_csv(
+    request: Request,
+    principal: WebDpo,
+    svc: ServicesDep,
+    session: SessionDep,
+    request_id: RequestIdDep,
+) -> Response:
+    """The filtered entries as CSV (semicolon-separated, UTF-8 with BOM)."""
+    query, _ = await _read_filter(request, svc, principal)
+    flt = query.to_filter(svc.keys.pseudonymiser)
+    total = await AuditAnalytics(session, settings=svc.settings).count(flt)
+    _export_event(
+        principal,
+        svc,
+        session,
+        action="audit.export_csv",
+        query=query,
+        request_id=request_id,
+        counts={"entries": total},
+    )
+
+    async def stream() -> AsyncIterator[bytes]:
+        async with svc.sessions() as own:
+            async for chunk in csv_export(own, flt):
+                yield chunk
+
+    return StreamingResponse(
+        stream(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="tvaers-revisionslog.csv"'},
+    )
+
+
+@router.post("/export.zip")
+async def export_signed(
+    request: Request,
+    principal: WebDpo,
+    svc: ServicesDep,
+    session: SessionDep,
+    request_id: RequestIdDep,
+) -> Response:
+    """The filtered entries as a signed export that ``tvaers audit verify full`` accepts."""
+    query, _ = await _read_filter(request, svc, principal)
+    content, summary = await signed_export_zip(
+        session,
+        origin=svc.settings.audit_origin,
+        verifier=log_verifier(svc),
+        selection=query.to_filter(svc.keys.pseudonymiser),
+        description=describe(query),
+        now=svc.clock(),
+    )
+    _export_event(
+        principal,
+        svc,
+        session,
+        action="audit.export_signed",
+        query=query,
+        request_id=request_id,
+        counts={"entries": summary.selected, "tree_size": summary.size},
+    )
+    return Response(
+        content,
+        media_type="application/zip",
+        headers={"Content-Disposition": 'attachment; filename="tvaers-revisionslog-signeret.zip"'},
+    )
+
+
+@router.post("/verify")
+async def start_verify(request: Request, principal: WebDpo, svc: ServicesDep) -> Response:
+    """Start "verify now" and return the progress panel (it polls itself while running)."""
+    job = verify_jobs(request).start(
+        svc.sessions, origin=svc.settings.audit_origin, verifier=log_verifier(svc)
+    )
+    return render(request, "staff/_verify.html", {"job": job_read(job)})
+
+
+@router.get("/verify/{job_id}")
+async def verify_progress(
+    request: Request, principal: WebDpo, job_id: str = Path(pattern=r"^[0-9a-f]{32}$")
+) -> Response:
+    """The progress panel of a "verify now" job."""
+    return render(
+        request, "staff/_verify.html", {"job": job_read(verify_jobs(request).get(job_id))}
+    )
