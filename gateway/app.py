@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import httpx
 from fastapi import FastAPI
 from joserfc.jwk import KeySet
+from opentelemetry.sdk.trace.export import SpanExporter
 
 from gateway import __version__
 from gateway.audit.dpo_endpoints import router as dpo_audit_router
@@ -28,7 +29,11 @@ from gateway.consent.receipts import ReceiptSigner
 from gateway.db import create_engine, make_sessionmaker, migrate
 from gateway.errors import install_error_handlers
 from gateway.keys import load_keys
+from gateway.logging import configure_logging
 from gateway.middleware import GatewayMiddleware
+from gateway.observability.endpoints import router as observability_router
+from gateway.observability.middleware import ObservabilityMiddleware
+from gateway.observability.tracing import Tracing
 from gateway.policy import load_policy_engine
 from gateway.policy.types import PolicyEngine
 from gateway.ratelimit import ViewLimits
@@ -54,6 +59,7 @@ class Overrides:
 
     http_client: httpx.AsyncClient | None = None
     policy: PolicyEngine | None = None
+    span_exporter: SpanExporter | None = None  # e.g. an in-memory exporter in tests
 
 
 async def build_services(settings: Settings, overrides: Overrides) -> Services:
@@ -136,11 +142,21 @@ def create_app(settings: Settings | None = None, *, overrides: Overrides | None 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         svc = await build_services(settings, overrides)
         app.state.services = svc
+        if settings.log_format == "json":
+            configure_logging(json_format=True)
+        app.state.tracing = Tracing.configure(
+            settings.tracing_exporter,
+            otlp_endpoint=settings.tracing_otlp_endpoint,
+            exporter=overrides.span_exporter,
+        )
+        app.state.tracing.instrument(svc.http)
         app.state.audit_sequencer = await start_audit_log(svc)
         try:
             yield
         finally:
             await stop_audit_log(app.state.audit_sequencer)
+            app.state.tracing.uninstrument(svc.http)
+            app.state.tracing.shutdown()
             if overrides.http_client is None:
                 await svc.http.aclose()
             if overrides.policy is None:
@@ -154,6 +170,8 @@ def create_app(settings: Settings | None = None, *, overrides: Overrides | None 
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    # Inside GatewayMiddleware (added after it), so the request id exists when it runs.
+    app.add_middleware(ObservabilityMiddleware)
     app.add_middleware(GatewayMiddleware, max_body_bytes=settings.max_body_bytes)
     app.include_router(catalogue_router)
     app.include_router(consent_router)
@@ -166,6 +184,8 @@ def create_app(settings: Settings | None = None, *, overrides: Overrides | None 
     if settings.dev_idp_enabled:
         app.include_router(dev_idp_router())
     install_web(app, settings)
+
+    app.include_router(observability_router)
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:
