@@ -1,4 +1,4 @@
-"""AuditWriter group commit: batching never weakens "returned ⇒ durably committed" or fail-closed."""
+"""AuditWriter group commit: batching keeps "returned ⇒ durably committed" and fail-closed."""
 
 from __future__ import annotations
 
