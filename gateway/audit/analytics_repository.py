@@ -17,7 +17,7 @@ from typing import Literal
 from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.audit.models import AuditEntryRow
+from gateway.audit.models import AuditCheckpointRow, AuditEntryRow
 
 OutcomeFilter = Literal["granted", "withheld", "unavailable", "denied"]
 OUTCOME_FILTERS: tuple[OutcomeFilter, ...] = ("granted", "withheld", "unavailable", "denied")
@@ -220,3 +220,13 @@ class AnalyticsRepository:
         """The ``seq`` of every matching entry (for the signed export's selection)."""
         query = select(AuditEntryRow.seq).where(*_conditions(flt))
         return {int(s) for s in (await self._session.scalars(query)).all()}
+
+    async def previous_checkpoint(self, size: int) -> AuditCheckpointRow | None:
+        """The checkpoint just before tree size ``size`` (for the consistency check)."""
+        query = (
+            select(AuditCheckpointRow)
+            .where(AuditCheckpointRow.size < size)
+            .order_by(AuditCheckpointRow.size.desc())
+            .limit(1)
+        )
+        return await self._session.scalar(query)

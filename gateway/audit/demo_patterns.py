@@ -66,7 +66,8 @@ async def seed_snooping_pattern(
     purpose the user's role may not use and is denied outright. That trips the rules for many
     citizens in a short window, off-hours access, no-consent look-ups and repeated denials.
     """
-    people = citizens()
+    # Skip the demo trio (borger-1..3): their "Min log" stays about the demo's own story.
+    people = citizens()[3:]
     count = min(count, len(people))
     start = night_before(now)
     actor = Actor(user_id=actor_id, kind="employee", department="jobcenter", roles=["caseworker"])
@@ -89,7 +90,7 @@ async def seed_snooping_pattern(
             "time": at,
         }
         if denied:
-            codes = dict.fromkeys(requested, "role_not_permitted")
+            codes = dict.fromkeys(requested, "role_not_allowed")
             granted: list[str] = []
         else:
             codes = dict.fromkeys(FOREIGN, "consent_missing")

@@ -11,18 +11,28 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.audit.analytics import AuditAnalytics, AuditQuery, ChartData, dpo_event
 from gateway.audit.analytics_export import csv_export
 from gateway.audit.anomalies import Anomaly
+from gateway.audit.demo_patterns import seed_snooping_pattern
+from gateway.audit.integrity import (
+    IntegrityStatus,
+    VerifyJob,
+    VerifyJobs,
+    integrity_status,
+    signed_export_zip,
+)
+from gateway.audit.lifecycle import audit_signer
+from gateway.audit.notes import NoteVerifier
 from gateway.audit.repository import AuditRepository, entry_dict
 from gateway.audit.schemas import AuditEntryRead
 from gateway.auth.dependencies import DpoPrincipal
-from gateway.errors import ERROR_RESPONSES
-from gateway.services import RequestIdDep, ServicesDep, SessionDep
+from gateway.errors import ERROR_RESPONSES, NotFound
+from gateway.services import RequestIdDep, Services, ServicesDep, SessionDep
 
 router = APIRouter(prefix="/v1/audit", tags=["audit (DPO console)"])
 _ERRORS: dict[int | str, dict[str, Any]] = {k: ERROR_RESPONSES[k] for k in (401, 403, 422)}
@@ -152,4 +162,177 @@ async def export_csv(
         stream(),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="tvaers-revisionslog.csv"'},
+    )
+
+
+def log_verifier(svc: Services) -> NoteVerifier:
+    """The verifier key of the log's checkpoints."""
+    return audit_signer(svc.settings.audit_origin, svc.keys.audit_key).verifier()
+
+
+def describe(body: AuditQuery) -> dict[str, object]:
+    """The filter as written into an export, with the CPR replaced by a remark."""
+    described = body.model_dump(mode="json", exclude_none=True, exclude={"cpr"})
+    if body.cpr:
+        described["citizen"] = "én borger, matchet på pseudonym / one citizen, by pseudonym"
+    return described
+
+
+@router.post(
+    "/exports/signed",
+    response_class=Response,
+    responses={**_ERRORS, 200: {"content": {"application/zip": {}}}, 409: {}},
+)
+async def export_signed(
+    body: AuditQuery,
+    principal: DpoPrincipal,
+    session: SessionDep,
+    svc: ServicesDep,
+    request_id: RequestIdDep,
+) -> Response:
+    """The filtered entries as a signed export (zip) that `tvaers audit verify full` accepts.
+
+    The zip holds the export directory format of `tvaers audit export`: `manifest.json`,
+    `entries.jsonl` (JSON lines, up to the newest signed checkpoint) and `checkpoints/`.
+    Entries outside the filter are present by leaf hash only, like purged entries, so the
+    verifier recomputes the signed root while only the selected entries are readable.
+    `selection.json` describes the filter. Unzip and run
+    `tvaers audit verify full --export tvaers-audit-export --key <published key>`.
+    """
+    flt = body.to_filter(svc.keys.pseudonymiser)
+    content, summary = await signed_export_zip(
+        session,
+        origin=svc.settings.audit_origin,
+        verifier=log_verifier(svc),
+        selection=flt,
+        description=describe(body),
+        now=svc.clock(),
+    )
+    AuditRepository(session).add(
+        [
+            dpo_event(
+                principal,
+                action="audit.export_signed",
+                request_id=request_id,
+                pseudonymiser=svc.keys.pseudonymiser,
+                cpr=body.cpr,
+                counts={"entries": summary.selected, "tree_size": summary.size},
+            )
+        ]
+    )
+    return Response(
+        content,
+        media_type="application/zip",
+        headers={"Content-Disposition": 'attachment; filename="tvaers-revisionslog-signeret.zip"'},
+    )
+
+
+@router.get("/integrity", response_model=IntegrityStatus, responses=_ERRORS)
+async def integrity(
+    principal: DpoPrincipal, session: SessionDep, svc: ServicesDep
+) -> IntegrityStatus:
+    """The newest checkpoint, whether its signature verifies, and whether it is consistent
+    with the checkpoint before it (checked now, with a consistency proof)."""
+    return await integrity_status(
+        session, origin=svc.settings.audit_origin, verifier=log_verifier(svc), now=svc.clock()
+    )
+
+
+class VerifyJobRead(BaseModel):
+    job_id: str
+    phase: str
+    percent: int
+    done: int
+    total: int
+    ok: bool | None
+    entries: int | None
+    verified_size: int | None
+    failure_da: str | None
+    failure_en: str | None
+    failure_index: int | None
+    error: str | None
+    started_at: datetime
+    finished_at: datetime | None
+
+
+def job_read(job: VerifyJob) -> VerifyJobRead:
+    result = job.result
+    failure = result.failure if result is not None else None
+    return VerifyJobRead(
+        job_id=job.job_id,
+        phase=job.phase,
+        percent=job.percent,
+        done=job.done,
+        total=job.total,
+        ok=None if result is None else result.ok,
+        entries=None if result is None else result.entries,
+        verified_size=None if result is None else result.verified_size,
+        failure_da=failure.message_da if failure else None,
+        failure_en=failure.message_en if failure else None,
+        failure_index=failure.index if failure else None,
+        error=job.error,
+        started_at=job.started_at,
+        finished_at=job.finished_at,
+    )
+
+
+def verify_jobs(request: Request) -> VerifyJobs:
+    """This process's verify-now jobs (created on first use)."""
+    jobs = getattr(request.app.state, "dpo_verify_jobs", None)
+    if not isinstance(jobs, VerifyJobs):
+        jobs = VerifyJobs()
+        request.app.state.dpo_verify_jobs = jobs
+    return jobs
+
+
+@router.post("/integrity/verify", response_model=VerifyJobRead, status_code=202, responses=_ERRORS)
+async def start_verification(
+    request: Request, principal: DpoPrincipal, svc: ServicesDep
+) -> VerifyJobRead:
+    """Start "verify now": export the whole log up to the newest checkpoint and run the
+    offline verifier on it, on the server. Poll the returned job for progress."""
+    job = verify_jobs(request).start(
+        svc.sessions, origin=svc.settings.audit_origin, verifier=log_verifier(svc)
+    )
+    return job_read(job)
+
+
+@router.get("/integrity/verify/{job_id}", response_model=VerifyJobRead, responses=_ERRORS)
+async def verification_status(
+    request: Request,
+    principal: DpoPrincipal,
+    job_id: str = Path(pattern=r"^[0-9a-f]{32}$"),
+) -> VerifyJobRead:
+    """Progress and verdict of a "verify now" job."""
+    return job_read(verify_jobs(request).get(job_id))
+
+
+class SnoopingPatternRead(BaseModel):
+    actor_id: str
+    citizens: int
+    entries: int
+    first: datetime
+    last: datetime
+
+
+@router.post(
+    "/demo/snooping-pattern", status_code=201, response_model=SnoopingPatternRead, responses=_ERRORS
+)
+async def demo_snooping_pattern(principal: DpoPrincipal, svc: ServicesDep) -> SnoopingPatternRead:
+    """Development and test only: write a synthetic snooping pattern into the audit log.
+
+    One jobcenter user (`vikar-jobcenter`) looks up 24 distinct synthetic citizens at night
+    without consent, a third of them with a purpose the role may not use, so the console's
+    anomaly rules have something to show. Entries carry `reason: synthetic_demo_pattern`.
+    Not available when `TVAERS_ENV=production` (404).
+    """
+    if svc.settings.env == "production":
+        raise NotFound("Ikke tilgængelig i produktion / not available in production")
+    pattern = await seed_snooping_pattern(svc.audit, svc.keys.pseudonymiser, now=svc.clock())
+    return SnoopingPatternRead(
+        actor_id=pattern.actor_id,
+        citizens=pattern.citizens,
+        entries=pattern.entries,
+        first=pattern.first,
+        last=pattern.last,
     )

@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from gateway.web.staff_seed import SNOOPER, SYNTHETIC_REASON, seed_snooping_pattern
+from gateway.audit.demo_patterns import SNOOPER, SYNTHETIC_REASON, seed_snooping_pattern
 from tests.harness import Harness
 from tests.staff.conftest import demo_cpr, now, view
 
@@ -39,7 +39,7 @@ async def entries(gw: Harness, **body: object) -> dict:  # type: ignore[type-arg
 
 async def test_filter_by_citizen_finds_exactly_their_accesses_and_is_audited(gw: Harness) -> None:
     first, second = demo_cpr(0), demo_cpr(1)
-    await gw.record_consent(first, categories=["health.wellbeing"])
+    await gw.record_consent(first, categories=["social.services"])
     mine = await view(gw, first)
     await view(gw, second)
     found = await entries(gw, cpr=first)
@@ -56,8 +56,8 @@ async def test_filter_by_citizen_finds_exactly_their_accesses_and_is_audited(gw:
 
 async def test_outcome_and_basis_filters(gw: Harness) -> None:
     cpr = demo_cpr(0)
-    await gw.record_consent(cpr, categories=["health.wellbeing"])
-    await view(gw, cpr)  # partial: wellbeing by consent, others withheld
+    await gw.record_consent(cpr, categories=["social.services"])
+    await view(gw, cpr)  # partial: social measures by consent, others withheld
     await view(gw, cpr, purpose="ressourceforloeb_koordinering")  # caseworker role: denied
     assert (await entries(gw, outcome="granted"))["total"] == 1
     assert (await entries(gw, outcome="withheld"))["total"] == 2
@@ -74,8 +74,8 @@ async def test_outcome_and_basis_filters(gw: Harness) -> None:
 
 async def test_unavailable_filter(gw: Harness) -> None:
     cpr = demo_cpr(0)
-    await gw.record_consent(cpr, categories=["health.wellbeing"])
-    gw.set_simulator("health", fault="error500", fault_rate=1.0)
+    await gw.record_consent(cpr, categories=["social.services"])
+    gw.set_simulator("social", fault="error500", fault_rate=1.0)
     await view(gw, cpr)
     assert (await entries(gw, outcome="unavailable"))["total"] == 1
 
@@ -143,7 +143,7 @@ async def test_charts_count_accesses_per_department_purpose_and_user(gw: Harness
 
 
 async def test_csv_export_is_semicolon_separated_utf8_with_bom(gw: Harness) -> None:
-    await gw.record_consent(demo_cpr(0), categories=["health.wellbeing"])
+    await gw.record_consent(demo_cpr(0), categories=["social.services"])
     await view(gw, demo_cpr(0))
     await view(gw, demo_cpr(1))
     response = await gw.client.post(
@@ -159,7 +159,7 @@ async def test_csv_export_is_semicolon_separated_utf8_with_bom(gw: Harness) -> N
     assert len(rows) == 2  # header + the one access of that citizen
     record = dict(zip(rows[0], rows[1], strict=True))
     assert record["bruger"] == "sagsbehandler-jobcenter"
-    assert record["kategorier_udleveret"].count("health.wellbeing") == 1
+    assert record["kategorier_udleveret"].count("social.services") == 1
     assert demo_cpr(0) not in raw.decode("utf-8")
     exports = await entries(gw, accesses_only=False, actor="dpo")
     assert "audit.export_csv" in {i["entry"]["action"] for i in exports["items"]}
@@ -171,3 +171,17 @@ async def test_invalid_cpr_is_refused_without_echo(gw: Harness) -> None:
     )
     assert response.status_code == 422
     assert "3213999999" not in response.text
+
+
+async def test_demo_snooping_endpoint_is_dpo_only_and_writes_the_pattern(gw: Harness) -> None:
+    path = "/v1/audit/demo/snooping-pattern"
+    assert (await gw.client.post(path)).status_code == 401
+    refused = await gw.client.post(path, headers=await gw.auth("sagsbehandler-jobcenter"))
+    assert refused.status_code == 403
+    created = await gw.client.post(path, headers=await gw.auth("dpo"))
+    assert created.status_code == 201
+    assert created.json()["citizens"] == 24
+    assert (await entries(gw, actor=SNOOPER))["total"] == 24
+    # The demo citizens' own logs are left alone.
+    for n in range(3):
+        assert (await entries(gw, cpr=demo_cpr(n), actor=SNOOPER))["total"] == 0
