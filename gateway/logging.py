@@ -20,11 +20,21 @@ class CprRedactingFilter(logging.Filter):
         return True
 
 
-def configure_logging(level: str = "INFO") -> None:
+def configure_logging(level: str = "INFO", *, json_format: bool = False) -> None:
+    """Install (or re-format) the root handler; ``json_format`` gives structlog JSON lines."""
     root = logging.getLogger()
-    if not any(isinstance(f, CprRedactingFilter) for h in root.handlers for f in h.filters):
+    ours = [h for h in root.handlers if any(isinstance(f, CprRedactingFilter) for f in h.filters)]
+    if ours:
+        handler = ours[0]
+    else:
         handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
         handler.addFilter(CprRedactingFilter())
         root.addHandler(handler)
+    if json_format:
+        from gateway.observability.logs import configure_structlog, json_formatter
+
+        configure_structlog()
+        handler.setFormatter(json_formatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
     root.setLevel(level)

@@ -30,6 +30,7 @@ from gateway.catalogue.models import Catalogue
 from gateway.consent.service import CitizenIdentity, ConsentFactsReader
 from gateway.cpr import normalise_cpr
 from gateway.errors import AuditUnavailable, ConsentStoreUnavailable, PolicyUnavailable
+from gateway.observability.calls import observe_connector, observe_policy, record_view
 from gateway.policy.input import ConsentFacts, build_policy_input
 from gateway.policy.types import Decision, LocalizedText, PolicyEngine, PolicyEngineError
 from gateway.ratelimit import RateLimited, ViewLimits
@@ -155,7 +156,9 @@ class ViewService:
             now=started,
         )
         try:
-            decision = await self._policy.decide(policy_input)
+            with observe_policy(self._policy.name) as call:
+                decision = await self._policy.decide(policy_input)
+                call.outcome = "permitted" if decision.allow else "denied"
         except PolicyEngineError as exc:
             await self._attempt_audit(base, requested, reason="policy_unavailable")
             raise PolicyUnavailable(
@@ -223,6 +226,7 @@ class ViewService:
                 )
             ]
         )
+        record_view(outcome)
         return ViewResponse(
             request_id=request_id,
             purpose=body.purpose,
@@ -296,6 +300,14 @@ class ViewService:
         return dict(zip(names, results, strict=True))
 
     async def _fetch_one(self, name: str, connector: Connector, request: FetchRequest) -> _Fetched:
+        with observe_connector(name) as call:  # latency histogram and span per connector
+            fetched = await self._fetch_guarded(name, connector, request)
+            call.outcome = fetched.failure or "ok"
+        return fetched
+
+    async def _fetch_guarded(
+        self, name: str, connector: Connector, request: FetchRequest
+    ) -> _Fetched:
         budget = self._registry.timeouts.get(name, 2.0) + self._timeout_margin_s
         try:
             result = await asyncio.wait_for(connector.fetch(request), timeout=budget)
