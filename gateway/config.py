@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import sys
+import types
+from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Union, get_args, get_origin
+from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -16,37 +20,75 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 class Settings(BaseSettings):
     """Gateway configuration. Every field can be set as ``TVAERS_<NAME>``."""
 
-    model_config = SettingsConfigDict(env_prefix="TVAERS_", extra="ignore")
+    # Each field's docstring is its description: docs/configuration.md is generated from them.
+    model_config = SettingsConfigDict(
+        env_prefix="TVAERS_", extra="ignore", use_attribute_docstrings=True
+    )
 
     env: Literal["development", "test", "production"] = "development"
+    """`production` turns on the start-up refusals (see below); `development` generates keys
+    and enables the development identity provider."""
     data_dir: Path = Path(".tvaers-data")
+    """Where the embedded SQLite database and, in development, generated keys live."""
     database_url: str = ""
+    """SQLAlchemy async URL, e.g. `postgresql+asyncpg://tvaers:…@db/tvaers`. Empty: SQLite
+    in `data_dir`."""
     host: str = "127.0.0.1"
+    """Address `tvaers serve` listens on."""
     port: int = 8000
+    """Port `tvaers serve` listens on."""
     public_url: str = ""
+    """The gateway's external URL (receipt issuer, dev issuer); must be https in production."""
 
     # Identity: the issuer whose JWKS validates bearer tokens. Empty in development means the
     # built-in development identity provider at ``public_url``.
     oidc_issuer: str = ""
+    """Expected `iss` of bearer tokens. Empty: the gateway itself (development identity
+    provider)."""
     oidc_audience: str = "tvaers"
+    """Expected `aud` of bearer tokens."""
     oidc_jwks_url: str = ""
+    """The identity provider's JWKS URL; required in production."""
     oidc_algorithms: list[str] = Field(default_factory=lambda: ["RS256", "ES256", "Ed25519"])
+    """Token signature algorithms accepted (JSON list)."""
     token_leeway_s: int = 30
+    """Clock skew tolerated on token times, seconds."""
+    dev_idp: bool | None = None
+    """Development identity provider (`/dev/token`, demo users). Unset: on in development and
+    test, off in production (where `true` is refused)."""
 
     # Keys: files (paths) or inline values. In development they are generated on first run.
+    # An inline value wins over its file. See docs/keys.md for formats and rotation.
     data_key_file: Path | None = None
+    """Data encryption key ring (JSON, AES-256-GCM keys)."""
     pseudonym_key_file: Path | None = None
+    """CPR pseudonym HMAC key ring (JSON)."""
     receipt_key_file: Path | None = None
+    """Ed25519 PEM key that signs consent receipts."""
     audit_key_file: Path | None = None
+    """Ed25519 PEM key that signs audit checkpoints."""
+    data_keys: SecretStr | None = None
+    """The data key ring's JSON itself (instead of `data_key_file`)."""
+    pseudonym_keys: SecretStr | None = None
+    """The pseudonym key ring's JSON itself (instead of `pseudonym_key_file`)."""
+    receipt_key: SecretStr | None = None
+    """The receipt signing key's PEM itself; `\\n` escapes allowed for one-line env files."""
+    audit_key: SecretStr | None = None
+    """The audit signing key's PEM itself; `\\n` escapes allowed for one-line env files."""
     audit_origin: str = "tvaers.example.kommune.dk/audit"
-    # Audit entry bodies older than this are purged (leaf hashes stay); None keeps them all.
+    """The audit log's origin line in checkpoints: your municipality's own name (the
+    placeholder is refused in production)."""
     audit_retention_days: int | None = Field(default=None, ge=1)
+    """Audit entry bodies older than this are purged (leaf hashes stay); unset keeps them all."""
 
     policies_dir: Path = REPO_ROOT / "policies"
+    """Rego policies and catalogue data."""
     policy_engine: Literal["regorus", "opa"] = "regorus"
-    # The OPA server (policy_engine="opa"): base URL, and the deadline for one decision.
+    """`regorus` (embedded) or `opa` (an OPA server at `opa_url`)."""
     opa_url: str = "http://127.0.0.1:8181"
+    """The OPA server's base URL (with `policy_engine=opa`)."""
     opa_timeout_s: float = Field(0.5, gt=0)
+    """Deadline for one OPA decision, seconds; slower means no data, 503."""
 
     # Connectors: name -> {"base_url": ..., "timeout_s": ..., "options": {...}}.
     connectors: dict[str, dict[str, Any]] = Field(
@@ -56,7 +98,11 @@ class Settings(BaseSettings):
             "health": {"base_url": "http://127.0.0.1:8103/fhir"},
         }
     )
+    """Connectors as JSON: name → `{"base_url", "timeout_s", "options"}`."""
+    allow_plaintext_connectors: bool = False
+    """Allow `http://` connector URLs in production (e.g. a sidecar on localhost)."""
     connector_timeout_s: float = 2.0
+    """Default deadline for one connector call, seconds."""
 
     # Observability (gateway/observability/, docs/deploy.md).
     log_format: Literal["text", "json"] = "text"
@@ -70,26 +116,43 @@ class Settings(BaseSettings):
     """Deadline for each `/readyz` check, seconds."""
 
     max_body_bytes: int = 64 * 1024
+    """Largest request body accepted, bytes."""
 
     # Abuse limits for shared views, per gateway process (sliding window).
     view_limit_per_user: int = 120
+    """Shared views one user may request per window (per process)."""
     view_limit_per_citizen: int = 60
+    """Shared views about one citizen per window (per process)."""
     view_limit_window_s: float = 60.0
+    """The rate limits' sliding window, seconds."""
 
     # DPO anomaly detection (gateway/audit/analytics.py); local time is Europe/Copenhagen.
     anomaly_window_minutes: int = Field(60, ge=1)
+    """Window for the many-citizens rule, minutes."""
     anomaly_distinct_citizens: int = Field(15, ge=2)
+    """Distinct citizens one user may view in the window before it is flagged."""
     anomaly_work_start_hour: int = Field(7, ge=0, le=23)
+    """Working day starts (hour, Europe/Copenhagen)."""
     anomaly_work_end_hour: int = Field(18, ge=1, le=24)
+    """Working day ends (hour, Europe/Copenhagen)."""
     anomaly_work_days: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4])
+    """Working weekdays, 0 = Monday (JSON list)."""
     anomaly_off_hours_min: int = Field(3, ge=1)
+    """Views outside working time that are flagged."""
     anomaly_denials: int = Field(5, ge=1)
+    """Denied views in the denial window that are flagged."""
     anomaly_denial_window_hours: int = Field(24, ge=1)
+    """Window for the repeated-denials rule, hours."""
     anomaly_no_consent_citizens: int = Field(3, ge=1)
+    """Citizens denied for missing consent that are flagged."""
     anomaly_spike_factor: float = Field(3.0, gt=1.0)
+    """A day's views this many times the baseline is a spike."""
     anomaly_spike_min: int = Field(10, ge=1)
+    """Fewest views in a day that can count as a spike."""
     anomaly_baseline_days: int = Field(14, ge=1)
+    """Days of history for the spike baseline."""
     analytics_max_rows: int = Field(200_000, ge=1000)
+    """Most audit rows one DPO chart or anomaly run reads."""
 
     @field_validator("connectors", mode="before")
     @classmethod
@@ -110,6 +173,8 @@ class Settings(BaseSettings):
 
     @property
     def dev_idp_enabled(self) -> bool:
+        if self.dev_idp is not None:
+            return self.dev_idp
         return self.env in ("development", "test")
 
     @cached_property
@@ -121,3 +186,135 @@ class Settings(BaseSettings):
     @property
     def keys_dir(self) -> Path:
         return self.data_dir / "keys"
+
+    # ------------------------------------------------------------------ production refusals
+
+    def production_problems(self, *, development_keys: Sequence[str] = ()) -> list[str]:
+        """Why this configuration must not run in production ([] outside production)."""
+        if self.env != "production":
+            return []
+        problems = [f"development key in use: {name}" for name in development_keys]
+        if self.dev_idp_enabled:
+            problems.append("the development identity provider is enabled (TVAERS_DEV_IDP)")
+        if not self.oidc_issuer or not self.oidc_jwks_url:
+            problems.append("TVAERS_OIDC_ISSUER and TVAERS_OIDC_JWKS_URL must name your provider")
+        if not self.public_url.startswith("https://"):
+            problems.append("TVAERS_PUBLIC_URL must be the gateway's https:// address")
+        if not self.allow_plaintext_connectors:
+            plaintext = sorted(
+                name
+                for name, spec in self.connectors.items()
+                if urlsplit(str(spec.get("base_url", ""))).scheme != "https"
+            )
+            if plaintext:
+                problems.append(
+                    f"connectors without https: {', '.join(plaintext)} "
+                    "(set TVAERS_ALLOW_PLAINTEXT_CONNECTORS=true only for a trusted local hop)"
+                )
+        problems += [f"{name} is a placeholder" for name in self._placeholders()]
+        return problems
+
+    def _placeholders(self) -> list[str]:
+        found = []
+        if _is_placeholder(self.audit_origin):
+            found.append("TVAERS_AUDIT_ORIGIN")
+        password = urlsplit(self.database_url).password if self.database_url else None
+        if password is not None and _is_placeholder(password):
+            found.append("the password in TVAERS_DATABASE_URL")
+        for name in ("data_keys", "pseudonym_keys", "receipt_key", "audit_key"):
+            value = getattr(self, name)
+            if value is not None and _is_placeholder(value.get_secret_value()):
+                found.append(f"TVAERS_{name.upper()}")
+        return found
+
+    def refuse_unsafe_production(self, *, development_keys: Sequence[str] = ()) -> None:
+        """Raise ``UnsafeConfiguration`` listing every problem, if there is any."""
+        problems = self.production_problems(development_keys=development_keys)
+        if problems:
+            raise UnsafeConfiguration(problems)
+
+
+_PLACEHOLDER_WORDS = ("changethis", "changeme", "change-me", "change_me", "placeholder", "example")
+
+
+def _is_placeholder(value: str) -> bool:
+    lowered = value.lower()
+    return any(word in lowered for word in _PLACEHOLDER_WORDS) or lowered in ("", "secret")
+
+
+class UnsafeConfiguration(RuntimeError):
+    """The configuration must not run in production; the message lists every reason."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(
+            "Tværs starter ikke i produktion med denne konfiguration / "
+            f"Tværs refuses to start in production (TVAERS_ENV=production):\n{lines}"
+        )
+
+
+# ---------------------------------------------------------------------- documentation
+
+TABLE_START = "<!-- settings-table:start (generated: python -m gateway.config) -->"
+TABLE_END = "<!-- settings-table:end -->"
+
+
+def _type_text(annotation: Any) -> str:
+    origin = get_origin(annotation)
+    if origin is Literal:
+        return " \\| ".join(f"`{a}`" for a in get_args(annotation))
+    if origin in (Union, types.UnionType):
+        parts = [_type_text(a) for a in get_args(annotation) if a is not type(None)]
+        return " \\| ".join(parts) + " (optional)"
+    if origin in (list, dict):
+        return "JSON " + ("list" if origin is list else "object")
+    if annotation is SecretStr:
+        return "secret"
+    if annotation is Path:
+        return "path"
+    names = {str: "text", int: "integer", float: "number", bool: "boolean"}
+    return names.get(annotation, getattr(annotation, "__name__", str(annotation)))
+
+
+def _default_text(name: str, value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, Path):
+        text = str(value)
+        root = str(REPO_ROOT)
+        return f"`{'<repo>' + text[len(root) :] if text.startswith(root) else text}`"
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    if isinstance(value, list | dict):
+        return f"`{json.dumps(value)}`"
+    return f"`{value}`"
+
+
+def settings_table() -> str:
+    """The Markdown table of every setting, generated from the fields (docs/configuration.md)."""
+    rows = [
+        "| Variable | Type | Default | Description |",
+        "|---|---|---|---|",
+    ]
+    for name, info in Settings.model_fields.items():
+        default = info.get_default(call_default_factory=True)
+        description = " ".join((info.description or "").split()).replace("|", "\\|")
+        rows.append(
+            f"| `TVAERS_{name.upper()}` | {_type_text(info.annotation)} "
+            f"| {_default_text(name, default)} | {description} |"
+        )
+    return "\n".join(rows)
+
+
+def render_configuration_doc(current: str) -> str:
+    """``current`` with the text between the table markers replaced by a fresh table."""
+    head, _, rest = current.partition(TABLE_START)
+    _, _, tail = rest.partition(TABLE_END)
+    return f"{head}{TABLE_START}\n{settings_table()}\n{TABLE_END}{tail}"
+
+
+if __name__ == "__main__":  # pragma: no cover - `make docs` writes the table into the docs
+    doc = REPO_ROOT / "docs" / "configuration.md"
+    doc.write_text(render_configuration_doc(doc.read_text(encoding="utf-8")), encoding="utf-8")
+    sys.stdout.write(f"wrote the settings table to {doc}\n")
