@@ -28,7 +28,7 @@ from gateway.consent.requests_endpoints import router as consent_requests_router
 from gateway.consent.receipts import ReceiptSigner
 from gateway.db import create_engine, make_sessionmaker, migrate
 from gateway.errors import install_error_handlers
-from gateway.keys import load_keys
+from gateway.keys import load_checked_keys
 from gateway.logging import configure_logging
 from gateway.middleware import GatewayMiddleware
 from gateway.observability.endpoints import router as observability_router
@@ -64,14 +64,8 @@ class Overrides:
 
 async def build_services(settings: Settings, overrides: Overrides) -> Services:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    keys = load_keys(
-        keys_dir=settings.keys_dir,
-        data_key_file=settings.data_key_file,
-        pseudonym_key_file=settings.pseudonym_key_file,
-        receipt_key_file=settings.receipt_key_file,
-        audit_key_file=settings.audit_key_file,
-        allow_generate=settings.env != "production",
-    )
+    # Refuses development keys, the dev identity provider, plaintext connectors in production.
+    keys = load_checked_keys(settings)
     catalogue = Catalogue.load(settings.policies_dir)
     policy = overrides.policy or load_policy_engine(
         settings.policy_engine,
