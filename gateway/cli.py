@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Annotated
 
 import typer
 import uvicorn
 
 from connectors.sdk.cli import connector_app
+from gateway.keys_cli import keys_app
 
 app = typer.Typer(help="Tværs: consent-bound data sharing between municipal departments.", no_args_is_help=True)
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
@@ -15,6 +17,7 @@ audit_app = typer.Typer(help="The audit log: export and offline verification.", 
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
 app.add_typer(connector_app, name="connector")
+app.add_typer(keys_app, name="keys")
 
 try:  # the offline verifier needs no database; mounted when present
     from gateway.audit.verify_cli import audit_verify_app
@@ -25,14 +28,23 @@ except ImportError:  # pragma: no cover
 
 
 @app.command()
-def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
+def serve(
+    host: Annotated[str, typer.Option(envvar="TVAERS_HOST")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(envvar="TVAERS_PORT")] = 8000,
+) -> None:
     """Run the gateway (configuration from TVAERS_* environment variables)."""
     from gateway.app import create_app
-    from gateway.config import Settings
+    from gateway.config import Settings, UnsafeConfiguration
+    from gateway.keys import KeyConfigurationError, load_checked_keys
     from gateway.logging import configure_logging
 
     configure_logging()
     settings = Settings(host=host, port=port)
+    try:  # the lifespan checks again; here the operator gets a plain message and exit code 2
+        load_checked_keys(settings)
+    except (UnsafeConfiguration, KeyConfigurationError) as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
     uvicorn.run(create_app(settings), host=host, port=port, log_config=None)
 
 
