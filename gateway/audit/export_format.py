@@ -6,6 +6,8 @@ Export directory (``tvaers audit export --out DIR``)::
                                "checkpoints", "exported_at"}
     DIR/entries.jsonl         one line per leaf, index 0..entries-1 in order
     DIR/checkpoints/<size>.note   every signed checkpoint, named by its decimal tree size
+    DIR/leaf_hashes.bin       optional: the stored leaf hash of each line (32 bytes each),
+                              untrusted, used only to name the exact entry after a mismatch
 
 An ``entries.jsonl`` line is exactly one of::
 
@@ -47,6 +49,7 @@ EXPORT_FORMAT = "tvaers-audit-export/v1"
 MANIFEST_FILE = "manifest.json"
 ENTRIES_FILE = "entries.jsonl"
 CHECKPOINTS_DIR = "checkpoints"
+LEAF_HASH_HINT_FILE = "leaf_hashes.bin"  # optional, untrusted: see verify_full.py
 CHECKPOINT_SUFFIX = ".note"
 RECEIPT_HEADER = "c2sp.org/tlog-proof@v1"
 RECEIPT_SUFFIX = ".tlog-proof"

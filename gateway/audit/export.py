@@ -1,0 +1,131 @@
+"""``tvaers audit export``: stream the log from the database into an export directory.
+
+The exporter copies what the database holds, as it is: it does not check hashes (that is
+the verifier's job, and an exporter that "repaired" a tampered row would hide it). It
+stops at the newest checkpoint, so every exported line is covered by a signature, and
+reads in short keyset-paginated transactions, so it never holds SQLite's WAL open for long.
+
+Besides the files of ``export_format.py`` it writes ``leaf_hashes.bin``: the stored leaf
+hash of every line (32 bytes each). The verifier does not trust it; it uses it only after
+a root mismatch, and only once the hint itself reproduces the signed root, to name the
+exact first entry that was changed (see ``verify.py``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from gateway.audit.export_format import (
+    CHECKPOINTS_DIR,
+    ENTRIES_FILE,
+    LEAF_HASH_HINT_FILE,
+    LINE_PREFIX,
+    MANIFEST_FILE,
+    Manifest,
+    checkpoint_filename,
+    entry_line,
+    purged_line,
+)
+from gateway.audit.log_repository import TreeRepository
+from gateway.audit.notes import Checkpoint, parse_note
+
+ExportProgress = Callable[[int, int], None]
+ExportWarning = Callable[[str], None]
+_BATCH = 5000
+_NO_HASH = bytes(32)
+
+
+@dataclass(frozen=True, slots=True)
+class ExportSummary:
+    """What was exported."""
+
+    directory: Path
+    entries: int
+    purged: int
+    checkpoints: int
+    tree_size: int
+    warnings: int
+
+
+async def export_log(
+    sessions: async_sessionmaker[AsyncSession],
+    out: str | os.PathLike[str],
+    *,
+    origin: str,
+    progress: ExportProgress | None = None,
+    warn: ExportWarning | None = None,
+) -> ExportSummary:
+    """Write the log up to its newest checkpoint into ``out`` (created if missing)."""
+    directory = Path(out)
+    (directory / CHECKPOINTS_DIR).mkdir(parents=True, exist_ok=True)
+    (directory / MANIFEST_FILE).unlink(missing_ok=True)  # no manifest until complete
+    async with sessions() as session:
+        repo = TreeRepository(session)
+        latest = await repo.latest_checkpoint()
+        size = latest.size if latest is not None else 0
+        checkpoints = await repo.checkpoints(up_to=size)
+    verifier_key = latest.verifier_key if latest is not None else ""
+    if latest is not None:
+        origin = Checkpoint.parse(parse_note(latest.note).text).origin
+    for row in checkpoints:
+        path = directory / CHECKPOINTS_DIR / checkpoint_filename(row.size)
+        path.write_text(row.note, encoding="utf-8", newline="\n")
+
+    written = purged = warnings = 0
+    expected = 0
+    # A CLI batch job, not a request handler: plain blocking writes are what we want.
+    with (
+        open(directory / ENTRIES_FILE, "wb") as entries,  # noqa: ASYNC230
+        open(directory / LEAF_HASH_HINT_FILE, "wb") as hints,  # noqa: ASYNC230
+    ):
+        while expected < size:
+            async with sessions() as session:
+                rows = await TreeRepository(session).export_batch(
+                    start=expected, end=size, limit=_BATCH
+                )
+            if not rows:
+                break
+            for index, body, stored_hash in rows:
+                assert index is not None  # the query selects sequenced rows only
+                if index != expected and warn is not None:
+                    warn(f"rows for leaf indexes {expected}..{index - 1} are missing")
+                    warnings += 1
+                if body is not None:
+                    entries.write(entry_line(index, body.encode("utf-8")))
+                elif stored_hash is not None and len(stored_hash) == 32:
+                    entries.write(purged_line(index, stored_hash))
+                    purged += 1
+                else:  # neither body nor hash: write what is there, the verifier will say so
+                    entries.write(LINE_PREFIX + str(index).encode("ascii") + b"}\n")
+                    if warn is not None:
+                        warn(f"leaf index {index} has neither a body nor a leaf hash")
+                        warnings += 1
+                hints.write(
+                    stored_hash if stored_hash is not None and len(stored_hash) == 32 else _NO_HASH
+                )
+                written += 1
+                expected = index + 1
+            if progress is not None:
+                progress(written, size)
+    if written < size and warn is not None:
+        warn(f"the database holds {written} of the {size} signed entries")
+        warnings += 1
+    (directory / MANIFEST_FILE).write_text(
+        Manifest(
+            origin=origin,
+            verifier_key=verifier_key,
+            entries=written,
+            purged=purged,
+            checkpoints=len(checkpoints),
+            exported_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        ).to_json(),
+        encoding="utf-8",
+        newline="\n",
+    )
+    return ExportSummary(directory, written, purged, len(checkpoints), size, warnings)
