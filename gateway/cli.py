@@ -26,6 +26,10 @@ try:  # the offline verifier needs no database; mounted when present
 except ImportError:  # pragma: no cover
     pass
 
+from gateway.audit.log_cli import register as register_audit_commands  # noqa: E402
+
+register_audit_commands(audit_app)  # export, purge, public-key
+
 
 @app.command()
 def serve(
