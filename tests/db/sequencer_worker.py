@@ -2,7 +2,8 @@
 
 ``python -m tests.db.sequencer_worker URL KEY_FILE ORIGIN LEASE_S`` runs the real
 ``Sequencer`` with the lock the gateway would use (PostgreSQL advisory lock, SQLite lease) and
-prints a JSON line whenever its leadership changes. It runs until it is killed.
+prints a JSON line with its first lock attempt's result and each change after it. It runs
+until it is killed.
 """
 
 from __future__ import annotations
@@ -13,14 +14,39 @@ import sys
 from pathlib import Path
 
 from gateway.audit.notes import NoteSigner
-from gateway.audit.sequencer import PostgresAdvisoryLock, Sequencer, SqliteLease, create_log_engine
+from gateway.audit.sequencer import (
+    PostgresAdvisoryLock,
+    Sequencer,
+    SequencerLock,
+    SqliteLease,
+    create_log_engine,
+)
 from gateway.db import make_sessionmaker
 from gateway.keys import load_ed25519
 
 
+class ReportingLock:
+    """The real lock; prints the first acquire result and every change after it."""
+
+    def __init__(self, inner: SequencerLock) -> None:
+        self._inner = inner
+        self._last: bool | None = None
+
+    async def acquire(self) -> bool:
+        held = await self._inner.acquire()
+        if held != self._last:
+            self._last = held
+            sys.stdout.write(json.dumps({"leader": held}) + "\n")
+            sys.stdout.flush()
+        return held
+
+    async def release(self) -> None:
+        await self._inner.release()
+
+
 async def run(url: str, key_file: Path, origin: str, lease_s: float) -> None:
     engine = create_log_engine(url)
-    lock = (
+    lock = ReportingLock(
         PostgresAdvisoryLock(engine)
         if engine.dialect.name == "postgresql"
         else SqliteLease(make_sessionmaker(engine), lease_s=lease_s)
@@ -34,13 +60,7 @@ async def run(url: str, key_file: Path, origin: str, lease_s: float) -> None:
         checkpoint_every_s=0.2,
     )
     sequencer.start()
-    shown: bool | None = None
-    while True:
-        if sequencer.is_leader != shown:
-            shown = sequencer.is_leader
-            sys.stdout.write(json.dumps({"leader": shown}) + "\n")
-            sys.stdout.flush()
-        await asyncio.sleep(0.02)
+    await asyncio.Event().wait()  # until killed
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ import asyncio
 import json
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,12 +47,19 @@ class Worker:
         return any(line["leader"] for line in self.lines)
 
     async def wait_leader(self, *, timeout_s: float) -> None:
+        await self.wait_for(lambda: bool(self.lines) and self.lines[-1]["leader"], timeout_s)
+
+    async def wait_tried(self, *, timeout_s: float) -> None:
+        """Until the worker has tried the lock once (it is running)."""
+        await self.wait_for(lambda: bool(self.lines), timeout_s)
+
+    async def wait_for(self, done: Callable[[], bool], timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s
-        while not (self.lines and self.lines[-1]["leader"]):
+        while not done():
             if self.process.returncode is not None:
                 raise AssertionError(f"worker exited with {self.process.returncode}")
             if time.monotonic() > deadline:
-                raise AssertionError(f"no leadership within {timeout_s}s: {self.lines}")
+                raise AssertionError(f"not reached within {timeout_s}s: {self.lines}")
             await asyncio.sleep(0.05)
 
 
@@ -131,10 +138,11 @@ async def test_one_leader_at_a_time_and_failover(
     try:
         await first.wait_leader(timeout_s=30)
         second = await spawn(url, tmp_path / "audit.pem")
+        await second.wait_tried(timeout_s=30)
         await append_entries(engine, 40, batch="a")
         await wait_sequenced(engine, 40)
         await asyncio.sleep(2 * LEASE_S)  # the follower has retried dozens of times by now
-        assert second.lines and not second.has_led(), "two leaders at once"
+        assert not second.has_led(), "two leaders at once"
 
         first.process.kill()  # a crash: no unlock, no lease release
         await first.process.wait()
