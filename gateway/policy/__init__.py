@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from gateway.policy.catalogue_index import build_index, render_index
 from gateway.policy.decision import validate_decision
-from gateway.policy.files import DECISION_PATH, load_catalogue, policy_modules
+from gateway.policy.files import DECISION_PATH, load_catalogue, load_policy_data, policy_modules
 from gateway.policy.input import ConsentFacts, ConsentStatus, build_policy_input, format_instant
 from gateway.policy.opa_engine import OpaServerEngine, bundle_revision
 from gateway.policy.regorus_engine import RegorusEngine
@@ -60,11 +61,14 @@ __all__ = [
     "PolicyEngine",
     "PolicyEngineError",
     "RegorusEngine",
+    "build_index",
     "build_policy_input",
     "bundle_revision",
     "format_instant",
     "load_catalogue",
+    "load_policy_data",
     "load_policy_engine",
     "policy_modules",
+    "render_index",
     "validate_decision",
 ]

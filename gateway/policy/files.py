@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from gateway.policy.catalogue_index import INDEX_FILE, build_index
 from gateway.policy.types import PolicyEngineError
 
 CATALOGUE_FILE = Path("catalogue") / "data.json"
@@ -43,3 +44,24 @@ def load_catalogue(policies_dir: Path) -> dict[str, Any]:
     if not isinstance(catalogue, dict) or not isinstance(catalogue.get("version"), str):
         raise PolicyEngineError(f"policy catalogue {path} has no version")
     return catalogue
+
+
+def load_policy_data(policies_dir: Path) -> dict[str, Any]:
+    """The data document every engine mounts: ``{"catalogue": {..., "index": ...}}``.
+
+    The same layout OPA builds from the bundle directory (``catalogue/data.json``
+    at ``data.catalogue``, ``catalogue/index/data.json`` at
+    ``data.catalogue.index``). A missing or stale index is an error: decisions
+    would otherwise use the fields of an older catalogue.
+    """
+    catalogue = load_catalogue(policies_dir)
+    path = policies_dir / INDEX_FILE
+    try:
+        index = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise PolicyEngineError(f"cannot load catalogue index {path}: {exc}") from exc
+    if index != build_index(catalogue):
+        raise PolicyEngineError(
+            f"catalogue index {path} does not match the catalogue; run `tvaers policy index`"
+        )
+    return {"catalogue": {**catalogue, "index": index}}

@@ -17,7 +17,7 @@ from typing import Any
 import regorus
 
 from gateway.policy.decision import validate_decision
-from gateway.policy.files import DECISION_PATH, load_catalogue, policy_modules
+from gateway.policy.files import DECISION_PATH, load_policy_data, policy_modules
 from gateway.policy.types import Decision, PolicyEngineError
 
 # A request for nothing: evaluating it proves the decision document exists.
@@ -61,7 +61,7 @@ class RegorusEngine:
             except (OSError, RuntimeError, ValueError) as exc:
                 raise PolicyEngineError(f"cannot load policy {module}: {_first_line(exc)}") from exc
         try:
-            engine.add_data({"catalogue": load_catalogue(policies_dir)})
+            engine.add_data(load_policy_data(policies_dir))
         except (RuntimeError, ValueError) as exc:
             raise PolicyEngineError(f"cannot load policy data: {_first_line(exc)}") from exc
         self._engine: regorus.Engine = engine

@@ -1,12 +1,27 @@
 # Assembles the decision document (see decision.rego).
 #
 # Every requested category ends up exactly once, in grants or in denials, in
-# sorted order. A category is granted only when no subject or category check
-# denies it and a legal basis exists; otherwise the lowest-ranked (most
-# fundamental) denial candidate explains why.
+# sorted order. A category is granted when the subject may use the purpose,
+# the purpose lists the category and the catalogue knows it, and a legal
+# basis exists. Only the categories that are not granted are explained: the
+# lowest-ranked (most fundamental) denial candidate says why.
 #
 # input.break_glass is accepted but grants nothing: no break-glass purpose
 # exists in the catalogue yet.
+#
+# The grant path reads the catalogue index (data.catalogue.index, generated
+# from the catalogue by `tvaers policy index`): per purpose, the categories it
+# may receive that the catalogue defines, with their department and the
+# minimised, sorted fields. A category outside that scope is not granted.
+#
+# Performance (regorus, the embedded engine, evaluates this on every request;
+# docs/policy.md has the measurements): the grant path is one comprehension
+# over locals bound once, because each ref into data by a variable key, each
+# rule reference through an import alias and each call of a function with a
+# comprehension inside costs regorus several microseconds; rules of other
+# packages are referenced by their full data.tvaers.* path for the same
+# reason. The denial rules run only when some category is refused, so an
+# all-granted decision never builds a message.
 #
 # This lives in a subpackage rather than in package tvaers itself: regorus
 # 0.13 mis-evaluates subpackage rules (e.g. the consent choice) inside a body
@@ -16,12 +31,6 @@ package tvaers.assembly
 
 import rego.v1
 
-import data.tvaers.basis
-import data.tvaers.category
-import data.tvaers.consent
-import data.tvaers.lib
-import data.tvaers.subject
-
 decision := {
 	"allow": count(grants) > 0,
 	"grants": grants,
@@ -29,35 +38,42 @@ decision := {
 	"policy_version": data.catalogue.version,
 }
 
-gate_denials := subject.deny | category.deny
-
-candidates := (gate_denials | consent.deny) | basis.deny
-
-gated contains cand.category if {
-	some cand in gate_denials
-}
-
-grants := [grant |
-	some cat in lib.requested
-	not cat in gated
-	basis_ref := basis.basis_for(cat)
-	grant := {"category": cat, "fields": lib.granted_fields(cat), "basis": basis_ref}
+grants := [] if {
+	not data.tvaers.subject.allowed
+} else := [grant |
+	scope := data.catalogue.index.purposes[input.purpose]
+	requester := input.subject.department
+	purpose_basis := data.tvaers.lib.purpose.basis
+	usable := data.tvaers.consent.usable
+	some cat in data.tvaers.lib.requested
+	entry := scope[cat]
+	basis_ref := data.tvaers.basis.basis_for(cat, entry.department, requester, purpose_basis, usable)
+	grant := {"category": cat, "fields": entry.fields, "basis": basis_ref}
 ]
 
 granted contains grant.category if {
 	some grant in grants
 }
 
-denials := [denial |
-	some cat in lib.requested
+refused := [cat |
+	some cat in data.tvaers.lib.requested
 	not cat in granted
+]
+
+# The usual answer grants everything asked for: then no denial rule runs.
+denials := [] if {
+	count(refused) == 0
+} else := [denial |
+	some cat in refused
 	denial := best_denial[cat]
 ]
+
+candidates := ((data.tvaers.subject.deny | data.tvaers.category.deny) | data.tvaers.consent.deny) | data.tvaers.basis.deny
 
 # Partial rules rather than functions: regorus caches a rule's value for the
 # whole evaluation but re-evaluates a function's body on every call.
 lowest_rank[cat] := min({cand.rank | some cand in candidates; cand.category == cat}) if {
-	some cat in lib.requested
+	some cat in refused
 }
 
 best_denial[cat] := {"category": cat, "code": top.code, "message": top.message} if {

@@ -24,20 +24,20 @@ base := {
 }
 
 test_own_department_wins_over_consent if {
-	basis.basis_for("jobcenter.plan") == {"kind": "own_department", "ref": "jobcenter"} with input as base
+	basis.basis_of("jobcenter.plan") == {"kind": "own_department", "ref": "jobcenter"} with input as base
 }
 
 test_consent_basis_names_consent if {
-	basis.basis_for("health.wellbeing") == {"kind": "consent", "ref": "c-1"} with input as base
+	basis.basis_of("health.wellbeing") == {"kind": "consent", "ref": "c-1"} with input as base
 }
 
 test_no_consent_no_basis if {
-	not basis.basis_for("health.wellbeing") with input as object.union(base, {"consents": []})
+	not basis.basis_of("health.wellbeing") with input as object.union(base, {"consents": []})
 }
 
 test_statute_basis_cites_law if {
 	inp := object.union(base, {"purpose": "koordinering_kontakt", "consents": []})
-	b := basis.basis_for("health.contact") with input as inp
+	b := basis.basis_of("health.contact") with input as inp
 	b.kind == "statute"
 	startswith(b.ref, "Retssikkerhedsloven § 12 c")
 }
@@ -49,12 +49,27 @@ test_statute_without_citation_has_no_basis if {
 		object.remove(data.catalogue.purposes.koordinering_kontakt, ["basis"]),
 		{"basis": {"kind": "statute"}},
 	)})
-	not basis.basis_for("health.contact") with input as inp with data.catalogue.purposes as purposes
+	not basis.basis_of("health.contact") with input as inp with data.catalogue.purposes as purposes
 }
 
-test_last_resort_denial_for_every_category if {
-	{[d.category, d.code] | some d in basis.deny with input as base} == {
-		["health.wellbeing", "no_basis"],
-		["jobcenter.plan", "no_basis"],
-	}
+test_basis_for_takes_plain_values if {
+	consent_basis := {"kind": "consent"}
+	usable := [{"id": "c-7", "until": 1, "categories": ["health.wellbeing"], "sources": ["health"]}]
+	basis.basis_for("health.wellbeing", "health", "health", consent_basis, []) == {"kind": "own_department", "ref": "health"}
+	basis.basis_for("health.wellbeing", "health", "jobcenter", consent_basis, usable) == {"kind": "consent", "ref": "c-7"}
+	not basis.basis_for("health.wellbeing", "health", "jobcenter", consent_basis, [])
+	not basis.basis_for("health.wellbeing", "social", "jobcenter", consent_basis, usable)
+	statute := {"kind": "statute", "citation": "Lov § 1"}
+	basis.basis_for("health.wellbeing", "health", "jobcenter", statute, []) == {"kind": "statute", "ref": "Lov § 1"}
+	not basis.basis_for("health.wellbeing", "health", "jobcenter", {"kind": "statute", "citation": ""}, usable)
+	not basis.basis_for("health.wellbeing", "health", "jobcenter", {"kind": "statute"}, usable)
+}
+
+test_last_resort_denial_for_every_category_without_basis if {
+	{[d.category, d.code] | some d in basis.deny with input as object.union(base, {"consents": []})} == {["health.wellbeing", "no_basis"]}
+	count(basis.deny) == 0 with input as base
+}
+
+test_unknown_category_has_no_basis if {
+	{[d.category, d.code] | some d in basis.deny with input as object.union(base, {"categories": ["x.y"]})} == {["x.y", "no_basis"]}
 }

@@ -4,8 +4,6 @@ package tvaers.category
 
 import rego.v1
 
-import data.tvaers.lib
-
 # METADATA
 # title: Unknown category
 # description: >-
@@ -14,9 +12,9 @@ import data.tvaers.lib
 # custom:
 #   short_name: unknown_category
 deny contains result if {
-	some cat in lib.requested
-	not lib.known_category(cat)
-	result := lib.denial(
+	some cat in data.tvaers.lib.requested
+	not data.tvaers.lib.known_category(cat)
+	result := data.tvaers.lib.denial(
 		cat, 50, "unknown_category",
 		sprintf("Oplysningstypen »%s« findes ikke i kataloget.", [cat]),
 		sprintf("The data category »%s« is not in the catalogue.", [cat]),
@@ -31,13 +29,13 @@ deny contains result if {
 # custom:
 #   short_name: category_not_in_purpose
 deny contains result if {
-	purpose := lib.purpose
-	some cat in lib.requested
-	lib.known_category(cat)
+	purpose := data.tvaers.lib.purpose
+	some cat in data.tvaers.lib.requested
+	data.tvaers.lib.known_category(cat)
 	object.get(purpose.categories, cat, null) == null
-	result := lib.denial(
+	result := data.tvaers.lib.denial(
 		cat, 60, "category_not_in_purpose",
-		sprintf("»%s« indgår ikke i formålet »%s« og kan derfor ikke deles.", [lib.category_title(cat, "da"), lib.purpose_title("da")]),
-		sprintf("»%s« is not part of the purpose »%s« and cannot be shared.", [lib.category_title(cat, "en"), lib.purpose_title("en")]),
+		sprintf("»%s« indgår ikke i formålet »%s« og kan derfor ikke deles.", [data.tvaers.lib.category_title(cat, "da"), data.tvaers.lib.purpose_title("da")]),
+		sprintf("»%s« is not part of the purpose »%s« and cannot be shared.", [data.tvaers.lib.category_title(cat, "en"), data.tvaers.lib.purpose_title("en")]),
 	)
 }

@@ -8,14 +8,15 @@ package tvaers.consent
 
 import rego.v1
 
-import data.tvaers.lib
-
 # Categories whose data crosses a boundary under a consent-based purpose.
+# (Catalogue look-ups through a local bound once: a ref into data costs
+# regorus several microseconds each time, see assembly.rego.)
 needed contains cat if {
-	lib.purpose.basis.kind == "consent"
-	some cat in lib.requested
-	dept := lib.category_department(cat)
-	dept != input.subject.department
+	data.tvaers.lib.purpose.basis.kind == "consent"
+	catalogue_categories := data.catalogue.categories
+	requester := input.subject.department
+	some cat in data.tvaers.lib.requested
+	catalogue_categories[cat].department != requester
 }
 
 for_purpose contains consent if {
@@ -25,56 +26,76 @@ for_purpose contains consent if {
 
 covers(consent, cat) if {
 	cat in consent.categories
-	lib.category_department(cat) in consent.source_departments
+	data.tvaers.lib.category_department(cat) in consent.source_departments
 	input.subject.department in consent.recipient_departments
 }
 
 # valid_from <= now < valid_until, compared as instants (offsets allowed).
 in_force(consent) if {
-	lib.time_ns(consent.valid_from) <= lib.now_ns
-	lib.now_ns < lib.time_ns(consent.valid_until)
+	data.tvaers.lib.time_ns(consent.valid_from) <= data.tvaers.lib.now_ns
+	data.tvaers.lib.now_ns < data.tvaers.lib.time_ns(consent.valid_until)
 }
 
-# Partial rules rather than functions: regorus caches a rule's value for the
-# whole evaluation but re-evaluates a function's body on every call.
-qualifying[cat] := found if {
-	some cat in needed
-	found := {consent |
-		some consent in for_purpose
-		consent.status == "active"
-		covers(consent, cat)
-		in_force(consent)
-	}
+# The consents that can be a basis now for this requester: for the purpose,
+# active, naming the requester's department as recipient, and in force.
+# Built once per decision (each consent's times are parsed once) and ordered
+# best first: the one that lasts longest, then the smallest id, so every
+# engine picks the same consent when several qualify.
+ranked := sort([[0 - until, consent.id, i] |
+	requester := input.subject.department
+	now := data.tvaers.lib.now_ns
+	some i, consent in input.consents
+	consent.purpose == input.purpose
+	consent.status == "active"
+	requester in consent.recipient_departments
+	time.parse_rfc3339_ns(consent.valid_from) <= now
+	until := time.parse_rfc3339_ns(consent.valid_until)
+	now < until
+])
+
+usable := [entry |
+	some rank in ranked
+	consent := input.consents[rank[2]]
+	entry := {"id": rank[1], "categories": consent.categories, "sources": consent.source_departments}
+]
+
+# The consent that makes cat (served by source) shareable: the first usable
+# one that covers it. Undefined if none does.
+choose(cat, source, candidates) := ids[0] if {
+	ids := [entry.id |
+		some entry in candidates
+		cat in entry.categories
+		source in entry.sources
+	]
+	count(ids) > 0
 }
 
-# Several consents may qualify: take the one that lasts longest, then the
-# smallest id, so every engine picks the same one.
 chosen[cat] := consent_id if {
-	some cat, found in qualifying
-	count(found) > 0
-	latest := max({lib.time_ns(consent.valid_until) | some consent in found})
-	consent_id := min({consent.id | some consent in found; lib.time_ns(consent.valid_until) == latest})
+	catalogue_categories := data.catalogue.categories
+	candidates := usable
+	some cat in needed
+	consent_id := choose(cat, catalogue_categories[cat].department, candidates)
 }
 
 unmet contains cat if {
-	some cat, found in qualifying
-	count(found) == 0
+	some cat in needed
+	not chosen[cat]
 }
 
 expired(consent) if consent.status == "expired"
 
 expired(consent) if {
 	consent.status == "active"
-	lib.now_ns >= lib.time_ns(consent.valid_until)
+	data.tvaers.lib.now_ns >= data.tvaers.lib.time_ns(consent.valid_until)
 }
 
 # "Sundhedsforvaltningen deler »Trivsel (WHO-5)« med Jobcenter (beskæftigelse)"
 sharing(cat, lang, verb) := sprintf("%s %s »%s« %s %s", [
-	lib.department_title(lib.category_department(cat), lang),
+	data.tvaers.lib.department_title(data.tvaers.lib.category_department(cat), lang),
 	verb,
-	lib.category_title(cat, lang),
+	data.tvaers.lib.category_title(cat, lang),
 	with_word(lang),
-	lib.department_title(input.subject.department, lang),
+	data.tvaers.lib.department_title(input.subject.department, lang),
 ])
 
 with_word("da") := "med"
@@ -93,10 +114,10 @@ deny contains result if {
 	some consent in for_purpose
 	consent.status == "withdrawn"
 	covers(consent, cat)
-	result := lib.denial(
+	result := data.tvaers.lib.denial(
 		cat, 70, "consent_withdrawn",
-		sprintf("Borgeren har trukket sit samtykke tilbage til, at %s til formålet »%s«.", [sharing(cat, "da", "deler"), lib.purpose_title("da")]),
-		sprintf("The citizen has withdrawn their consent that %s for the purpose »%s«.", [sharing(cat, "en", "shares"), lib.purpose_title("en")]),
+		sprintf("Borgeren har trukket sit samtykke tilbage til, at %s til formålet »%s«.", [sharing(cat, "da", "deler"), data.tvaers.lib.purpose_title("da")]),
+		sprintf("The citizen has withdrawn their consent that %s for the purpose »%s«.", [sharing(cat, "en", "shares"), data.tvaers.lib.purpose_title("en")]),
 	)
 }
 
@@ -111,10 +132,10 @@ deny contains result if {
 	some consent in for_purpose
 	covers(consent, cat)
 	expired(consent)
-	result := lib.denial(
+	result := data.tvaers.lib.denial(
 		cat, 71, "consent_expired",
-		sprintf("Borgerens samtykke til, at %s til formålet »%s«, er udløbet. Borgeren kan give et nyt samtykke.", [sharing(cat, "da", "deler"), lib.purpose_title("da")]),
-		sprintf("The citizen's consent that %s for the purpose »%s« has expired. The citizen can give a new consent.", [sharing(cat, "en", "shares"), lib.purpose_title("en")]),
+		sprintf("Borgerens samtykke til, at %s til formålet »%s«, er udløbet. Borgeren kan give et nyt samtykke.", [sharing(cat, "da", "deler"), data.tvaers.lib.purpose_title("da")]),
+		sprintf("The citizen's consent that %s for the purpose »%s« has expired. The citizen can give a new consent.", [sharing(cat, "en", "shares"), data.tvaers.lib.purpose_title("en")]),
 	)
 }
 
@@ -129,11 +150,11 @@ deny contains result if {
 	some consent in for_purpose
 	consent.status == "active"
 	covers(consent, cat)
-	lib.now_ns < lib.time_ns(consent.valid_from)
-	result := lib.denial(
+	data.tvaers.lib.now_ns < data.tvaers.lib.time_ns(consent.valid_from)
+	result := data.tvaers.lib.denial(
 		cat, 72, "consent_not_yet_valid",
-		sprintf("Borgerens samtykke til, at %s til formålet »%s«, gælder endnu ikke.", [sharing(cat, "da", "deler"), lib.purpose_title("da")]),
-		sprintf("The citizen's consent that %s for the purpose »%s« is not valid yet.", [sharing(cat, "en", "shares"), lib.purpose_title("en")]),
+		sprintf("Borgerens samtykke til, at %s til formålet »%s«, gælder endnu ikke.", [sharing(cat, "da", "deler"), data.tvaers.lib.purpose_title("da")]),
+		sprintf("The citizen's consent that %s for the purpose »%s« is not valid yet.", [sharing(cat, "en", "shares"), data.tvaers.lib.purpose_title("en")]),
 	)
 }
 
@@ -150,10 +171,10 @@ deny contains result if {
 	consent.status == "active"
 	in_force(consent)
 	not covers(consent, cat)
-	result := lib.denial(
+	result := data.tvaers.lib.denial(
 		cat, 73, "consent_scope",
-		sprintf("Borgerens samtykke til formålet »%s« dækker ikke, at %s.", [lib.purpose_title("da"), sharing(cat, "da", "deler")]),
-		sprintf("The citizen's consent for the purpose »%s« does not cover that %s.", [lib.purpose_title("en"), sharing(cat, "en", "shares")]),
+		sprintf("Borgerens samtykke til formålet »%s« dækker ikke, at %s.", [data.tvaers.lib.purpose_title("da"), sharing(cat, "da", "deler")]),
+		sprintf("The citizen's consent for the purpose »%s« does not cover that %s.", [data.tvaers.lib.purpose_title("en"), sharing(cat, "en", "shares")]),
 	)
 }
 
@@ -165,9 +186,9 @@ deny contains result if {
 #   short_name: consent_missing
 deny contains result if {
 	some cat in unmet
-	result := lib.denial(
+	result := data.tvaers.lib.denial(
 		cat, 74, "consent_missing",
-		sprintf("Borgeren har ikke givet samtykke til, at %s til formålet »%s«.", [sharing(cat, "da", "deler"), lib.purpose_title("da")]),
-		sprintf("The citizen has not consented that %s for the purpose »%s«.", [sharing(cat, "en", "shares"), lib.purpose_title("en")]),
+		sprintf("Borgeren har ikke givet samtykke til, at %s til formålet »%s«.", [sharing(cat, "da", "deler"), data.tvaers.lib.purpose_title("da")]),
+		sprintf("The citizen has not consented that %s for the purpose »%s«.", [sharing(cat, "en", "shares"), data.tvaers.lib.purpose_title("en")]),
 	)
 }

@@ -6,6 +6,4 @@ package tvaers
 
 import rego.v1
 
-import data.tvaers.assembly
-
-decision := assembly.decision
+decision := data.tvaers.assembly.decision

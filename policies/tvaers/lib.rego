@@ -39,12 +39,10 @@ purpose_title(lang) := object.get(data.catalogue.purposes, [input.purpose, "titl
 
 role_title(role, lang) := object.get(data.catalogue.roles, [role, lang], role)
 
-# Field minimisation: what the purpose may receive, limited to the fields the
-# catalogue knows for the category.
-granted_fields(cat) := sort({field |
-	some field in purpose.categories[cat]
-	object.get(data.catalogue.categories, [cat, "fields", field], null) != null
-})
+# Field minimisation is precomputed in the catalogue index
+# (data.catalogue.index.purposes[purpose][category].fields, see
+# gateway/policy/catalogue_index.py): the purpose's fields for the category,
+# limited to the fields the catalogue defines, sorted.
 
 # A denial candidate. The rank orders candidates for one category: the
 # decision reports the lowest rank, i.e. the most fundamental reason.

@@ -37,19 +37,20 @@ test_now_ns_parses_offset if {
 	ns == lib.time_ns("2026-11-22T10:00:00Z")
 }
 
-test_granted_fields_sorted_and_minimised if {
-	fields := lib.granted_fields("health.wellbeing") with input as base
-	fields == ["date", "score"]
+test_index_fields_are_minimised_and_sorted if {
+	scope := data.catalogue.index.purposes.tvaerfagligt_team
+	scope["health.wellbeing"] == {"department": "health", "fields": ["date", "score"]}
+	# The purpose lists jobcenter.plan fields in catalogue order; the index sorts them.
+	scope["jobcenter.plan"].fields == ["goal", "steps", "updated"]
 }
 
-test_granted_fields_drop_fields_unknown_to_catalogue if {
-	purposes := object.union(data.catalogue.purposes, {"tvaerfagligt_team": object.union(
-		data.catalogue.purposes.tvaerfagligt_team,
-		{"categories": {"health.wellbeing": ["score", "shoe_size", "date"]}},
-	)})
-	fields := lib.granted_fields("health.wellbeing") with input as base
-		with data.catalogue.purposes as purposes
-	fields == ["date", "score"]
+test_index_covers_exactly_the_purpose_categories_the_catalogue_knows if {
+	every purpose_id, purpose in data.catalogue.purposes {
+		known := {cat | some cat, _ in purpose.categories; data.catalogue.categories[cat]}
+		indexed := {cat | some cat, _ in data.catalogue.index.purposes[purpose_id]}
+		known == indexed
+	}
+	count(data.catalogue.index.purposes) == count(data.catalogue.purposes)
 }
 
 test_titles_from_catalogue if {

@@ -5,7 +5,16 @@ package tvaers.subject
 
 import rego.v1
 
-import data.tvaers.lib
+# The positive form of the checks below, for the grant path: true exactly
+# when none of the deny rules of this file fires.
+allowed if {
+	purpose := data.tvaers.lib.purpose
+	dept := input.subject.department
+	departments := data.catalogue.departments
+	departments[dept]
+	dept in purpose.requesting_departments
+	role_allowed
+}
 
 # METADATA
 # title: Unknown purpose
@@ -16,8 +25,8 @@ import data.tvaers.lib
 #   short_name: unknown_purpose
 deny contains result if {
 	not data.catalogue.purposes[input.purpose]
-	some cat in lib.requested
-	result := lib.denial(
+	some cat in data.tvaers.lib.requested
+	result := data.tvaers.lib.denial(
 		cat, 10, "unknown_purpose",
 		sprintf("Formålet »%s« findes ikke i kataloget over godkendte formål, så der kan ikke deles oplysninger.", [input.purpose]),
 		sprintf("The purpose »%s« is not in the catalogue of approved purposes, so nothing can be shared.", [input.purpose]),
@@ -33,8 +42,8 @@ deny contains result if {
 #   short_name: unknown_department
 deny contains result if {
 	not data.catalogue.departments[input.subject.department]
-	some cat in lib.requested
-	result := lib.denial(
+	some cat in data.tvaers.lib.requested
+	result := data.tvaers.lib.denial(
 		cat, 20, "unknown_department",
 		sprintf("Din forvaltning »%s« er ikke kendt i kataloget. Kontakt din systemadministrator.", [input.subject.department]),
 		sprintf("Your department »%s« is not in the catalogue. Contact your system administrator.", [input.subject.department]),
@@ -49,15 +58,15 @@ deny contains result if {
 # custom:
 #   short_name: department_not_allowed
 deny contains result if {
-	purpose := lib.purpose
+	purpose := data.tvaers.lib.purpose
 	dept := input.subject.department
 	data.catalogue.departments[dept]
 	not dept in purpose.requesting_departments
-	some cat in lib.requested
-	result := lib.denial(
+	some cat in data.tvaers.lib.requested
+	result := data.tvaers.lib.denial(
 		cat, 30, "department_not_allowed",
-		sprintf("%s kan ikke bruge formålet »%s«.", [lib.department_title(dept, "da"), lib.purpose_title("da")]),
-		sprintf("%s cannot use the purpose »%s«.", [lib.department_title(dept, "en"), lib.purpose_title("en")]),
+		sprintf("%s kan ikke bruge formålet »%s«.", [data.tvaers.lib.department_title(dept, "da"), data.tvaers.lib.purpose_title("da")]),
+		sprintf("%s cannot use the purpose »%s«.", [data.tvaers.lib.department_title(dept, "en"), data.tvaers.lib.purpose_title("en")]),
 	)
 }
 
@@ -69,19 +78,20 @@ deny contains result if {
 # custom:
 #   short_name: role_not_allowed
 deny contains result if {
-	purpose := lib.purpose
+	purpose := data.tvaers.lib.purpose
 	not role_allowed
-	needed_da := concat(", ", [lib.role_title(role, "da") | some role in purpose.roles])
-	needed_en := concat(", ", [lib.role_title(role, "en") | some role in purpose.roles])
-	some cat in lib.requested
-	result := lib.denial(
+	needed_da := concat(", ", [data.tvaers.lib.role_title(role, "da") | some role in purpose.roles])
+	needed_en := concat(", ", [data.tvaers.lib.role_title(role, "en") | some role in purpose.roles])
+	some cat in data.tvaers.lib.requested
+	result := data.tvaers.lib.denial(
 		cat, 40, "role_not_allowed",
-		sprintf("Din rolle giver ikke adgang til formålet »%s«. Det kræver en af rollerne: %s.", [lib.purpose_title("da"), needed_da]),
-		sprintf("Your role does not give access to the purpose »%s«. It needs one of the roles: %s.", [lib.purpose_title("en"), needed_en]),
+		sprintf("Din rolle giver ikke adgang til formålet »%s«. Det kræver en af rollerne: %s.", [data.tvaers.lib.purpose_title("da"), needed_da]),
+		sprintf("Your role does not give access to the purpose »%s«. It needs one of the roles: %s.", [data.tvaers.lib.purpose_title("en"), needed_en]),
 	)
 }
 
 role_allowed if {
+	allowed_roles := data.tvaers.lib.purpose.roles
 	some role in input.subject.roles
-	role in lib.purpose.roles
+	role in allowed_roles
 }

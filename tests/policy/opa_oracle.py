@@ -11,7 +11,7 @@ from typing import Any
 
 from opa_bindings import OpaEngine, OpaUndefinedError
 
-from gateway.policy.files import load_catalogue, policy_modules
+from gateway.policy.files import load_policy_data, policy_modules
 
 DECISION_DOCUMENT = "tvaers.decision"
 
@@ -25,7 +25,7 @@ class OpaOracle:
             self._engine.add_policy(
                 module.relative_to(policies_dir).as_posix(), module.read_text(encoding="utf-8")
             )
-        self._engine.add_data({"catalogue": load_catalogue(policies_dir)})
+        self._engine.add_data(load_policy_data(policies_dir))
 
     def decide(self, policy_input: dict[str, Any]) -> Any:
         """The raw value of ``data.tvaers.decision`` for ``policy_input``."""

@@ -34,7 +34,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from gateway.policy.files import load_catalogue, policy_modules
+from gateway.policy.files import load_policy_data, policy_modules
 
 BUNDLE_NAME = "tvaers"
 OPA_VERSION = "1.20.0"  # what opa-golib-python-bindings 0.4.4 embeds
@@ -65,7 +65,7 @@ class OpaRestServer:
             self._engine.add_policy(
                 module.relative_to(policies_dir).as_posix(), module.read_text(encoding="utf-8")
             )
-        self._engine.add_data({"catalogue": load_catalogue(policies_dir)})
+        self._engine.add_data(load_policy_data(policies_dir))
         self.app = Starlette(
             routes=[
                 Route("/v1/data/{path:path}", self._data, methods=["POST"]),

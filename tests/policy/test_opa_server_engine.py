@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -123,8 +124,7 @@ async def test_http_error_fails_closed(opa_rest: RunningOpa, opa_engine: OpaServ
 
 def write_bundle(root: Path, decision_rego: str) -> Path:
     (root / "tvaers").mkdir(parents=True)
-    (root / "catalogue").mkdir()
-    (root / "catalogue" / "data.json").write_text(json.dumps(CATALOGUE), encoding="utf-8")
+    shutil.copytree(POLICIES_DIR / "catalogue", root / "catalogue")
     (root / "tvaers" / "decision.rego").write_text(decision_rego, encoding="utf-8")
     (root / ".manifest").write_text('{"revision": "broken-1"}', encoding="utf-8")
     return root

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import regorus
 
-from gateway.policy import load_catalogue, policy_modules
+from gateway.policy import load_policy_data, policy_modules
 from tests.policy.conftest import POLICIES_DIR
 from tests.policy.opa_oracle import OpaOracle
 from tests.policy.rego_files import RegoTest, denial_rules, discover_tests
@@ -25,7 +26,7 @@ def _regorus_with_tests(policies_dir: Path, extra: dict[str, str] | None = None)
         engine.add_policy(module.relative_to(policies_dir).as_posix(), module.read_text())
     for name, source in (extra or {}).items():
         engine.add_policy(name, source)
-    engine.add_data({"catalogue": load_catalogue(policies_dir)})
+    engine.add_data(load_policy_data(policies_dir))
     engine.set_input({})
     return engine
 
@@ -73,10 +74,7 @@ def test_a_failing_rego_test_is_reported_by_both_engines(tmp_path: Path) -> None
         target = tmp_path / module.relative_to(POLICIES_DIR)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(module.read_text())
-    (tmp_path / "catalogue").mkdir()
-    (tmp_path / "catalogue" / "data.json").write_text(
-        (POLICIES_DIR / "catalogue/data.json").read_text()
-    )
+    shutil.copytree(POLICIES_DIR / "catalogue", tmp_path / "catalogue")
     (tmp_path / "tvaers" / "canary_test.rego").write_text(
         "package tvaers.canary_test\n\nimport rego.v1\n\nimport data.tvaers\n\n"
         "test_wrong if {\n\ttvaers.decision.allow == true with input as {}\n}\n"
