@@ -107,15 +107,25 @@ class SymmetricKeyRing:
             indent=2,
         )
 
-    def rotated(self, *, key_id: str | None = None) -> SymmetricKeyRing:
-        """A ring with a new random key as current; every old key is kept for reading."""
+    def rotated(self, *, key_id: str | None = None, activate: bool = True) -> SymmetricKeyRing:
+        """A ring with a new random key, current unless ``activate`` is false (staged).
+
+        Every old key is kept, so what they protect stays readable and findable.
+        """
         new_id = key_id or _next_key_id(self.keys)
         if new_id in self.keys:
             raise KeyConfigurationError(f"key id {new_id} already in the ring")
         if not _KEY_ID.match(new_id):
             raise KeyConfigurationError(f"key ids must match {_KEY_ID.pattern}")
         keys = {**self.keys, new_id: secrets.token_bytes(32)}
-        return SymmetricKeyRing(current=new_id, keys=keys, development=self.development)
+        current = new_id if activate else self.current
+        return SymmetricKeyRing(current=current, keys=keys, development=self.development)
+
+    def activated(self, key_id: str) -> SymmetricKeyRing:
+        """The same ring with ``key_id`` (already in it) as the current key."""
+        if key_id not in self.keys:
+            raise KeyConfigurationError(f"key id {key_id} is not in the ring")
+        return SymmetricKeyRing(current=key_id, keys=self.keys, development=self.development)
 
 
 def _next_key_id(existing: dict[str, bytes]) -> str:

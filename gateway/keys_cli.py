@@ -61,28 +61,57 @@ def rotate(
     key_id: Annotated[
         str | None, typer.Option(help="Id of the new key (default: next kN).")
     ] = None,
+    stage: Annotated[
+        bool, typer.Option(help="Add the key without making it current (several replicas).")
+    ] = False,
 ) -> None:
-    """Add a new current key to a ring. Old keys stay, so existing data remains readable."""
+    """Add a new key to a ring, current at once unless --stage. Old keys stay readable."""
+    ring = _load(ring_file)
     try:
-        ring = SymmetricKeyRing.load(ring_file)
-        rotated = ring.rotated(key_id=key_id)
+        rotated = ring.rotated(key_id=key_id, activate=not stage)
     except KeyConfigurationError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from exc
     replace_private(ring_file, rotated.to_json().encode())
+    added = next(k for k in rotated.keys if k not in ring.keys)
+    if stage:
+        typer.echo(f"{ring_file}: {added} added (staged); {rotated.current} is still current.")
+        typer.echo(
+            f"Roll the ring out to every replica, then: tvaers keys activate {ring_file} {added}"
+        )
+        return
     kept = ", ".join(k for k in rotated.keys if k != rotated.current)
     typer.echo(f"{ring_file}: {rotated.current} is now current; kept for reading: {kept}")
     typer.echo("Restart every gateway replica to use the new key.")
 
 
-@keys_app.command("show")
-def show(ring_file: Annotated[Path, typer.Argument(help="A key ring file")]) -> None:
-    """Print a ring's key ids, the current one and its development flag (never key bytes)."""
+@keys_app.command("activate")
+def activate(
+    ring_file: Annotated[Path, typer.Argument(help="A key ring file")],
+    key_id: Annotated[str, typer.Argument(help="A key id already in the ring")],
+) -> None:
+    """Make a staged key current (after every replica has the ring that holds it)."""
     try:
-        ring = SymmetricKeyRing.load(ring_file)
+        activated = _load(ring_file).activated(key_id)
     except KeyConfigurationError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from exc
+    replace_private(ring_file, activated.to_json().encode())
+    typer.echo(f"{ring_file}: {key_id} is now current. Restart every gateway replica.")
+
+
+def _load(ring_file: Path) -> SymmetricKeyRing:
+    try:
+        return SymmetricKeyRing.load(ring_file)
+    except KeyConfigurationError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
+
+
+@keys_app.command("show")
+def show(ring_file: Annotated[Path, typer.Argument(help="A key ring file")]) -> None:
+    """Print a ring's key ids, the current one and its development flag (never key bytes)."""
+    ring = _load(ring_file)
     typer.echo(f"current: {ring.current}")
     typer.echo(f"keys: {', '.join(ring.keys)}")
     typer.echo(f"development: {str(ring.development).lower()}")

@@ -166,6 +166,20 @@ def test_cli_rotate_adds_a_current_key_and_keeps_the_file_private(tmp_path: Path
     assert list((tmp_path / "prod").glob(".*")) == [], "no temporary files left behind"
 
 
+def test_cli_staged_rotation_then_activation(tmp_path: Path) -> None:
+    """Several replicas: first every replica learns the new key, then it becomes current."""
+    ring_file = generate(tmp_path / "prod")["pseudonym_key_file"]
+    staged = rotate(ring_file, "--stage")
+    assert staged.exit_code == 0, staged.output
+    ring = SymmetricKeyRing.load(ring_file)
+    assert ring.current == "k1" and set(ring.keys) == {"k1", "k2"}
+    assert runner.invoke(keys_app, ["activate", str(ring_file), "k2"]).exit_code == 0
+    assert SymmetricKeyRing.load(ring_file).current == "k2"
+    assert mode(ring_file) == 0o600
+    unknown = runner.invoke(keys_app, ["activate", str(ring_file), "k9"])
+    assert unknown.exit_code == 1 and "not in the ring" in unknown.output
+
+
 def test_cli_generate_refuses_to_overwrite(tmp_path: Path) -> None:
     files = generate(tmp_path / "prod")
     before = files["data_key_file"].read_bytes()
