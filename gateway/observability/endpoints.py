@@ -38,9 +38,7 @@ async def readyz(request: Request, svc: ServicesDep) -> JSONResponse:
         policy=svc.policy,
         # The lifespan keeps the sequencer on the app (gateway.audit.lifecycle).
         sequencer=getattr(request.app.state, "audit_sequencer", None),
-        connectors={
-            name: _health_url(svc, name) for name in sorted(svc.registry.connectors)
-        },
+        connectors={name: _health_url(svc, name) for name in sorted(svc.registry.connectors)},
         http=svc.http,
         timeout_s=svc.settings.readiness_timeout_s,
     )

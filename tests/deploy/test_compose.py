@@ -1,4 +1,4 @@
-"""docker-compose.yml: valid Compose, pinned images, health-gated start, secrets that must be set."""
+"""docker-compose.yml: valid Compose, pinned images, health-gated start, required secrets."""
 
 from __future__ import annotations
 
@@ -15,9 +15,13 @@ from tests.deploy.compose_file import REPO, service_env
 
 SECRET_NAME = re.compile(r"PASSWORD|SECRET|TOKEN|(^|_)KEYS?(_|$)")
 # ${NAME}, ${NAME:-default}, ${NAME-default}, ${NAME:?message}, ${NAME?message}; not $${escaped}
-INTERPOLATION = re.compile(r"(?<!\$)\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?P<op>:?[-?+])?(?P<arg>[^}]*)\}")
+INTERPOLATION = re.compile(
+    r"(?<!\$)\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?P<op>:?[-?+])?(?P<arg>[^}]*)\}"
+)
 # An exact release: major.minor[.patch] (PostgreSQL has no patch number), optional suffix.
-PINNED_TAG = re.compile(r"^[a-z0-9./_-]+:(?P<tag>\d+\.\d+(\.\d+)?(-[A-Za-z0-9._-]+)?)(@sha256:[0-9a-f]{64})?$")
+PINNED_TAG = re.compile(
+    r"^[a-z0-9./_-]+:(?P<tag>\d+\.\d+(\.\d+)?(-[A-Za-z0-9._-]+)?)(@sha256:[0-9a-f]{64})?$"
+)
 DIGEST = re.compile(r"^[a-z0-9./_-]+(:[A-Za-z0-9._-]+)?@sha256:[0-9a-f]{64}$")
 
 
@@ -171,4 +175,3 @@ def _project_version() -> str:
     match = re.search(r'^version = "([^"]+)"', (REPO / "pyproject.toml").read_text(), re.M)
     assert match
     return match.group(1)
-

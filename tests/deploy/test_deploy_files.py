@@ -190,7 +190,9 @@ def test_the_build_context_leaves_out_keys_data_and_state() -> None:
 
 def _lock() -> dict[str, str]:
     text = (REPO / "deploy/requirements.lock").read_text(encoding="utf-8")
-    blocks = re.findall(r"^([A-Za-z0-9_.-]+)==(\S+) \\\n((?:\s+--hash=sha256:[0-9a-f]{64}.*\n)+)", text, re.M)
+    blocks = re.findall(
+        r"^([A-Za-z0-9_.-]+)==(\S+) \\\n((?:\s+--hash=sha256:[0-9a-f]{64}.*\n)+)", text, re.M
+    )
     names = re.findall(r"^[A-Za-z0-9_.-]+==", text, re.M)
     assert len(blocks) == len(names), "every locked requirement carries hashes"
     return {_normalise(name): version for name, version, _ in blocks}
