@@ -26,6 +26,7 @@ from gateway.audit.repository import AuditRepository, entry_dict
 from gateway.auth.principal import Principal
 from gateway.errors import InvalidRequest
 from gateway.services import RequestIdDep, Services, ServicesDep, SessionDep
+from gateway.web.i18n import request_lang
 from gateway.web.security import WebDpo
 from gateway.web.staff_view import citizen_from_token, citizen_token
 from gateway.web.templating import render
@@ -116,6 +117,17 @@ async def console(
             ]
         )
     charts = await analytics.charts(flt, now=now)
+    lang = request_lang(request)
+    catalogue = svc.catalogue
+    # Series named in the reader's language (ids stay in the JSON API).
+    charts.by_department = {
+        (catalogue.departments[d].title.get(lang) if d in catalogue.departments else d): v
+        for d, v in charts.by_department.items()
+    }
+    charts.by_purpose = {
+        (catalogue.purposes[p].title.get(lang) if p in catalogue.purposes else p): v
+        for p, v in charts.by_purpose.items()
+    }
     return render(
         request,
         "staff/dpo.html",
@@ -128,6 +140,8 @@ async def console(
             "next_cursor": rows[-1].seq if len(rows) == 50 else None,
             "anomalies": await analytics.anomalies(flt, now=now),
             "charts": charts,
+            "series_department": charts.by_department,
+            "series_purpose": charts.by_purpose,
             "charts_json": charts.model_dump_json(),
             "integrity": await integrity_status(
                 session, origin=svc.settings.audit_origin, verifier=log_verifier(svc), now=now

@@ -24,7 +24,7 @@
 
   function drawWho5(root) {
     root.querySelectorAll("canvas[data-chart='who5']").forEach(function (canvas) {
-      var data = readJson(canvas.parentNode.querySelector("script.chart-data"));
+      var data = readJson(canvas.closest("figure").querySelector("script.chart-data"));
       if (!data) { return; }
       draw(canvas, {
         type: "line",
