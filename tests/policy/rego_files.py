@@ -10,20 +10,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-PACKAGE = re.compile(r"^package\s+([\w.]+)", re.MULTILINE)
-TEST_RULE = re.compile(r"^(test_\w+)\b", re.MULTILINE)
+from gateway.policy.rego_tests import RegoTest, discover_tests, package_of
+
+__all__ = ["DenialRule", "RegoTest", "denial_rules", "discover_tests", "package_of"]
+
 DENY_RULE = re.compile(r"^deny contains ")
-
-
-@dataclass(frozen=True)
-class RegoTest:
-    package: str
-    rule: str
-    path: Path
-
-    @property
-    def test_id(self) -> str:
-        return f"{self.package}.{self.rule}"
 
 
 @dataclass(frozen=True)
@@ -32,23 +23,6 @@ class DenialRule:
     line: int
     metadata: dict[str, str]
     body: str
-
-
-def package_of(source: str) -> str:
-    match = PACKAGE.search(source)
-    if match is None:
-        raise ValueError("no package declaration")
-    return match.group(1)
-
-
-def discover_tests(policies_dir: Path) -> list[RegoTest]:
-    tests: list[RegoTest] = []
-    for path in sorted(policies_dir.rglob("*_test.rego")):
-        source = path.read_text(encoding="utf-8")
-        package = package_of(source)
-        names = dict.fromkeys(TEST_RULE.findall(source))  # ordered, unique
-        tests.extend(RegoTest(package, name, path) for name in names)
-    return tests
 
 
 def _metadata(comment_lines: list[str]) -> dict[str, str]:

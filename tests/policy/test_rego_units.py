@@ -145,3 +145,41 @@ def test_policies_stay_in_the_portable_subset(module: Path) -> None:
     source = "\n".join(line for line in lines if not line.lstrip().startswith("#"))
     for construct, pattern in NON_PORTABLE.items():
         assert not pattern.search(source), f"{module.name} uses {construct}"
+
+
+def test_cli_policy_test_runs_both_engines_and_fails_on_a_false_test(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from gateway.policy.cli import policy_app
+
+    runner = CliRunner()
+    result = runner.invoke(policy_app, ["test", "--policies", str(POLICIES_DIR)])
+    assert result.exit_code == 0, result.output
+    assert f"regorus: {len(REGO_TESTS)}/{len(REGO_TESTS)} passed" in result.output
+    assert f"opa: {len(REGO_TESTS)}/{len(REGO_TESTS)} passed" in result.output
+
+    shutil.copytree(POLICIES_DIR, tmp_path / "policies")
+    (tmp_path / "policies" / "tvaers" / "canary_test.rego").write_text(
+        "package tvaers.canary_test\n\nimport rego.v1\n\ntest_wrong if {\n\t1 == 2\n}\n"
+    )
+    result = runner.invoke(policy_app, ["test", "--policies", str(tmp_path / "policies")])
+    assert result.exit_code == 1
+    assert "FAIL [regorus] tvaers.canary_test.test_wrong" in result.output
+    assert "FAIL [opa] tvaers.canary_test.test_wrong" in result.output
+
+
+def test_cli_policy_index_check(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from gateway.policy.cli import policy_app
+
+    runner = CliRunner()
+    assert runner.invoke(policy_app, ["index", "--check"]).exit_code == 0
+    copy = tmp_path / "policies"
+    shutil.copytree(POLICIES_DIR, copy)
+    index_file = copy / "catalogue" / "index" / "data.json"
+    index_file.write_text("{}\n")
+    assert runner.invoke(policy_app, ["index", "--check", "--policies", str(copy)]).exit_code == 1
+    assert runner.invoke(policy_app, ["index", "--policies", str(copy)]).exit_code == 0
+    original = POLICIES_DIR / "catalogue" / "index" / "data.json"
+    assert index_file.read_text() == original.read_text()
