@@ -51,7 +51,11 @@ class FetchRequest:
 
 @dataclass(frozen=True, slots=True)
 class Record:
-    """One record of one category, as plain JSON-compatible data."""
+    """One record of one category, as plain JSON-compatible data.
+
+    ``data`` uses the catalogue's field names (``{"score": 64, "date": "2026-01-05"}``)
+    and holds only granted, declared fields; ``BaseConnector`` enforces both.
+    """
 
     category: str
     data: Mapping[str, Any]
@@ -59,7 +63,11 @@ class Record:
 
 @dataclass(frozen=True, slots=True)
 class FetchResult:
-    """What a connector returns: records (possibly none) and when it read them."""
+    """What a connector returns: records (possibly none) and when it read them.
+
+    ``retrieved_at`` is time-zone aware (UTC); ``source_system`` is the title shown
+    to caseworkers as the section's source, e.g. "Jobcentrets sagssystem".
+    """
 
     records: list[Record]
     retrieved_at: datetime
@@ -92,6 +100,15 @@ class Connector(Protocol):
     group ``tvaers.connectors``::
 
         def create(settings: ConnectorSettings, client: httpx.AsyncClient) -> Connector
+
+    and registered in the connector project's ``pyproject.toml``::
+
+        [project.entry-points."tvaers.connectors"]
+        probe = "tvaers_probe:create"
+
+    One instance serves concurrent fetches, so keep per-request state local.
+    Subclass ``BaseConnector`` rather than implementing this from scratch; check
+    either with ``tvaers connector check NAME``.
     """
 
     manifest: ConnectorManifest
@@ -108,7 +125,12 @@ class Connector(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class ConnectorSettings:
-    """Configuration the gateway hands a connector factory."""
+    """Configuration the gateway hands a connector factory.
+
+    Built from one entry of ``TVAERS_CONNECTORS``
+    (``{"probe": {"base_url": ..., "timeout_s": 2.0, "options": {...}}}``).
+    ``timeout_s`` is the budget for one whole fetch: every request, retry and page.
+    """
 
     name: str
     base_url: str
