@@ -67,6 +67,9 @@ class Live:
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     data_dir = tmp_path_factory.mktemp("e2e-data")
     env = {k: v for k, v in os.environ.items() if not k.startswith("TVAERS_")}
+    # Every browser test logs in from 127.0.0.1: the per-address login limit (tested in
+    # tests/web) would otherwise throttle the suite itself.
+    env["TVAERS_WEB_LOGIN_RATE_LIMIT"] = "10000"
     process = subprocess.Popen(
         [sys.executable, "-m", "tests.e2e.serve", str(data_dir)],
         cwd=REPO,
