@@ -1,0 +1,1 @@
+"""Tværs benchmark harness: ``python -m bench.run`` (``make bench``, ``make bench-smoke``)."""

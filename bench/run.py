@@ -1,0 +1,198 @@
+"""The benchmark harness: ``python -m bench.run [--smoke]``.
+
+Runs every measurement, writes ``bench/results/<name>.json`` and rewrites ``bench/README.md``.
+``--smoke`` uses tiny counts and durations (for ``make test``): it proves the harness works
+and produces numbers, not that they are good. A section that fails is recorded with its
+error and the run goes on, so one broken part does not hide the others' figures; the exit
+status is non-zero if any section failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bench import policy_bench
+from bench.audit_writer_bench import sqlite_appends, url_appends
+from bench.http_bench import HttpPlan, run_http
+from bench.report import machine, write_readme
+
+BENCH = Path(__file__).resolve().parent
+AUDIT_SCRIPT = BENCH / "audit_bench.py"
+
+
+def _section(name: str, failures: list[str], work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    started = time.monotonic()
+    print(f"[bench] {name} …", flush=True)
+    try:
+        found = work()
+    except Exception as exc:
+        traceback.print_exc()
+        failures.append(name)
+        found = {"error": f"{type(exc).__name__}: {exc}"}
+    found["elapsed_s"] = round(time.monotonic() - started, 1)
+    print(f"[bench] {name} done in {found['elapsed_s']} s", flush=True)
+    return found
+
+
+def audit_script(*, smoke: bool, results_dir: Path, timeout_s: float) -> dict[str, Any]:
+    """Run ``bench/audit_bench.py`` (sequencer, checkpoints, verification, proofs) if present.
+
+    Contract: it honours ``BENCH_SMOKE=1`` (tiny counts) and writes ``results/audit.json``.
+    """
+    if not AUDIT_SCRIPT.exists():
+        return {"status": "bench/audit_bench.py not present yet"}
+    env = {**os.environ, "BENCH_SMOKE": "1" if smoke else "0", "PYTHONPATH": str(BENCH.parent)}
+    subprocess.run(
+        [sys.executable, str(AUDIT_SCRIPT)],
+        cwd=BENCH.parent,
+        env=env,
+        timeout=timeout_s,
+        check=True,
+    )
+    written = BENCH / "results" / "audit.json"  # the script's own output path
+    found: dict[str, Any] = json.loads(written.read_text(encoding="utf-8"))
+    if results_dir.resolve() != written.parent.resolve():
+        shutil.copyfile(written, results_dir / "audit.json")
+    return found
+
+
+def postgres_sections(*, smoke: bool, failures: list[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """PostgreSQL appends and the scale queries, on one embedded server."""
+    from bench import scale
+    from bench.http_bench import scale_view
+    from bench.pg import postgres
+    from tests.db.postgres import run_isolated
+
+    appends: dict[str, Any] = {}
+    scaled: dict[str, Any] = {}
+    with postgres() as server:
+
+        def do_appends() -> dict[str, Any]:
+            url = server.url(run_isolated(server.create_database))
+            seconds = 1.0 if smoke else 5.0
+            return asyncio.run(url_appends(url, seconds=seconds, max_calls=100_000, writers=16))
+
+        appends = _section("audit appends (PostgreSQL)", failures, do_appends)
+
+        def do_scale() -> dict[str, Any]:
+            database = run_isolated(server.create_database)
+            url = server.url(database)
+            data = scale.generate(
+                server,
+                database,
+                consents=2_000 if smoke else 1_000_000,
+                entries=20_000 if smoke else 10_000_000,
+                budget_s=20 if smoke else 330,
+                chunk=10_000 if smoke else 250_000,
+            )
+            found: dict[str, Any] = {"data": data}
+            found["queries"] = scale.queries(
+                url, citizens=data["citizens"], samples=20 if smoke else 200
+            )
+            found["queries"]["view_http"] = scale_view(url, seconds=1.0 if smoke else 8.0)
+            return found
+
+        scaled = _section("scale (PostgreSQL)", failures, do_scale)
+    return appends, scaled
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--smoke", action="store_true", help="tiny counts, for make test")
+    parser.add_argument("--results", type=Path, default=BENCH / "results")
+    parser.add_argument("--readme", type=Path, default=BENCH / "README.md")
+    parser.add_argument(
+        "--skip", action="append", default=[], help="skip a section: http, policy, audit, postgres"
+    )
+    args = parser.parse_args()
+    smoke: bool = args.smoke
+    results_dir: Path = args.results
+    results_dir.mkdir(parents=True, exist_ok=True)
+    log_dir = Path(tempfile.mkdtemp(prefix="tvaers-bench-logs-"))
+    started = time.monotonic()
+    failures: list[str] = []
+    results: dict[str, Any] = {}
+    use_wrk = not smoke and shutil.which("wrk") is not None
+
+    if "http" not in args.skip:
+        plan = (
+            HttpPlan(
+                latencies_ms=(0,),
+                concurrencies=(1, 16),
+                warmup_s=0.2,
+                measure_s=0.8,
+                fanout_s=0.5,
+                max_requests=2_000,
+                use_wrk=False,
+            )
+            if smoke
+            else HttpPlan(use_wrk=use_wrk)
+        )
+        results["http"] = _section("http", failures, lambda: run_http(plan, log_dir=log_dir))
+        results["http"]["generator"] = "wrk" if plan.use_wrk else "python-httpx"
+    if "policy" not in args.skip:
+        # bench/policy_bench.py is the policy engineer's script; its report is policy.json.
+        results["policy"] = _section(
+            "policy",
+            failures,
+            lambda: policy_bench.run(
+                seconds=0.3 if smoke else 3.0, max_runs=300 if smoke else 20_000
+            ),
+        )
+    if "audit" not in args.skip:
+        with tempfile.TemporaryDirectory() as tmp:
+            seconds = 1.0 if smoke else 5.0
+            sqlite = _section(
+                "audit appends (SQLite)",
+                failures,
+                lambda: asyncio.run(
+                    sqlite_appends(
+                        str(Path(tmp) / "a.db"), seconds=seconds, max_calls=100_000, writers=16
+                    )
+                ),
+            )
+        results["audit_writer"] = {"sqlite": sqlite}
+        results["audit"] = _section(
+            "audit (bench/audit_bench.py)",
+            failures,
+            lambda: audit_script(
+                smoke=smoke, results_dir=results_dir, timeout_s=120 if smoke else 420
+            ),
+        )
+    if "postgres" not in args.skip:
+        appends, scaled = postgres_sections(smoke=smoke, failures=failures)
+        results.setdefault("audit_writer", {})["postgresql"] = appends
+        results["scale"] = scaled
+
+    results["machine"] = machine()
+    results["total_s"] = round(time.monotonic() - started, 1)
+    for name, value in results.items():
+        if name != "audit":  # audit.json is the audit script's own file
+            (results_dir / f"{name}.json").write_text(
+                json.dumps(value, indent=2) + "\n", encoding="utf-8"
+            )
+    command = "make bench-smoke" if smoke else "make bench"
+    notes = [f"Total run time {results['total_s']} s."]
+    if failures:
+        notes.append(
+            "Sections that failed (see results JSON for the error): " + ", ".join(failures)
+        )
+    write_readme(args.readme, results, command=command, notes=notes)
+    print(f"[bench] wrote {results_dir} and {args.readme} in {results['total_s']} s", flush=True)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,142 @@
+"""Servers under test, each a uvicorn subprocess on 127.0.0.1 with a free port.
+
+Every process is started by the harness, waited for on ``/healthz``, and stopped by its own
+pid when the harness is done with it; nothing listens beyond the loopback address.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class Server:
+    """A running uvicorn process."""
+
+    name: str
+    port: int
+    process: subprocess.Popen[bytes]
+    log_path: Path
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def rss_kib(self) -> dict[str, int]:
+        """Current and peak resident set size (``VmRSS``/``VmHWM``) from /proc, in KiB."""
+        found: dict[str, int] = {}
+        status = Path(f"/proc/{self.process.pid}/status").read_text(encoding="ascii")
+        for line in status.splitlines():
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                found[key] = int(value.split()[0])
+        return found
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the process has used so far."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text(encoding="ascii")
+        after = fields.rsplit(")", 1)[1].split()
+        ticks = int(after[11]) + int(after[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+
+
+def spawn(
+    name: str,
+    app: str,
+    *,
+    env: Mapping[str, str] | None = None,
+    log_dir: Path,
+    health_path: str = "/healthz",
+    port: int | None = None,
+) -> Server:
+    """Start ``uvicorn --factory <app>``; ``wait_healthy`` waits for it to answer."""
+    port = port or free_port()
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / f"{name}.log"
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        app,
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            command,
+            cwd=REPO,
+            env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    server = Server(name=name, port=port, process=process, log_path=log_path)
+    server.extra["health_path"] = health_path
+    return server
+
+
+def wait_healthy(server: Server, *, timeout_s: float = 120.0) -> Server:
+    """Wait until the server's health path answers 200; stop it and raise if it never does."""
+    name, process, log_path = server.name, server.process, server.log_path
+    health_path = server.extra.get("health_path", "/healthz")
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited at start-up:\n{log_path.read_text()[-3000:]}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(server.url + health_path, timeout=1.0).status_code == 200:
+                return server
+        time.sleep(0.1)
+    server.stop()
+    raise RuntimeError(f"{name} did not become healthy in {timeout_s}s")
+
+
+@contextlib.contextmanager
+def running(servers: list[Server]) -> Iterator[list[Server]]:
+    """Stop every server in ``servers`` (also ones appended inside the block) on exit."""
+    try:
+        yield servers
+    finally:
+        for server in reversed(servers):
+            server.stop()
+
+
+def start(name: str, app: str, *, env: Mapping[str, str] | None = None, log_dir: Path) -> Server:
+    """Spawn one server and wait for it."""
+    return wait_healthy(spawn(name, app, env=env, log_dir=log_dir))

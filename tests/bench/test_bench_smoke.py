@@ -1,0 +1,69 @@
+"""The benchmark harness runs end to end and produces numbers (``make bench-smoke``).
+
+No timing is asserted: speed goals live in ``bench/README.md``, measured by ``make bench``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+@pytest.mark.slow
+def test_bench_smoke_runs_and_writes_figures(tmp_path: Path) -> None:
+    readme = tmp_path / "README.md"
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.run",
+            "--smoke",
+            "--results",
+            str(tmp_path),
+            "--readme",
+            str(readme),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+
+    http = json.loads((tmp_path / "http.json").read_text())
+    for cell in http["overhead"]:
+        for system in ("tvaers", "passthrough"):
+            assert is_number(cell[system]["rps"])
+            assert cell[system]["requests"] + cell[system]["errors"] > 0
+    assert http["overhead"][0]["tvaers"]["requests"] > 0  # c=1 views answered 200
+    assert is_number(http["fanout"]["view_p50_ms"])
+    assert http["capacity_replay_c16"]["requests"] > 0
+    assert http["gateway_peak_rss_kib"] >= http["gateway_idle_rss_kib"] > 0
+
+    policy = json.loads((tmp_path / "policy.json").read_text())
+    assert all(is_number(policy["results"]["regorus"][n]["p50_ms"]) for n in ("1", "10", "100"))
+
+    writer = json.loads((tmp_path / "audit_writer.json").read_text())
+    for backend in ("sqlite", "postgresql"):
+        assert writer[backend]["concurrent"]["entries"] > 0
+
+    scale = json.loads((tmp_path / "scale.json").read_text())
+    assert scale["data"]["entries_generated"] > 0
+    assert all(is_number(q["p95_ms"]) for q in scale["queries"].values())
+
+    text = readme.read_text(encoding="utf-8")
+    assert "| figure | measured | target | met |" in text
+    assert "nproc: " in text
+    assert "Policy decision, regorus, 1 consents" in text
