@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install chromium demo test test-sqlite docs lint format bench bench-smoke clean
+.PHONY: install chromium demo test test-sqlite docs lint format bench bench-smoke wrk clean
 
 $(STAMP): pyproject.toml Makefile
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,17 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(VENV)/bin/ruff format gateway connectors tests
 	$(VENV)/bin/ruff check --fix gateway connectors tests
+
+# Benchmarks (bench/README.md): wrk from Debian drives the HTTP load; under 20 minutes.
+bench: $(STAMP) wrk
+	$(PY) -m bench.run
+
+# Tiny counts, no timing claims: keeps the harness working (also run by `make test`).
+bench-smoke: $(STAMP)
+	$(PY) -m bench.run --smoke --results test-artifacts/bench-smoke --readme test-artifacts/bench-smoke/README.md
+
+wrk:
+	@command -v wrk >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y wrk)
 
 clean:
 	rm -rf $(VENV) .tvaers-data test-artifacts .mypy_cache .ruff_cache .pytest_cache
