@@ -19,7 +19,6 @@ from tests.e2e.conftest import Live, assert_accessible, login, screenshot, switc
 CITIZEN = citizens()[5].cpr
 CASEWORKER = "sagsbehandler-jobcenter"
 SNOOPER = "vikar-jobcenter"
-DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def partial_consent(live: Live) -> str:
@@ -70,9 +69,8 @@ def test_caseworker_sees_granted_and_withheld_and_requests_consent(page: Any, li
     page.wait_for_selector("canvas[data-chart=who5][data-drawn='1']")
     assert "samtykke" in withheld.first.inner_text().lower()
     assert_accessible(page)
-    saved = screenshot(page, "staff-overview")
-    DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    (DOCS_SCREENSHOTS / "staff-overview.png").write_bytes(saved[-1].read_bytes())
+    # Saved under test-artifacts/screenshots/; docs/screenshots/staff-overview.png is a copy.
+    screenshot(page, "staff-overview")
 
     page.get_by_test_id("request-consent").first.click()
     page.get_by_test_id("request-sent").first.wait_for()
@@ -108,8 +106,7 @@ def test_dpo_finds_the_access_sees_the_anomaly_exports_and_verifies(
     assert page.locator(f"[data-testid=entry][data-request-id='{request_id}']").count() == 1
     page.wait_for_selector("canvas[data-chart=by_department][data-drawn='1']")
     assert_accessible(page)
-    saved = screenshot(page, "staff-dpo")
-    (DOCS_SCREENSHOTS / "staff-dpo.png").write_bytes(saved[-1].read_bytes())
+    screenshot(page, "staff-dpo")  # docs/screenshots/staff-dpo.png is a copy of the wide one
 
     with page.expect_download() as csv_download:
         page.get_by_test_id("export-csv").click()
