@@ -119,6 +119,7 @@ class DevIdentityProvider:
             key_path.parent.mkdir(parents=True, exist_ok=True)
             key_path.write_text(json.dumps(self._key.as_dict(private=True)), encoding="utf-8")
             key_path.chmod(0o600)
+        self._key_set: KeySet | None = None
         self.issuer = issuer
         self.audience = audience
         self.users = {u.username: u for u in demo_users()}
@@ -190,7 +191,11 @@ class DevIdentityProvider:
         return {"keys": [public]}
 
     def key_set(self) -> KeySet:
-        return KeySet.import_key_set(self.jwks())  # type: ignore[arg-type]
+        # The key is fixed for the provider's life; importing it on every token check cost
+        # about a millisecond of CPU per request.
+        if self._key_set is None:
+            self._key_set = KeySet.import_key_set(self.jwks())  # type: ignore[arg-type]
+        return self._key_set
 
     def issue(self, username: str, *, lifetime_s: int = TOKEN_LIFETIME_S) -> str:
         user = self.users.get(username)
