@@ -1,4 +1,5 @@
-"""A whole gateway in-process: SQLite in a temp dir, simulators over ASGI, dev identity provider.
+"""A whole gateway in-process: SQLite in a temp dir or the test's PostgreSQL database
+(``tests/db/backends.py``), simulators over ASGI, dev identity provider.
 
 Nothing listens on a port: the gateway's HTTP client routes each simulator host to its ASGI app.
 """
@@ -20,6 +21,7 @@ from connectors.simulators.seed import citizens
 from gateway.app import Overrides, create_app
 from gateway.config import Settings
 from gateway.services import Services
+from tests.db.current import current_database_url
 
 SIM_URLS = {
     "jobcenter": "http://jobcenter.sim",
@@ -121,6 +123,8 @@ async def running_gateway(
     overrides = overrides or Overrides()
     if overrides.http_client is None:
         overrides.http_client = httpx.AsyncClient(transport=transport)
+    # The running test's database (tests/db/backends.py): SQLite in data_dir, or PostgreSQL.
+    settings.setdefault("database_url", current_database_url())
     app = create_app(test_settings(data_dir, **settings), overrides=overrides)
     async with app.router.lifespan_context(app):
         async with httpx.AsyncClient(
