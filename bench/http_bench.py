@@ -23,6 +23,12 @@ from connectors.simulators.seed import citizens
 PURPOSE = "tvaerfagligt_team"
 USER = "sagsbehandler-jobcenter"
 SIM_PATHS = {"jobcenter": "", "social": "", "health": "/fhir"}
+# The per-user and per-citizen view limits (abuse controls, 120 and 60 a minute) would turn a
+# load test into a test of the 429 path; they are raised, and their check still runs.
+UNLIMITED = {
+    "TVAERS_VIEW_LIMIT_PER_USER": "100000000",
+    "TVAERS_VIEW_LIMIT_PER_CITIZEN": "100000000",
+}
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,7 @@ def gateway_env(data_dir: Path, sims: dict[str, Server]) -> dict[str, str]:
         "TVAERS_DATA_DIR": str(data_dir),
         "TVAERS_DATABASE_URL": "",
         "TVAERS_CONNECTORS": json.dumps(connectors),
+        **UNLIMITED,
     }
 
 
@@ -263,6 +270,7 @@ def scale_view(database_url: str, *, seconds: float) -> dict[str, Any]:
             "TVAERS_ENV": "test",
             "TVAERS_DATA_DIR": tmp,
             "TVAERS_DATABASE_URL": database_url,
+            **UNLIMITED,
         }
         gateway = start("gateway-scale", "bench.apps:gateway_replay", env=env, log_dir=Path(tmp))
         servers.append(gateway)
