@@ -107,7 +107,7 @@ def test_settings(data_dir: Path, **extra: Any) -> Settings:
         env="test",
         data_dir=data_dir,
         public_url="http://testserver",
-        connectors={name: {"base_url": url, "timeout_s": 1.0} for name, url in SIM_URLS.items()},
+        connectors={name: {"base_url": url, "timeout_s": 3.0} for name, url in SIM_URLS.items()},
         **extra,
     )
 

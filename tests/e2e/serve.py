@@ -41,7 +41,7 @@ async def serve(data_dir: Path) -> None:
         data_dir=data_dir,
         host=HOST,
         port=port,
-        connectors={name: {"base_url": url, "timeout_s": 2.0} for name, url in urls.items()},
+        connectors={name: {"base_url": url, "timeout_s": 5.0} for name, url in urls.items()},
     )
     servers = [
         uvicorn.Server(uvicorn.Config(SIMULATORS[name](), host=HOST, port=p, log_level="warning"))
