@@ -26,6 +26,9 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# The largest integer SQL can bind (BIGINT). Endpoints bound their integer parameters by it:
+# larger ones fail in the driver (SQLite OverflowError, PostgreSQL DataError) as a 500.
+MAX_SQL_INTEGER = 2**63 - 1
 
 
 class Base(DeclarativeBase):

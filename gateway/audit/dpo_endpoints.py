@@ -31,6 +31,7 @@ from gateway.audit.notes import NoteVerifier
 from gateway.audit.repository import AuditRepository, entry_dict
 from gateway.audit.schemas import AuditEntryRead
 from gateway.auth.dependencies import DpoPrincipal
+from gateway.db import MAX_SQL_INTEGER
 from gateway.errors import ERROR_RESPONSES, NotFound
 from gateway.services import RequestIdDep, Services, ServicesDep, SessionDep
 
@@ -42,7 +43,7 @@ class ConsoleSearch(AuditQuery):
     """A filter plus paging: ``before`` is the ``seq`` cursor from the previous page."""
 
     model_config = ConfigDict(extra="forbid")
-    before: int | None = Field(None, ge=1)
+    before: int | None = Field(None, ge=1, le=MAX_SQL_INTEGER)
     limit: int = Field(50, ge=1, le=1000)
 
 

@@ -18,6 +18,7 @@ from gateway.audit.schemas import (
 )
 from gateway.auth.dependencies import DpoPrincipal
 from gateway.cpr import normalise_cpr
+from gateway.db import MAX_SQL_INTEGER
 from gateway.errors import ERROR_RESPONSES
 from gateway.services import RequestIdDep, ServicesDep, SessionDep
 
@@ -41,7 +42,7 @@ async def list_entries(
     purpose: Annotated[str | None, Query(max_length=64)] = None,
     outcome: Annotated[str | None, Query(max_length=32)] = None,
     basis_kind: Annotated[str | None, Query(max_length=32)] = None,
-    before: Annotated[int | None, Query(ge=1)] = None,
+    before: Annotated[int | None, Query(ge=1, le=MAX_SQL_INTEGER)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> AuditPage:
     """Audit entries, newest first, filtered (DPO only). Search by citizen with POST /search."""

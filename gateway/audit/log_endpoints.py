@@ -27,6 +27,7 @@ from gateway.audit.log_schemas import (
 )
 from gateway.audit.log_service import AuditLogService
 from gateway.auth.dependencies import CitizenPrincipal, DpoPrincipal
+from gateway.db import MAX_SQL_INTEGER
 from gateway.errors import ERROR_RESPONSES
 from gateway.services import ServicesDep, SessionDep
 
@@ -84,7 +85,7 @@ async def latest_checkpoint(request: Request, logs: LogServiceDep) -> Checkpoint
     responses={200: _TEXT, 404: {}, **_PUBLIC_ERRORS},
 )
 async def checkpoint_of_size(
-    size: Annotated[int, Path(ge=0)], request: Request, logs: LogServiceDep
+    size: Annotated[int, Path(ge=0, le=MAX_SQL_INTEGER)], request: Request, logs: LogServiceDep
 ) -> CheckpointRead | Response:
     """The checkpoint signed at exactly `size` entries; every checkpoint is kept (public)."""
     checkpoint = await logs.checkpoint(size)
@@ -96,8 +97,8 @@ async def checkpoint_of_size(
 @router.get("/proof/consistency", response_model=ConsistencyProofRead, responses=_PUBLIC_ERRORS)
 async def consistency_proof(
     logs: LogServiceDep,
-    old: Annotated[int, Query(ge=0)],
-    new: Annotated[int, Query(ge=0)],
+    old: Annotated[int, Query(ge=0, le=MAX_SQL_INTEGER)],
+    new: Annotated[int, Query(ge=0, le=MAX_SQL_INTEGER)],
 ) -> ConsistencyProofRead:
     """Proof that the log at size `new` extends the log at size `old` (public).
 
@@ -111,8 +112,8 @@ async def consistency_proof(
 async def inclusion_proof(
     principal: DpoPrincipal,
     logs: LogServiceDep,
-    index: Annotated[int, Query(ge=0)],
-    size: Annotated[int | None, Query(ge=1)] = None,
+    index: Annotated[int, Query(ge=0, le=MAX_SQL_INTEGER)],
+    size: Annotated[int | None, Query(ge=1, le=MAX_SQL_INTEGER)] = None,
 ) -> InclusionProofRead:
     """Inclusion proof of the entry at `index` in the tree of `size` (DPO only).
 
@@ -139,7 +140,7 @@ async def access_log(
     principal: CitizenPrincipal,
     pseudonyms: PseudonymsDep,
     logs: LogServiceDep,
-    before: Annotated[int | None, Query(ge=1)] = None,
+    before: Annotated[int | None, Query(ge=1, le=MAX_SQL_INTEGER)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> AccessLogPage:
     """Min log: every audit entry about you, newest first (citizens only).

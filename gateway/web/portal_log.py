@@ -17,6 +17,7 @@ from gateway.audit.log_endpoints import LogServiceDep
 from gateway.auth.principal import Principal
 from gateway.catalogue.models import Catalogue
 from gateway.cpr import normalise_cpr
+from gateway.db import MAX_SQL_INTEGER
 from gateway.services import ServicesDep
 from gateway.web import portal_text  # noqa: F401  (registers the log's messages)
 from gateway.web.i18n import known_keys, request_lang
@@ -68,7 +69,7 @@ async def my_log(
     pseudonyms: MyPseudonyms,
     logs: LogServiceDep,
     svc: ServicesDep,
-    before: Annotated[int | None, Query(ge=1)] = None,
+    before: Annotated[int | None, Query(ge=1, le=MAX_SQL_INTEGER)] = None,
 ) -> Response:
     """Min log: who looked at what, when and why — and what was withheld."""
     lang = request_lang(request)

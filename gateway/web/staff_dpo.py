@@ -24,6 +24,7 @@ from gateway.audit.dpo_endpoints import describe, job_read, log_verifier, verify
 from gateway.audit.integrity import integrity_status, signed_export_zip
 from gateway.audit.repository import AuditRepository, entry_dict
 from gateway.auth.principal import Principal
+from gateway.db import MAX_SQL_INTEGER
 from gateway.errors import InvalidRequest
 from gateway.services import RequestIdDep, Services, ServicesDep, SessionDep
 from gateway.web.i18n import request_lang
@@ -79,7 +80,10 @@ async def _read_filter(
 
 def _before(request: Request, form: Any) -> int | None:
     raw = str(form.get("before") or "") if form else ""
-    return int(raw) if raw.isdigit() else None
+    # isdigit() alone accepts "²" (int() then raises) and any length (the driver then fails).
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_SQL_INTEGER:
+        return None
+    return int(raw)
 
 
 @router.api_route("", methods=["GET", "POST"])
