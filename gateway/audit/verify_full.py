@@ -18,6 +18,7 @@ import hashlib
 import itertools
 import multiprocessing
 import os
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,8 +107,11 @@ def _scans(path: Path, *, check_canonical: bool, jobs: int) -> Iterator[ScanResu
     if jobs <= 1 or size < PARALLEL_MIN_BYTES:
         yield from map(scan_range, tasks)
         return
-    # "spawn": safe whatever threads the caller runs; workers import only verify_scan.
-    with multiprocessing.get_context("spawn").Pool(jobs) as pool:
+    # "fork" costs nothing but is unsafe once the caller runs threads (a lock held by another
+    # thread stays held in the child); then "spawn", which re-imports the caller's main
+    # module in every worker (so scripts need the ``if __name__ == "__main__"`` guard).
+    method = "fork" if threading.active_count() == 1 and os.name == "posix" else "spawn"
+    with multiprocessing.get_context(method).Pool(jobs) as pool:
         yield from pool.imap(scan_range, tasks, chunksize=1)
 
 

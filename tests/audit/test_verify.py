@@ -361,3 +361,28 @@ def test_cli_module_imports_no_database_code() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("tamper", [False, True])
+def test_worker_processes_give_the_same_verdict(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tamper: bool
+) -> None:
+    from gateway.audit import verify_full, verify_scan
+
+    export = make_export(tmp_path / "export", every=3)
+    if tamper:
+        edit_lines(
+            export, lambda lines: [*lines[:11], lines[11].replace(b"u-1", b"u-9"), *lines[12:]]
+        )
+    monkeypatch.setattr(verify_full, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(verify_scan, "BLOCK_BYTES", 600)  # many blocks of a few lines
+    offsets = verify_scan.block_ranges(export / ENTRIES_FILE, 600)
+    assert len(offsets) > 5
+    monkeypatch.setattr(verify_full, "block_ranges", lambda path: offsets)
+    one = verify_export(export, key=KEY, jobs=1)
+    two = verify_export(export, key=KEY, jobs=2)
+    assert one == two
+    assert one.ok is not tamper
+    if tamper:
+        assert one.failure is not None
+        assert (one.failure.code, one.failure.index) == ("root_mismatch", 9)
