@@ -133,10 +133,14 @@ class ConsentRequestService:
         if principal.kind != "employee" or principal.department is None:
             raise NotPermitted("Kun medarbejdere kan anmode om samtykke / employees only")
         purpose = self._catalogue.purposes.get(body.purpose)
-        if purpose is not None and principal.department not in purpose.requesting_departments:
+        # The same rule as the staff pages' purpose list: department and role (catalogue).
+        if purpose is not None and (
+            principal.department not in purpose.requesting_departments
+            or not set(principal.roles) & set(purpose.roles)
+        ):
             raise NotPermitted(
-                "Din forvaltning kan ikke anmode om samtykke til dette formål / your department "
-                "cannot request consent for this purpose"
+                "Din forvaltning eller rolle kan ikke anmode om samtykke til dette formål / "
+                "your department or role cannot request consent for this purpose"
             )
         cpr = normalise_cpr(body.cpr)
         as_consent = self._as_consent(body, valid_until=body.valid_until)
