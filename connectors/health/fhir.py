@@ -41,7 +41,7 @@ def parse_resource(raw: Any, *, system: str) -> Any | None:
         model = get_fhir_model_class(str(raw.get("resourceType")))
     except (KeyError, ValueError):
         return None
-    data = copy.deepcopy(raw)
+    data = raw
     for _ in range(_MAX_PASSES):
         try:
             return model.model_validate(data)
@@ -52,6 +52,8 @@ def parse_resource(raw: Any, *, system: str) -> Any | None:
                 raise ConnectorUnavailable(
                     f"{system}: invalid {raw.get('resourceType')} resource"
                 ) from exc
+            if data is raw:
+                data = copy.deepcopy(raw)  # copy only when something must be removed
             for loc in sorted(extras, key=len, reverse=True):
                 _remove(data, loc)
     raise ConnectorUnavailable(f"{system}: could not parse {raw.get('resourceType')}")
