@@ -1,9 +1,10 @@
 """Matrices as Markdown tables: printed at the end of the test run, kept in docs.
 
-Tests call :func:`publish` with a rendered table; ``tests/security/conftest.py`` prints every
-published table in the terminal summary and, with ``TVAERS_WRITE_SECURITY_DOCS=1``, writes
-it between the matching markers of ``docs/security-tests.md``. Without that variable a test
-only checks that the document still holds the expected tables (a stale document fails).
+Tests call :func:`publish` with a rendered table; this module is a pytest plugin (registered
+in ``tests/conftest.py``) that prints every published table in the terminal summary.
+:func:`check_or_write_doc` asserts that ``docs/security-tests.md`` holds the same table
+between its markers (a stale document fails), or, with ``TVAERS_WRITE_SECURITY_DOCS=1``,
+writes it there.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
+
+import pytest
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "security-tests.md"
 WRITE_ENV = "TVAERS_WRITE_SECURITY_DOCS"
@@ -61,3 +64,9 @@ def check_or_write_doc(name: str, table: str) -> None:
         f"docs/security-tests.md is stale for {name!r}: regenerate it with "
         f"`{WRITE_ENV}=1 .venv/bin/python -m pytest tests/security`"
     )
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for name, table in published.items():
+        terminalreporter.section(name)
+        terminalreporter.write(table)
