@@ -7,8 +7,9 @@ import pytest
 
 from tests.harness import Harness, running_gateway
 
-# Runs database-backed tests once on SQLite and once on PostgreSQL (see tests/db/backends.py).
-pytest_plugins = ["tests.db.backends"]
+# Runs database-backed tests once on SQLite and once on PostgreSQL (see tests/db/backends.py);
+# prints the security matrices at the end of the run (tests/security/report.py).
+pytest_plugins = ["tests.db.backends", "tests.security.report"]
 
 
 @pytest.fixture
