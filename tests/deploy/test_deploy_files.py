@@ -29,7 +29,7 @@ def _bundle_mounts(compose: dict[str, Any]) -> dict[str, str]:
     mounts = {}
     for volume in compose["services"]["opa"]["volumes"]:
         host, container, *_ = volume.split(":")
-        if container.startswith("/bundle"):
+        if container.startswith("/bundle/") and container != "/bundle/.manifest":
             mounts[container] = host
     return mounts
 
@@ -48,6 +48,11 @@ def test_opa_serves_every_policy_folder_as_one_bundle(compose: dict[str, Any]) -
     assert (REPO / "policies/catalogue/data.json").is_file()
     for container, host in mounts.items():
         assert (REPO / host).is_dir(), f"{host} (mounted at {container}) does not exist"
+    # The manifest carries the revision the gateway reports as its policy version, and roots
+    # that cover every folder of the bundle (OPA refuses data outside declared roots).
+    assert "./policies/.manifest:/bundle/.manifest:ro" in opa["volumes"]
+    manifest = json.loads((REPO / "policies/.manifest").read_text(encoding="utf-8"))
+    assert set(manifest["roots"]) == {Path(c).name for c in mounts}
 
 
 def test_opa_decision_logs_mask_the_citizen(compose: dict[str, Any]) -> None:
