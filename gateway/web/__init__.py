@@ -16,9 +16,9 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from gateway.config import Settings
 from gateway.errors import GatewayError
+from gateway.ratelimit import RateLimiter
 from gateway.web.config import WebSettings
 from gateway.web.oidc import build_oidc_client
-from gateway.web.ratelimit import RateLimiter
 from gateway.web.security import CsrfFailed, LoginRequired
 from gateway.web.state import WebState
 from gateway.web.templating import STATIC_DIR, render

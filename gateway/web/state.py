@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
+from gateway.ratelimit import RateLimiter
 from gateway.web.config import WebSettings
 from gateway.web.oidc import StarletteOAuth2App
-from gateway.web.ratelimit import RateLimiter
 
 
 @dataclass
