@@ -93,13 +93,7 @@ def dpo_event(
         action=action,
         outcome="success",
         request_id=request_id,
-        actor=Actor(
-            user_id=principal.subject,
-            kind="employee",
-            department=principal.department,
-            roles=sorted(principal.roles),
-            client_id=principal.client_id,
-        ),
+        actor=Actor.of(principal),
         citizen=citizen,
         record_counts=counts,
     )

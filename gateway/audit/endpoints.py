@@ -7,15 +7,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from gateway.audit.analytics import dpo_event
 from gateway.audit.repository import AuditRepository, entry_dict
-from gateway.audit.schemas import (
-    Actor,
-    AuditCitizenSearch,
-    AuditEntryRead,
-    AuditEvent,
-    AuditPage,
-    CitizenRef,
-)
+from gateway.audit.schemas import AuditCitizenSearch, AuditEntryRead, AuditPage
 from gateway.auth.dependencies import DpoPrincipal
 from gateway.cpr import normalise_cpr
 from gateway.db import MAX_SQL_INTEGER
@@ -81,23 +75,15 @@ async def search_by_citizen(
         before=body.before,
         limit=body.limit,
     )
-    key_id = svc.keys.pseudonymiser.current_key_id
     AuditRepository(session).add(
         [
-            AuditEvent(
-                phase="event",
+            dpo_event(
+                principal,
                 action="audit.search_citizen",
-                outcome="success",
                 request_id=request_id,
-                actor=Actor(
-                    user_id=principal.subject,
-                    kind="employee",
-                    department=principal.department,
-                    roles=sorted(principal.roles),
-                    client_id=principal.client_id,
-                ),
-                citizen=CitizenRef(pseudonym=pseudonyms[key_id], key_id=key_id),
-                record_counts={"entries": len(rows)},
+                pseudonymiser=svc.keys.pseudonymiser,
+                cpr=cpr,
+                counts={"entries": len(rows)},
             )
         ]
     )

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.audit.canonical import canonical_json
+from gateway.auth.principal import Principal
 
 Phase = Literal["intent", "outcome", "event"]
 
@@ -33,6 +34,17 @@ class Actor(BaseModel):
     department: str | None = None
     roles: list[str] = Field(default_factory=list)
     client_id: str | None = None
+
+    @classmethod
+    def of(cls, principal: Principal) -> Actor:
+        """The actor an entry records for an authenticated caller (roles sorted)."""
+        return cls(
+            user_id=principal.subject,
+            kind=principal.kind,
+            department=principal.department,
+            roles=sorted(principal.roles),
+            client_id=principal.client_id,
+        )
 
 
 class CitizenRef(BaseModel):

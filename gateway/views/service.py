@@ -111,7 +111,7 @@ class ViewService:
             requested = sorted(purpose.categories)
         else:  # unknown purpose: every category is denied, with the reason
             requested = sorted(self._catalogue.categories)
-        actor = _actor(principal)
+        actor = Actor.of(principal)
         base = {
             "action": "view.read",
             "request_id": request_id,
@@ -416,16 +416,6 @@ class ViewService:
                 )
             )
         return sections, unavailable, counts, systems
-
-
-def _actor(principal: Principal) -> Actor:
-    return Actor(
-        user_id=principal.subject,
-        kind=principal.kind,
-        department=principal.department,
-        roles=sorted(principal.roles),
-        client_id=principal.client_id,
-    )
 
 
 def citizen_ref(identity: CitizenIdentity) -> CitizenRef:
