@@ -7,9 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Path
 
 from gateway.audit.repository import AuditRepository
-from gateway.audit.schemas import Actor, AuditEvent, CategoryOutcome, CitizenRef
 from gateway.auth.dependencies import AnyPrincipal, CitizenPrincipal, EmployeePrincipal
-from gateway.auth.principal import Principal
+from gateway.consent.events import citizen_event, consent_event
 from gateway.consent.schemas import (
     ConsentCreate,
     ConsentCreated,
@@ -18,7 +17,7 @@ from gateway.consent.schemas import (
     ConsentSearch,
     ConsentWithdraw,
 )
-from gateway.consent.service import CitizenIdentity, consent_read
+from gateway.consent.service import consent_read
 from gateway.cpr import normalise_cpr
 from gateway.errors import ERROR_RESPONSES
 from gateway.services import ConsentServiceDep, RequestIdDep, ServicesDep, SessionDep
@@ -30,30 +29,6 @@ router = APIRouter(prefix="/v1", tags=["consents"])
 
 _ERRORS: dict[int | str, dict[str, Any]] = {k: ERROR_RESPONSES[k] for k in (401, 403, 422, 503)}
 ConsentId = Path(pattern=r"^[0-9a-f-]{36}$", description="Consent id (UUID)")
-
-
-def _event(
-    action: str,
-    principal: Principal,
-    identity: CitizenIdentity,
-    *,
-    request_id: str,
-    purpose: str | None = None,
-    categories: list[str] | None = None,
-    consent_ids: list[str] | None = None,
-    outcome: str = "success",
-) -> AuditEvent:
-    return AuditEvent(
-        phase="event",
-        action=action,
-        outcome=outcome,
-        request_id=request_id,
-        actor=Actor.of(principal),
-        purpose=purpose,
-        citizen=CitizenRef(pseudonym=identity.pseudonym, key_id=identity.key_id),
-        categories=CategoryOutcome(requested=sorted(categories or [])),
-        consent_ids=consent_ids or [],
-    )
 
 
 @router.post("/consents", status_code=201, response_model=ConsentCreated, responses=_ERRORS)
@@ -75,17 +50,7 @@ async def create_consent(
     now = svc.clock()
     row, identity = await consents.create(body, principal, now=now)
     AuditRepository(session).add(
-        [
-            _event(
-                "consent.create",
-                principal,
-                identity,
-                request_id=request_id,
-                purpose=row.purpose,
-                categories=list(row.categories),
-                consent_ids=[row.consent_id],
-            )
-        ]
+        [consent_event("consent.create", principal, identity, row, request_id=request_id)]
     )
     return ConsentCreated(consent=consent_read(row, now), receipt=row.receipt)
 
@@ -108,7 +73,7 @@ async def search_consents(
         items = [i for i in items if i.status == "active"]
     AuditRepository(session).add(
         [
-            _event(
+            citizen_event(
                 "consent.search",
                 principal,
                 identity,
@@ -162,17 +127,7 @@ async def withdraw_consent(
     )
     identity = await consents.identity_of(row.citizen_pseudonym)
     AuditRepository(session).add(
-        [
-            _event(
-                "consent.withdraw",
-                principal,
-                identity,
-                request_id=request_id,
-                purpose=row.purpose,
-                categories=list(row.categories),
-                consent_ids=[row.consent_id],
-            )
-        ]
+        [consent_event("consent.withdraw", principal, identity, row, request_id=request_id)]
     )
     return consent_read(row, now)
 

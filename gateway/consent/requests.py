@@ -15,9 +15,10 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.audit.schemas import Actor, AuditEvent, CategoryOutcome, CitizenRef
+from gateway.audit.schemas import AuditEvent
 from gateway.auth.principal import Principal
 from gateway.catalogue.models import Catalogue
+from gateway.consent.events import citizen_event
 from gateway.consent.models import ConsentRequestRow, ConsentRow
 from gateway.consent.requests_repository import ConsentRequestRepository
 from gateway.consent.schemas import ConsentCreate
@@ -96,15 +97,13 @@ def request_event(
     consent_ids: list[str] | None = None,
 ) -> AuditEvent:
     """The audit entry for a request action (``consent_request.create|approve|decline``)."""
-    return AuditEvent(
-        phase="event",
-        action=action,
-        outcome="success",
+    return citizen_event(
+        action,
+        principal,
+        identity,
         request_id=request_id,
-        actor=Actor.of(principal),
         purpose=row.purpose,
-        citizen=CitizenRef(pseudonym=identity.pseudonym, key_id=identity.key_id),
-        categories=CategoryOutcome(requested=sorted(row.categories)),
+        categories=row.categories,
         consent_ids=consent_ids or [],
         reason=f"consent_request:{row.request_id}",
     )
@@ -251,25 +250,3 @@ def _future_citizen(cpr: str) -> Principal:
     # Stand-in for the citizen who will grant the consent in the portal, so the request is
     # checked by the very rules that will apply to it.
     return Principal(kind="citizen", subject="consent-request", name="", cpr=cpr)
-
-
-def consent_event(
-    action: str,
-    principal: Principal,
-    identity: CitizenIdentity,
-    consent: ConsentRow,
-    *,
-    request_id: str,
-) -> AuditEvent:
-    """The audit entry for a consent change made in the portal (``consent.create|withdraw``)."""
-    return AuditEvent(
-        phase="event",
-        action=action,
-        outcome="success",
-        request_id=request_id,
-        actor=Actor.of(principal),
-        purpose=consent.purpose,
-        citizen=CitizenRef(pseudonym=identity.pseudonym, key_id=identity.key_id),
-        categories=CategoryOutcome(requested=sorted(consent.categories)),
-        consent_ids=[consent.consent_id],
-    )

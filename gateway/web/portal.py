@@ -13,12 +13,9 @@ from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 
 from gateway.audit.repository import AuditRepository
 from gateway.auth.principal import Principal
+from gateway.consent.events import consent_event
 from gateway.consent.models import ConsentRow
-from gateway.consent.requests import (
-    ConsentRequestService,
-    consent_event,
-    request_event,
-)
+from gateway.consent.requests import ConsentRequestService, request_event
 from gateway.consent.service import ConsentService, effective_status
 from gateway.cpr import normalise_cpr
 from gateway.errors import ConsentNotFound
