@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -97,6 +98,17 @@ def prepare_gateway(gateway: Server) -> tuple[dict[str, str], dict[str, Any], di
     return headers, body, granted
 
 
+def settle(servers: list[Server], *, limit_s: float = 60.0) -> None:
+    """Wait until the servers are idle: a closed-loop run that ended (or timed out) can leave
+    requests still being worked on, which would slow down the next measurement."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        before = sum(s.cpu_seconds() for s in servers)
+        time.sleep(0.5)
+        if sum(s.cpu_seconds() for s in servers) - before < 0.05:
+            return
+
+
 def _run(
     server: Server,
     path: str,
@@ -139,7 +151,9 @@ def measure_pair(
         runs.reverse()
     out: dict[str, Any] = {}
     for name, server, path, payload, hdrs in runs:
+        settle([server, *sims.values()])
         _run(server, path, payload, hdrs, concurrency=concurrency, seconds=plan.warmup_s, plan=plan)
+        settle([server, *sims.values()])
         cpu_before = {s.name: s.cpu_seconds() for s in [server, *sims.values()]}
         result = _run(
             server, path, payload, hdrs, concurrency=concurrency, seconds=plan.measure_s, plan=plan
@@ -208,11 +222,14 @@ def run_http(plan: HttpPlan, *, log_dir: Path) -> dict[str, Any]:
         latencies = dict(plan.fanout_latencies_ms)
         set_latency(sims, latencies)
         alone: dict[str, float] = {}
+        everyone = [gateway, proxy, *sims.values()]
         for name in latencies:
+            settle(everyone)
             only = {"cpr": body["cpr"], "categories": {name: granted[name]}}
             alone[name] = _run(
                 proxy, "/view", only, {}, concurrency=1, seconds=plan.fanout_s, plan=plan
             )["p50_ms"]
+        settle(everyone)
         view = _run(
             gateway, "/v1/views", body, headers, concurrency=1, seconds=plan.fanout_s, plan=plan
         )
@@ -232,9 +249,11 @@ def run_http(plan: HttpPlan, *, log_dir: Path) -> dict[str, Any]:
 
         # Capacity of the gateway alone: durable SQLite audit, department answers replayed.
         r_headers, r_body, _ = prepare_gateway(replay)
+        settle(everyone)
         _run(
             replay, "/v1/views", r_body, r_headers, concurrency=16, seconds=plan.warmup_s, plan=plan
         )
+        settle([replay])
         cpu0 = replay.cpu_seconds()
         capacity = _run(
             replay,

@@ -142,8 +142,10 @@ def wrk_load(
         Path(script.name).unlink()
     line = [x for x in completed.stdout.splitlines() if x.startswith("{")][-1]
     found: dict[str, Any] = json.loads(line)
-    found["errors"] = found.pop("socket_errors") + found.pop("non_2xx")
-    found["requests"] = found["requests"] - found["errors"]
+    # wrk's request count includes non-2xx answers but not socket errors (e.g. timeouts).
+    non_2xx = found.pop("non_2xx")
+    found["errors"] = found.pop("socket_errors") + non_2xx
+    found["requests"] = found["requests"] - non_2xx
     found["rps"] = round(found["requests"] / found["duration_s"], 1)
     found["generator"] = "wrk"
     return found
