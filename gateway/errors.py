@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+logger = logging.getLogger("tvaers.errors")
 
 
 class GatewayError(Exception):
@@ -71,6 +75,17 @@ class ConsentStoreUnavailable(ServiceUnavailable):
     code = "consent_store_unavailable"
 
 
+class StoreUnavailable(ServiceUnavailable):
+    """The database or the disk failed mid-request (full, read-only, I/O error, gone)."""
+
+    code = "store_unavailable"
+
+
+# Infrastructure failures no service can do anything about. The request's transaction has
+# rolled back (``session_scope``), so nothing was stored: say so with a 503, not a bare 500.
+INFRASTRUCTURE_ERRORS: tuple[type[Exception], ...] = (OSError, OperationalError, InterfaceError)
+
+
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"description": "Missing, invalid or expired bearer token."},
     403: {"description": "The caller may not do this."},
@@ -120,6 +135,16 @@ def install_error_handlers(app: FastAPI) -> None:
             headers=exc.headers,
         )
 
+    async def handle_infrastructure_error(request: Request, exc: Exception) -> JSONResponse:
+        # The type only: driver messages can carry SQL parameters (a CPR among them).
+        logger.error("infrastructure failure: %s", type(exc).__name__)
+        unavailable = StoreUnavailable(
+            "Lageret svarer ikke; intet er gemt / storage unavailable; nothing was stored"
+        )
+        return await handle_gateway_error(request, unavailable)
+
     app.add_exception_handler(GatewayError, handle_gateway_error)
+    for error_type in INFRASTRUCTURE_ERRORS:
+        app.add_exception_handler(error_type, handle_infrastructure_error)
     app.add_exception_handler(StarletteHTTPException, handle_http_error)
     app.add_exception_handler(RequestValidationError, handle_validation_error)

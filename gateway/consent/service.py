@@ -353,7 +353,9 @@ class ConsentFactsReader:
                 return await service.facts_for_policy(identity, purpose=purpose)
         except ConsentStoreUnavailable:
             raise
-        except SQLAlchemyError as exc:
+        # Not only driver errors: an OSError below the driver or a row that does not decode
+        # (garbage in a JSON column) must also end in a 503, never a 500 or a guess.
+        except Exception as exc:
             raise ConsentStoreUnavailable(
                 "Samtykkeregistret svarer ikke; intet udleveres / consent store unavailable"
             ) from exc

@@ -64,7 +64,7 @@ class RegorusEngine:
             engine.add_data(load_policy_data(policies_dir))
         except (RuntimeError, ValueError) as exc:
             raise PolicyEngineError(f"cannot load policy data: {_first_line(exc)}") from exc
-        self._engine: regorus.Engine = engine
+        self._engine: regorus.Engine | None = engine
         self.policy_version = self.evaluate(_PROBE_INPUT).policy_version
 
     def evaluate_raw(self, policy_input: dict[str, Any]) -> Any:
@@ -75,7 +75,7 @@ class RegorusEngine:
         """
         if threading.get_ident() != self._owner_thread:
             raise PolicyEngineError("regorus engine used from a thread other than its creator")
-        if self._closed:
+        if self._closed or self._engine is None:
             raise PolicyEngineError("regorus engine is closed")
         try:
             self._engine.set_input_json(json.dumps(policy_input))
@@ -107,5 +107,11 @@ class RegorusEngine:
         return True
 
     async def aclose(self) -> None:
-        """Refuse further decisions; the native engine is freed with the object."""
+        """Refuse further decisions and free the native engine, here on its own thread.
+
+        Left to the object's end, the engine may be dropped by the cyclic garbage collector
+        on whatever thread runs it, which the native engine refuses (it is unsendable).
+        """
         self._closed = True
+        if threading.get_ident() == self._owner_thread:
+            self._engine = None

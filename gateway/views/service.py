@@ -46,6 +46,13 @@ from gateway.views.schemas import (
 
 logger = logging.getLogger("tvaers.views")
 
+# Deadlines for the steps before any data moves. A store or engine that hangs must end the
+# request with a 503 rather than hold it (and its caller) forever; PostgreSQL has no lock or
+# statement timeout here, and SQLite waits up to its 30 s busy timeout. The policy deadline
+# is above the OPA client's own timeout (0.5 s by default), so that one speaks first.
+STORE_TIMEOUT_S = 10.0
+POLICY_TIMEOUT_S = 5.0
+
 UNAVAILABLE_TEXT = {
     "timeout": LocalizedText(
         da="{system} svarede ikke i tide. Prøv igen om lidt.",
@@ -87,8 +94,12 @@ class ViewService:
         clock: Callable[[], datetime],
         limits: ViewLimits | None = None,
         timeout_margin_s: float = 0.25,
+        store_timeout_s: float | None = None,
+        policy_timeout_s: float | None = None,
     ) -> None:
         self._limits = limits
+        self._store_timeout_s = STORE_TIMEOUT_S if store_timeout_s is None else store_timeout_s
+        self._policy_timeout_s = POLICY_TIMEOUT_S if policy_timeout_s is None else policy_timeout_s
         self._consents = consents
         self._policy = policy
         self._audit = audit
@@ -139,10 +150,17 @@ class ViewService:
                 raise
 
         try:
-            facts = await self._consents.facts_for_policy(identity, purpose=body.purpose)
-        except ConsentStoreUnavailable:
+            facts = await asyncio.wait_for(
+                self._consents.facts_for_policy(identity, purpose=body.purpose),
+                timeout=self._store_timeout_s,
+            )
+        except (ConsentStoreUnavailable, TimeoutError) as exc:
             await self._attempt_audit(base, requested, reason="consent_store_unavailable")
-            raise
+            if isinstance(exc, ConsentStoreUnavailable):
+                raise
+            raise ConsentStoreUnavailable(
+                "Samtykkeregistret svarer ikke; intet udleveres / consent store unavailable"
+            ) from exc
 
         decision_id = str(uuid.uuid4())
         policy_input = build_policy_input(
@@ -157,9 +175,11 @@ class ViewService:
         )
         try:
             with observe_policy(self._policy.name) as call:
-                decision = await self._policy.decide(policy_input)
+                decision = await asyncio.wait_for(
+                    self._policy.decide(policy_input), timeout=self._policy_timeout_s
+                )
                 call.outcome = "permitted" if decision.allow else "denied"
-        except PolicyEngineError as exc:
+        except (PolicyEngineError, TimeoutError) as exc:
             await self._attempt_audit(base, requested, reason="policy_unavailable")
             raise PolicyUnavailable(
                 "Politikmotoren svarer ikke; intet udleveres / policy engine unavailable"
@@ -239,7 +259,8 @@ class ViewService:
     async def _durably(self, events: list[AuditEvent]) -> None:
         """Append to the audit log; any failure becomes ``AuditUnavailable`` (fail closed)."""
         try:
-            await self._audit.append(events)
+            # On timeout the entries may still commit later: over-recording is safe.
+            await asyncio.wait_for(self._audit.append(events), timeout=self._store_timeout_s)
         except AuditUnavailable:
             raise
         except Exception as exc:

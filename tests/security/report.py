@@ -62,7 +62,7 @@ def check_or_write_doc(name: str, table: str) -> None:
         return
     assert current == table, (
         f"docs/security-tests.md is stale for {name!r}: regenerate it with "
-        f"`{WRITE_ENV}=1 .venv/bin/python -m pytest tests/security`"
+        f"`{WRITE_ENV}=1 .venv/bin/python -m pytest tests/security tests/reliability`"
     )
 
 
