@@ -197,29 +197,12 @@ class AnalyticsRepository:
             found[name] = [str(v) for v in (await self._session.scalars(query)).all()]
         return found
 
-    async def leaf_rows(self, *, size: int, batch: int = 5000) -> AsyncIterator[AuditEntryRow]:
-        """Sequenced entries with ``leaf_index < size``, in index order (for signed export)."""
-        after = -1
-        while after + 1 < size:
-            query = (
-                select(AuditEntryRow)
-                .where(AuditEntryRow.leaf_index > after, AuditEntryRow.leaf_index < size)
-                .order_by(AuditEntryRow.leaf_index)
-                .limit(batch)
-            )
-            rows = list((await self._session.scalars(query)).all())
-            if not rows:
-                return
-            for row in rows:
-                yield row
-            last = rows[-1].leaf_index
-            assert last is not None
-            after = last
-
-    async def matching_seq_set(self, flt: AuditFilter) -> set[int]:
-        """The ``seq`` of every matching entry (for the signed export's selection)."""
-        query = select(AuditEntryRow.seq).where(*_conditions(flt))
-        return {int(s) for s in (await self._session.scalars(query)).all()}
+    async def matching_leaf_indexes(self, flt: AuditFilter, *, size: int) -> set[int]:
+        """The leaf index of every matching entry below ``size`` (a filtered export)."""
+        query = select(AuditEntryRow.leaf_index).where(
+            *_conditions(flt), AuditEntryRow.leaf_index < size
+        )
+        return {int(i) for i in (await self._session.scalars(query)).all() if i is not None}
 
     async def previous_checkpoint(self, size: int) -> AuditCheckpointRow | None:
         """The checkpoint just before tree size ``size`` (for the consistency check)."""

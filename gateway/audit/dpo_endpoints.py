@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.audit.analytics import AuditAnalytics, AuditQuery, ChartData, dpo_event
 from gateway.audit.analytics_export import csv_export
@@ -31,6 +32,7 @@ from gateway.audit.notes import NoteVerifier
 from gateway.audit.repository import AuditRepository, entry_dict
 from gateway.audit.schemas import AuditEntryRead
 from gateway.auth.dependencies import DpoPrincipal
+from gateway.auth.principal import Principal
 from gateway.db import MAX_SQL_INTEGER
 from gateway.errors import ERROR_RESPONSES, NotFound
 from gateway.services import RequestIdDep, Services, ServicesDep, SessionDep
@@ -59,6 +61,109 @@ class AnomalyReport(BaseModel):
     anomalies: list[Anomaly]
 
 
+def log_verifier(svc: Services) -> NoteVerifier:
+    """The verifier key of the log's checkpoints."""
+    return audit_signer(svc.settings.audit_origin, svc.keys.audit_key).verifier()
+
+
+def describe(body: AuditQuery) -> dict[str, object]:
+    """The filter as written into an export, with the CPR replaced by a remark."""
+    described = body.model_dump(mode="json", exclude_none=True, exclude={"cpr"})
+    if body.cpr:
+        described["citizen"] = "én borger, matchet på pseudonym / one citizen, by pseudonym"
+    return described
+
+
+def record_dpo_action(
+    principal: Principal,
+    *,
+    session: AsyncSession,
+    svc: Services,
+    action: str,
+    request_id: str,
+    cpr: str | None,
+    counts: dict[str, int],
+) -> None:
+    """Audit the DPO's own search or export, in the same transaction as the read."""
+    AuditRepository(session).add(
+        [
+            dpo_event(
+                principal,
+                action=action,
+                request_id=request_id,
+                pseudonymiser=svc.keys.pseudonymiser,
+                cpr=cpr,
+                counts=counts,
+            )
+        ]
+    )
+
+
+async def csv_export_response(
+    query: AuditQuery,
+    principal: Principal,
+    *,
+    session: AsyncSession,
+    svc: Services,
+    request_id: str,
+) -> StreamingResponse:
+    """The CSV export of ``query`` (API and console): audited, then streamed."""
+    flt = query.to_filter(svc.keys.pseudonymiser)
+    total = await AuditAnalytics(session, settings=svc.settings).count(flt)
+    record_dpo_action(
+        principal,
+        session=session,
+        svc=svc,
+        action="audit.export_csv",
+        request_id=request_id,
+        cpr=query.cpr,
+        counts={"entries": total},
+    )
+
+    async def stream() -> AsyncIterator[bytes]:
+        # The request's session is closed once the handler returns; streaming needs its own.
+        async with svc.sessions() as own:
+            async for chunk in csv_export(own, flt):
+                yield chunk
+
+    return StreamingResponse(
+        stream(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="tvaers-revisionslog.csv"'},
+    )
+
+
+async def signed_export_response(
+    query: AuditQuery,
+    principal: Principal,
+    *,
+    session: AsyncSession,
+    svc: Services,
+    request_id: str,
+) -> Response:
+    """The signed export (zip) of ``query`` (API and console), audited."""
+    content, summary = await signed_export_zip(
+        svc.sessions,
+        origin=svc.settings.audit_origin,
+        selection=query.to_filter(svc.keys.pseudonymiser),
+        description=describe(query),
+    )
+    record_dpo_action(
+        principal,
+        session=session,
+        svc=svc,
+        action="audit.export_signed",
+        request_id=request_id,
+        cpr=query.cpr,
+        counts={"entries": summary.embedded, "tree_size": summary.tree_size},
+    )
+    return Response(
+        content,
+        media_type="application/zip",
+        headers={"Content-Disposition": 'attachment; filename="tvaers-revisionslog-signeret.zip"'},
+    )
+
+
 @router.post("/console/entries", response_model=ConsolePage, responses=_ERRORS)
 async def console_entries(
     body: ConsoleSearch,
@@ -78,17 +183,14 @@ async def console_entries(
     rows = await analytics.search(flt, before=body.before, limit=body.limit)
     total = await analytics.count(flt)
     if body.cpr:
-        AuditRepository(session).add(
-            [
-                dpo_event(
-                    principal,
-                    action="audit.search_citizen",
-                    request_id=request_id,
-                    pseudonymiser=svc.keys.pseudonymiser,
-                    cpr=body.cpr,
-                    counts={"entries": total},
-                )
-            ]
+        record_dpo_action(
+            principal,
+            session=session,
+            svc=svc,
+            action="audit.search_citizen",
+            request_id=request_id,
+            cpr=body.cpr,
+            counts={"entries": total},
         )
     items = [AuditEntryRead(seq=r.seq, leaf_index=r.leaf_index, entry=entry_dict(r)) for r in rows]
     return ConsolePage(
@@ -138,45 +240,9 @@ async def export_csv(
     request_id: RequestIdDep,
 ) -> StreamingResponse:
     """The filtered entries as CSV for Excel: `;`-separated, UTF-8 with BOM (oldest first)."""
-    flt = body.to_filter(svc.keys.pseudonymiser)
-    total = await AuditAnalytics(session, settings=svc.settings).count(flt)
-    AuditRepository(session).add(
-        [
-            dpo_event(
-                principal,
-                action="audit.export_csv",
-                request_id=request_id,
-                pseudonymiser=svc.keys.pseudonymiser,
-                cpr=body.cpr,
-                counts={"entries": total},
-            )
-        ]
+    return await csv_export_response(
+        body, principal, session=session, svc=svc, request_id=request_id
     )
-
-    async def stream() -> AsyncIterator[bytes]:
-        # The request's session is closed once the handler returns; streaming needs its own.
-        async with svc.sessions() as own:
-            async for chunk in csv_export(own, flt):
-                yield chunk
-
-    return StreamingResponse(
-        stream(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="tvaers-revisionslog.csv"'},
-    )
-
-
-def log_verifier(svc: Services) -> NoteVerifier:
-    """The verifier key of the log's checkpoints."""
-    return audit_signer(svc.settings.audit_origin, svc.keys.audit_key).verifier()
-
-
-def describe(body: AuditQuery) -> dict[str, object]:
-    """The filter as written into an export, with the CPR replaced by a remark."""
-    described = body.model_dump(mode="json", exclude_none=True, exclude={"cpr"})
-    if body.cpr:
-        described["citizen"] = "én borger, matchet på pseudonym / one citizen, by pseudonym"
-    return described
 
 
 @router.post(
@@ -194,37 +260,15 @@ async def export_signed(
     """The filtered entries as a signed export (zip) that `tvaers audit verify full` accepts.
 
     The zip holds the export directory format of `tvaers audit export`: `manifest.json`,
-    `entries.jsonl` (JSON lines, up to the newest signed checkpoint) and `checkpoints/`.
+    `entries.jsonl` (JSON lines, up to the newest signed checkpoint), `checkpoints/` and
+    `leaf_hashes.bin` (stored leaf hashes, an untrusted hint that names a changed entry).
     Entries outside the filter are present by leaf hash only, like purged entries, so the
     verifier recomputes the signed root while only the selected entries are readable.
     `selection.json` describes the filter. Unzip and run
     `tvaers audit verify full --export tvaers-audit-export --key <published key>`.
     """
-    flt = body.to_filter(svc.keys.pseudonymiser)
-    content, summary = await signed_export_zip(
-        session,
-        origin=svc.settings.audit_origin,
-        verifier=log_verifier(svc),
-        selection=flt,
-        description=describe(body),
-        now=svc.clock(),
-    )
-    AuditRepository(session).add(
-        [
-            dpo_event(
-                principal,
-                action="audit.export_signed",
-                request_id=request_id,
-                pseudonymiser=svc.keys.pseudonymiser,
-                cpr=body.cpr,
-                counts={"entries": summary.selected, "tree_size": summary.size},
-            )
-        ]
-    )
-    return Response(
-        content,
-        media_type="application/zip",
-        headers={"Content-Disposition": 'attachment; filename="tvaers-revisionslog-signeret.zip"'},
+    return await signed_export_response(
+        body, principal, session=session, svc=svc, request_id=request_id
     )
 
 

@@ -9,6 +9,11 @@ Besides the files of ``export_format.py`` it writes ``leaf_hashes.bin``: the sto
 hash of every line (32 bytes each). The verifier does not trust it; it uses it only after
 a root mismatch, and only once the hint itself reproduces the signed root, to name the
 exact first entry that was changed (see ``verify.py``).
+
+A filtered export (``embed_only``, the DPO console's signed export) embeds only the entries
+that match a filter and writes every other one as its leaf hash — the same line a retention
+purge leaves — so the verifier still recomputes the signed roots while only the selected
+entries are readable.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from gateway.audit.analytics_repository import AnalyticsRepository, AuditFilter
 from gateway.audit.export_format import (
     CHECKPOINTS_DIR,
     ENTRIES_FILE,
@@ -51,6 +57,12 @@ class ExportSummary:
     checkpoints: int
     tree_size: int
     warnings: int
+    withheld: int = 0  # of ``purged``: bodies present but outside ``embed_only``
+
+    @property
+    def embedded(self) -> int:
+        """Entries written with their content."""
+        return self.entries - self.purged
 
 
 async def export_log(
@@ -60,8 +72,13 @@ async def export_log(
     origin: str,
     progress: ExportProgress | None = None,
     warn: ExportWarning | None = None,
+    embed_only: AuditFilter | None = None,
 ) -> ExportSummary:
-    """Write the log up to its newest checkpoint into ``out`` (created if missing)."""
+    """Write the log up to its newest checkpoint into ``out`` (created if missing).
+
+    With ``embed_only``, only entries matching the filter keep their content; the others are
+    written as their leaf hash (counted in ``purged`` and ``withheld``).
+    """
     directory = Path(out)
     (directory / CHECKPOINTS_DIR).mkdir(parents=True, exist_ok=True)
     (directory / MANIFEST_FILE).unlink(missing_ok=True)  # no manifest until complete
@@ -70,6 +87,12 @@ async def export_log(
         latest = await repo.latest_checkpoint()
         size = latest.size if latest is not None else 0
         checkpoints = await repo.checkpoints(up_to=size)
+        # Chosen after the checkpoint is read, so every match it covers is already sequenced.
+        chosen = (
+            await AnalyticsRepository(session).matching_leaf_indexes(embed_only, size=size)
+            if embed_only is not None
+            else None
+        )
     verifier_key = latest.verifier_key if latest is not None else ""
     if latest is not None:
         origin = Checkpoint.parse(parse_note(latest.note).text).origin
@@ -77,9 +100,9 @@ async def export_log(
         path = directory / CHECKPOINTS_DIR / checkpoint_filename(row.size)
         path.write_text(row.note, encoding="utf-8", newline="\n")
 
-    written = purged = warnings = 0
+    written = purged = withheld = warnings = 0
     expected = 0
-    # A CLI batch job, not a request handler: plain blocking writes are what we want.
+    # Plain blocking writes: local files in large sequential chunks, between async reads.
     with (
         open(directory / ENTRIES_FILE, "wb") as entries,  # noqa: ASYNC230
         open(directory / LEAF_HASH_HINT_FILE, "wb") as hints,  # noqa: ASYNC230
@@ -96,11 +119,12 @@ async def export_log(
                 if index != expected and warn is not None:
                     warn(f"rows for leaf indexes {expected}..{index - 1} are missing")
                     warnings += 1
-                if body is not None:
+                if body is not None and (chosen is None or index in chosen):
                     entries.write(entry_line(index, body.encode("utf-8")))
                 elif stored_hash is not None and len(stored_hash) == 32:
                     entries.write(purged_line(index, stored_hash))
                     purged += 1
+                    withheld += body is not None
                 else:  # neither body nor hash: write what is there, the verifier will say so
                     entries.write(LINE_PREFIX + str(index).encode("ascii") + b"}\n")
                     if warn is not None:
@@ -128,4 +152,12 @@ async def export_log(
         encoding="utf-8",
         newline="\n",
     )
-    return ExportSummary(directory, written, purged, len(checkpoints), size, warnings)
+    return ExportSummary(
+        directory=directory,
+        entries=written,
+        purged=purged,
+        checkpoints=len(checkpoints),
+        tree_size=size,
+        warnings=warnings,
+        withheld=withheld,
+    )

@@ -5,9 +5,9 @@ before it, and "verify now" — a full export of the log verified with the offli
 (``verify_export``) on the server, with progress. Verification uses the checkpoint signatures
 and the hashes only, so an entry row edited in the database fails it.
 
-Signed export of a filtered result: the export directory format of ``tvaers audit export``
-(``export_format.py``) with the selected entries embedded and every other leaf given by its
-hash only — the same line a retention purge leaves. ``tvaers audit verify full --export DIR``
+Signed export of a filtered result: ``tvaers audit export`` (``export.py``) with the selected
+entries embedded and every other leaf given by its hash only — the same line a retention
+purge leaves. ``tvaers audit verify full --export DIR``
 therefore accepts it unchanged and proves that the selected entries are exactly what the
 signed log holds at those indexes; the other entries' content stays out of the file.
 """
@@ -21,7 +21,6 @@ import shutil
 import tempfile
 import uuid
 import zipfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,12 +30,11 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.audit.analytics_repository import AnalyticsRepository, AuditFilter
-from gateway.audit.export_format import ExportWriter
+from gateway.audit.export import ExportProgress, ExportSummary, export_log
 from gateway.audit.log_repository import TreeRepository
 from gateway.audit.log_service import AuditLogService
 from gateway.audit.merkle import ProofError
 from gateway.audit.notes import NoteVerifier
-from gateway.audit.schemas import format_time
 from gateway.audit.verify import (
     ExportVerification,
     VerificationFailed,
@@ -150,73 +148,41 @@ async def integrity_status(
 # --------------------------------------------------------------------------- export
 
 
-@dataclass(frozen=True, slots=True)
-class ExportSummary:
-    size: int
-    selected: int
-    hidden: int
-
-
-async def write_export(
-    session: AsyncSession,
+async def _export(
+    sessions: async_sessionmaker[AsyncSession],
     directory: Path,
     *,
     origin: str,
-    verifier: NoteVerifier,
-    selection: AuditFilter | None,
-    now: datetime,
-    progress: Callable[[int, int], None] | None = None,
+    embed_only: AuditFilter | None = None,
+    progress: ExportProgress | None = None,
 ) -> ExportSummary:
-    """Write an export up to the newest checkpoint; with ``selection``, only matching entries
-    are embedded and the others appear as their leaf hash."""
-    repo = TreeRepository(session)
-    latest = await repo.latest_checkpoint()
-    if latest is None:
+    """``tvaers audit export`` into ``directory``; a log without a checkpoint is a conflict."""
+    summary = await export_log(
+        sessions, directory, origin=origin, progress=progress, embed_only=embed_only
+    )
+    if summary.checkpoints == 0:
         raise Conflict("Intet checkpoint endnu / no checkpoint yet", code="no_checkpoint")
-    analytics = AnalyticsRepository(session)
-    chosen = await analytics.matching_seq_set(selection) if selection is not None else None
-    selected = hidden = 0
-    with ExportWriter(directory) as writer:
-        async for row in analytics.leaf_rows(size=latest.size):
-            assert row.leaf_index is not None
-            assert row.leaf_hash is not None
-            if row.body is not None and (chosen is None or row.seq in chosen):
-                writer.write_entry(row.leaf_index, row.body.encode("utf-8"))
-                selected += 1
-            else:
-                writer.write_purged(row.leaf_index, row.leaf_hash)
-                hidden += row.body is not None
-            if progress is not None and row.leaf_index % 4096 == 0:
-                progress(row.leaf_index, latest.size)
-        writer.write_checkpoint(latest.size, latest.note)
-        writer.finish(origin=origin, verifier_key=str(verifier), exported_at=format_time(now))
-    if progress is not None:
-        progress(latest.size, latest.size)
-    return ExportSummary(size=latest.size, selected=selected, hidden=hidden)
+    return summary
 
 
 async def signed_export_zip(
-    session: AsyncSession,
+    sessions: async_sessionmaker[AsyncSession],
     *,
     origin: str,
-    verifier: NoteVerifier,
     selection: AuditFilter,
     description: dict[str, object],
-    now: datetime,
 ) -> tuple[bytes, ExportSummary]:
     """The filtered result as a zip of an export directory, plus ``selection.json``."""
     with tempfile.TemporaryDirectory(prefix="tvaers-dpo-export-") as tmp:
         root = Path(tmp) / "tvaers-audit-export"
-        summary = await write_export(
-            session, root, origin=origin, verifier=verifier, selection=selection, now=now
-        )
+        summary = await _export(sessions, root, origin=origin, embed_only=selection)
         (root / SELECTION_FILE).write_text(
             json.dumps(
                 {
                     "filter": description,
-                    "tree_size": summary.size,
-                    "selected_entries": summary.selected,
-                    "entries_outside_selection": summary.hidden,
+                    "tree_size": summary.tree_size,
+                    "selected_entries": summary.embedded,
+                    "entries_outside_selection": summary.withheld,
                     "note_da": "Linjer med leaf_hash er poster uden for udvalget (eller slettet "
                     "efter opbevaringsperioden). Verificér: tvaers audit verify full --export "
                     "<mappe> --key <offentliggjort nøgle>.",
@@ -312,16 +278,7 @@ async def _run(
     try:
         # The export copies the rows as they are (never "repairing" one); the offline
         # verifier then checks them against the signed checkpoints alone.
-        async with sessions() as session:
-            await write_export(
-                session,
-                tmp,
-                origin=origin,
-                verifier=verifier,
-                selection=None,
-                now=datetime.now(UTC),
-                progress=progress,
-            )
+        await _export(sessions, tmp, origin=origin, progress=progress)
         job.phase, job.done = "verify", 0
         job.result = await asyncio.to_thread(verify_export, tmp, key=verifier, progress=progress)
         job.phase = "done" if job.result.ok else "failed"

@@ -8,21 +8,25 @@ code as the JSON API in ``gateway/audit/dpo_endpoints.py``.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Path, Request
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import Response
 from pydantic import ValidationError
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.audit.analytics import AuditAnalytics, AuditQuery, dpo_event
-from gateway.audit.analytics_export import csv_export
+from gateway.audit.analytics import AuditAnalytics, AuditQuery
 from gateway.audit.anomalies import COPENHAGEN
-from gateway.audit.dpo_endpoints import describe, job_read, log_verifier, verify_jobs
-from gateway.audit.integrity import integrity_status, signed_export_zip
-from gateway.audit.repository import AuditRepository, entry_dict
+from gateway.audit.dpo_endpoints import (
+    csv_export_response,
+    job_read,
+    log_verifier,
+    record_dpo_action,
+    signed_export_response,
+    verify_jobs,
+)
+from gateway.audit.integrity import integrity_status
+from gateway.audit.repository import entry_dict
 from gateway.auth.principal import Principal
 from gateway.db import MAX_SQL_INTEGER
 from gateway.errors import InvalidRequest
@@ -108,17 +112,14 @@ async def console(
     rows = await analytics.search(flt, before=_before(request, form), limit=50)
     total = await analytics.count(flt)
     if query.cpr:
-        AuditRepository(session).add(
-            [
-                dpo_event(
-                    principal,
-                    action="audit.search_citizen",
-                    request_id=request_id,
-                    pseudonymiser=svc.keys.pseudonymiser,
-                    cpr=query.cpr,
-                    counts={"entries": total},
-                )
-            ]
+        record_dpo_action(
+            principal,
+            session=session,
+            svc=svc,
+            action="audit.search_citizen",
+            request_id=request_id,
+            cpr=query.cpr,
+            counts={"entries": total},
         )
     charts = await analytics.charts(flt, now=now)
     lang = request_lang(request)
@@ -155,30 +156,6 @@ async def console(
     )
 
 
-def _export_event(
-    principal: Principal,
-    svc: Services,
-    session: AsyncSession,
-    *,
-    action: str,
-    query: AuditQuery,
-    request_id: str,
-    counts: dict[str, int],
-) -> None:
-    AuditRepository(session).add(
-        [
-            dpo_event(
-                principal,
-                action=action,
-                request_id=request_id,
-                pseudonymiser=svc.keys.pseudonymiser,
-                cpr=query.cpr,
-                counts=counts,
-            )
-        ]
-    )
-
-
 @router.post("/export.csv")
 async def export_csv(
     request: Request,
@@ -189,27 +166,8 @@ async def export_csv(
 ) -> Response:
     """The filtered entries as CSV (semicolon-separated, UTF-8 with BOM)."""
     query, _ = await _read_filter(request, svc, principal)
-    flt = query.to_filter(svc.keys.pseudonymiser)
-    total = await AuditAnalytics(session, settings=svc.settings).count(flt)
-    _export_event(
-        principal,
-        svc,
-        session,
-        action="audit.export_csv",
-        query=query,
-        request_id=request_id,
-        counts={"entries": total},
-    )
-
-    async def stream() -> AsyncIterator[bytes]:
-        async with svc.sessions() as own:
-            async for chunk in csv_export(own, flt):
-                yield chunk
-
-    return StreamingResponse(
-        stream(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="tvaers-revisionslog.csv"'},
+    return await csv_export_response(
+        query, principal, session=session, svc=svc, request_id=request_id
     )
 
 
@@ -223,27 +181,8 @@ async def export_signed(
 ) -> Response:
     """The filtered entries as a signed export that ``tvaers audit verify full`` accepts."""
     query, _ = await _read_filter(request, svc, principal)
-    content, summary = await signed_export_zip(
-        session,
-        origin=svc.settings.audit_origin,
-        verifier=log_verifier(svc),
-        selection=query.to_filter(svc.keys.pseudonymiser),
-        description=describe(query),
-        now=svc.clock(),
-    )
-    _export_event(
-        principal,
-        svc,
-        session,
-        action="audit.export_signed",
-        query=query,
-        request_id=request_id,
-        counts={"entries": summary.selected, "tree_size": summary.size},
-    )
-    return Response(
-        content,
-        media_type="application/zip",
-        headers={"Content-Disposition": 'attachment; filename="tvaers-revisionslog-signeret.zip"'},
+    return await signed_export_response(
+        query, principal, session=session, svc=svc, request_id=request_id
     )
 
 
