@@ -38,6 +38,13 @@ def _first_line(exc: BaseException) -> str:
     return text or type(exc).__name__
 
 
+# Native engines whose wrapper was collected on a thread other than their creator's. The native
+# engine is "unsendable": dropping it there raises. Keeping it referenced here means it is never
+# dropped before interpreter exit — a deliberate leak, which in production (one engine per
+# process, closed by the lifespan on its own thread) never happens at all.
+_STRANDED: list[Any] = []
+
+
 class RegorusEngine:
     """``PolicyEngine`` backed by regorus (``gordon-to-regorus`` wheel).
 
@@ -114,4 +121,10 @@ class RegorusEngine:
         """
         self._closed = True
         if threading.get_ident() == self._owner_thread:
+            self._engine = None
+
+    def __del__(self) -> None:
+        engine = getattr(self, "_engine", None)
+        if engine is not None and threading.get_ident() != self._owner_thread:
+            _STRANDED.append(engine)
             self._engine = None

@@ -223,3 +223,19 @@ async def test_decide_matches_sync_evaluation(
 ) -> None:
     decided = await regorus_engine.decide(scenario.policy_input)
     assert decided.model_dump() == regorus_engine.evaluate_raw(scenario.policy_input)
+
+
+def test_an_engine_collected_on_another_thread_is_not_dropped_there(policies_dir: Path) -> None:
+    """Regression: the native engine is unsendable; dropping it off-thread raised in tests."""
+    import gc
+
+    from gateway.policy import regorus_engine
+
+    holder: list[RegorusEngine] = []
+    builder = threading.Thread(target=lambda: holder.append(RegorusEngine(policies_dir)))
+    builder.start()
+    builder.join()
+    stranded_before = len(regorus_engine._STRANDED)
+    holder.clear()  # the last reference goes away here, on the main thread
+    gc.collect()
+    assert len(regorus_engine._STRANDED) == stranded_before + 1
