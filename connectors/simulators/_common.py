@@ -78,6 +78,20 @@ def json_error(status: int, message: str) -> tuple[dict[str, Any], str]:
     return {"fejl": message, "status": status}, "application/json"
 
 
+def json_error_response(status: int, message: str) -> JSONResponse:
+    """An error response of the REST simulators (``json_error`` body)."""
+    body, kind = json_error(status, message)
+    return JSONResponse(body, status_code=status, media_type=kind)
+
+
+class CprBody(BaseModel):
+    """A look-up body: the CPR travels here, never in the URL."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    cpr: str = Field(min_length=10, max_length=11)
+
+
 def create_simulator_app(
     *,
     title: str,

@@ -12,14 +12,14 @@ from typing import Annotated, Any
 
 from fastapi import FastAPI, Query
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.simulators._common import (
+    CprBody,
     SimulatorConfig,
     create_simulator_app,
     decode_cursor,
     encode_cursor,
-    json_error,
+    json_error_response,
     opaque_id,
     page,
 )
@@ -28,17 +28,12 @@ from connectors.simulators.seed import JobcenterData, citizen_by_cpr, citizens
 DEPARTMENT = "jobcenter"
 
 
-class BorgerOpslag(BaseModel):
+class BorgerOpslag(CprBody):
     """Lookup body: the CPR travels here, never in the URL."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    cpr: str = Field(min_length=10, max_length=11)
 
 
 def _not_found() -> JSONResponse:
-    body, kind = json_error(404, "Borger ikke fundet")
-    return JSONResponse(body, status_code=404, media_type=kind)
+    return json_error_response(404, "Borger ikke fundet")
 
 
 def create_app(config: SimulatorConfig | None = None) -> FastAPI:
@@ -104,8 +99,7 @@ def create_app(config: SimulatorConfig | None = None) -> FastAPI:
         found = lookup(borger_id)
         offset = decode_cursor(cursor)
         if offset is None:
-            body, kind = json_error(400, "Ugyldig cursor")
-            return JSONResponse(body, status_code=400, media_type=kind)
+            return json_error_response(400, "Ugyldig cursor")
         if found is None:
             return _not_found()
         _, data = found

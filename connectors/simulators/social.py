@@ -12,14 +12,14 @@ from typing import Annotated, Any
 
 from fastapi import FastAPI, Query
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.simulators._common import (
+    CprBody,
     SimulatorConfig,
     create_simulator_app,
     decode_cursor,
     encode_cursor,
-    json_error,
+    json_error_response,
     opaque_id,
     page,
 )
@@ -28,17 +28,8 @@ from connectors.simulators.seed import SocialData, citizen_by_cpr, citizens
 DEPARTMENT = "social"
 
 
-class BorgerSoegning(BaseModel):
+class BorgerSoegning(CprBody):
     """Search body: the CPR travels here, never in the URL."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    cpr: str = Field(min_length=10, max_length=11)
-
-
-def _error(status: int, message: str) -> JSONResponse:
-    body, kind = json_error(status, message)
-    return JSONResponse(body, status_code=status, media_type=kind)
 
 
 def create_app(config: SimulatorConfig | None = None) -> FastAPI:
@@ -55,7 +46,7 @@ def create_app(config: SimulatorConfig | None = None) -> FastAPI:
     def paged(items: list[dict[str, Any]], cursor: str | None) -> dict[str, Any] | JSONResponse:
         offset = decode_cursor(cursor)
         if offset is None:
-            return _error(400, "Ugyldig cursor")
+            return json_error_response(400, "Ugyldig cursor")
         chunk, following = page(items, offset, app.state.simulator.config.page_size)
         return {
             "data": chunk,
@@ -67,7 +58,7 @@ def create_app(config: SimulatorConfig | None = None) -> FastAPI:
         """Find borgerens sag på CPR-nummer (i body). Svarer 404, hvis der ikke er en sag."""
         citizen = citizen_by_cpr(body.cpr)
         if citizen is None or citizen.social is None:
-            return _error(404, "Ingen sag fundet")
+            return json_error_response(404, "Ingen sag fundet")
         return {"sags_id": opaque_id(DEPARTMENT, citizen.index)}
 
     @app.get("/api/borger/{sags_id}/foranstaltninger", response_model=None)
@@ -77,7 +68,7 @@ def create_app(config: SimulatorConfig | None = None) -> FastAPI:
         """Foranstaltninger efter serviceloven, sidevis; følg ``next``."""
         data = records.get(sags_id)
         if data is None:
-            return _error(404, "Ingen sag fundet")
+            return json_error_response(404, "Ingen sag fundet")
         items = [
             {
                 "foranstaltning": m.measure,
@@ -99,7 +90,7 @@ def create_app(config: SimulatorConfig | None = None) -> FastAPI:
         """Misbrugsbehandling efter serviceloven § 101, sidevis; følg ``next``."""
         data = records.get(sags_id)
         if data is None:
-            return _error(404, "Ingen sag fundet")
+            return json_error_response(404, "Ingen sag fundet")
         items = [
             {
                 "behandlingsform": t.kind,
@@ -118,7 +109,7 @@ def create_app(config: SimulatorConfig | None = None) -> FastAPI:
         """Borgerens sagsbehandler i socialforvaltningen."""
         data = records.get(sags_id)
         if data is None:
-            return _error(404, "Ingen sag fundet")
+            return json_error_response(404, "Ingen sag fundet")
         return {
             "navn": data.contact.name,
             "afdeling": data.contact.unit,
