@@ -216,14 +216,14 @@ class Settings(BaseSettings):
 
     def _placeholders(self) -> list[str]:
         found = []
-        if _is_placeholder(self.audit_origin):
+        if is_placeholder(self.audit_origin):
             found.append("TVAERS_AUDIT_ORIGIN")
         password = urlsplit(self.database_url).password if self.database_url else None
-        if password is not None and _is_placeholder(password):
+        if password is not None and is_placeholder(password):
             found.append("the password in TVAERS_DATABASE_URL")
         for name in ("data_keys", "pseudonym_keys", "receipt_key", "audit_key"):
             value = getattr(self, name)
-            if value is not None and _is_placeholder(value.get_secret_value()):
+            if value is not None and is_placeholder(value.get_secret_value()):
                 found.append(f"TVAERS_{name.upper()}")
         return found
 
@@ -237,7 +237,8 @@ class Settings(BaseSettings):
 _PLACEHOLDER_WORDS = ("changethis", "changeme", "change-me", "change_me", "placeholder", "example")
 
 
-def _is_placeholder(value: str) -> bool:
+def is_placeholder(value: str) -> bool:
+    """Whether a secret looks like a placeholder someone forgot to replace."""
     lowered = value.lower()
     return any(word in lowered for word in _PLACEHOLDER_WORDS) or lowered in ("", "secret")
 

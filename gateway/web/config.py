@@ -11,6 +11,8 @@ from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from gateway.config import UnsafeConfiguration, is_placeholder
+
 
 class WebSettings(BaseSettings):
     """Login, session, language and rate-limit configuration of the web pages."""
@@ -36,10 +38,18 @@ class WebSettings(BaseSettings):
 
     def effective_session_secret(self, *, keys_dir: Path, allow_generate: bool) -> str:
         """The secret that signs session cookies (generated into ``keys_dir`` in development)."""
+        if not allow_generate:
+            # Outside development the secret must be real: set, long, not a placeholder.
+            if len(self.session_secret) < 32 or is_placeholder(self.session_secret):
+                raise UnsafeConfiguration(
+                    [
+                        "TVAERS_WEB_SESSION_SECRET must be set outside development to a random "
+                        "value of at least 32 characters (not a placeholder)"
+                    ]
+                )
+            return self.session_secret
         if self.session_secret:
             return self.session_secret
-        if not allow_generate:
-            raise RuntimeError("TVAERS_WEB_SESSION_SECRET must be set outside development")
         path = keys_dir / "web-session-secret"
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
