@@ -105,7 +105,10 @@ def test_no_secret_is_written_into_the_file(compose: dict[str, Any]) -> None:
 
 
 def test_the_gateway_is_configured_only_with_settings_that_exist(compose: dict[str, Any]) -> None:
+    from gateway.web.config import WebSettings
+
     fields = {f"TVAERS_{name.upper()}" for name in Settings.model_fields}
+    fields |= {f"TVAERS_WEB_{name.upper()}" for name in WebSettings.model_fields}
     env = service_env(compose["services"]["gateway"])
     unknown = sorted(k for k in env if k.startswith("TVAERS_") and k not in fields)
     assert not unknown, f"not fields of gateway.config.Settings: {unknown}"
