@@ -37,3 +37,13 @@ def test_production_accepts_a_real_secret(tmp_path: Path) -> None:
         )
         == secret
     )
+
+
+def test_every_web_setting_is_documented() -> None:
+    from gateway.config import REPO_ROOT
+
+    doc = (REPO_ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    missing = [
+        name for name in WebSettings.model_fields if f"`TVAERS_WEB_{name.upper()}`" not in doc
+    ]
+    assert missing == []
