@@ -102,6 +102,22 @@ def demo_cpr(index: int = 0) -> str:
     return citizens()[index].cpr
 
 
+async def view(
+    gw: Harness,
+    cpr: str,
+    purpose: str = "tvaerfagligt_team",
+    user: str = "sagsbehandler-jobcenter",
+    **extra: object,
+) -> dict[str, Any]:
+    """POST /v1/views as ``user`` and return the body (asserts a 200)."""
+    response = await gw.client.post(
+        "/v1/views", json={"cpr": cpr, "purpose": purpose, **extra}, headers=await gw.auth(user)
+    )
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
 def test_settings(data_dir: Path, **extra: Any) -> Settings:
     return Settings(
         env="test",
