@@ -6,25 +6,11 @@ from datetime import UTC, datetime
 
 from connectors.sdk import ConnectorManifest, FetchRequest, FetchResult, Record
 from gateway.registry import ConnectorRegistry
-from tests.harness import Harness, demo_cpr
+from tests.harness import Harness, demo_cpr, view
 
 
 def sections(body: dict) -> dict[str, dict]:  # type: ignore[type-arg]
     return {s["category"]: s for s in body["sections"]}
-
-
-async def view(
-    gw: Harness,
-    cpr: str,
-    purpose: str = "tvaerfagligt_team",
-    user: str = "sagsbehandler-jobcenter",
-    **extra: object,
-) -> dict:  # type: ignore[type-arg]
-    response = await gw.client.post(
-        "/v1/views", json={"cpr": cpr, "purpose": purpose, **extra}, headers=await gw.auth(user)
-    )
-    assert response.status_code == 200, response.text
-    return response.json()  # type: ignore[no-any-return]
 
 
 async def test_without_consent_only_own_department_and_nothing_crosses(gw: Harness) -> None:
