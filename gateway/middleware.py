@@ -39,7 +39,7 @@ class GatewayMiddleware:
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
-            await _too_large(send, request_id)
+            await _too_large(send, request_id, https=https)
             return
 
         received = 0
@@ -53,7 +53,7 @@ class GatewayMiddleware:
                 if received > self.max_body_bytes and not refused:
                     # Answer now: frameworks turn errors while reading a body into a 400.
                     refused = True
-                    await _too_large(send, request_id)
+                    await _too_large(send, request_id, https=https)
                     raise _BodyTooLarge
             return message
 
@@ -71,7 +71,8 @@ class GatewayMiddleware:
                         (DOCS_CSP if path in ("/docs", "/redoc") else CSP).encode(),
                     ),
                 ]
-                if path.startswith(("/v1/", "/portal", "/staff", "/dev/")):
+                # /auth: the login callback sets the session cookie; never cache that answer.
+                if path.startswith(("/v1/", "/portal", "/staff", "/dev/", "/auth/")):
                     extra.append((b"cache-control", b"no-store"))
                 if https:
                     extra.append(
@@ -88,16 +89,21 @@ class _BodyTooLarge(Exception):
     pass
 
 
-async def _too_large(send: Send, request_id: str) -> None:
+async def _too_large(send: Send, request_id: str, *, https: bool) -> None:
     body = b'{"error":"payload_too_large","detail":"Request body too large"}'
-    start: dict[str, Any] = {
-        "type": "http.response.start",
-        "status": 413,
-        "headers": [
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(body)).encode()),
-            (b"x-request-id", request_id.encode()),
-        ],
-    }
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"x-request-id", request_id.encode()),
+        # Sent past the app (and past the header wrapper): the same headers as every answer.
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"no-referrer"),
+        (b"x-frame-options", b"DENY"),
+        (b"content-security-policy", CSP.encode()),
+        (b"cache-control", b"no-store"),
+    ]
+    if https:
+        headers.append((b"strict-transport-security", b"max-age=63072000; includeSubDomains"))
+    start: dict[str, Any] = {"type": "http.response.start", "status": 413, "headers": headers}
     await send(start)
     await send({"type": "http.response.body", "body": body})
