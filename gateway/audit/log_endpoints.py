@@ -48,6 +48,27 @@ def log_service(svc: ServicesDep, session: SessionDep) -> AuditLogService:
 LogServiceDep = Annotated[AuditLogService, Depends(log_service)]
 
 
+async def receipt_download(
+    logs: AuditLogService, event_id: str, pseudonyms: list[str]
+) -> PlainTextResponse:
+    """A citizen's receipt as a file (the API and the portal's "Min log")."""
+    receipt = await logs.receipt(event_id, pseudonyms)
+    return PlainTextResponse(
+        receipt.text,
+        headers={"Content-Disposition": f'attachment; filename="{receipt.filename}"'},
+    )
+
+
+async def entry_download(logs: AuditLogService, event_id: str, pseudonyms: list[str]) -> Response:
+    """The exact bytes of a citizen's entry as a file (the API and "Min log")."""
+    body = await logs.entry_bytes(event_id, pseudonyms)
+    return Response(
+        body,
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="tvaers-{event_id}.json"'},
+    )
+
+
 def _wants_text(request: Request) -> bool:
     """``Accept: text/plain`` asks for the raw note or key, as Go's tlog clients expect."""
     accept = request.headers.get("accept", "")
@@ -167,11 +188,7 @@ async def access_receipt(
     Verify it offline: `tvaers audit verify receipt RECEIPT --entry ENTRY --key PUB`, where
     ENTRY is the entry from `/v1/me/access-log/{event_id}/entry` (or its access-log item).
     """
-    receipt = await logs.receipt(event_id, pseudonyms)
-    return PlainTextResponse(
-        receipt.text,
-        headers={"Content-Disposition": f'attachment; filename="{receipt.filename}"'},
-    )
+    return await receipt_download(logs, event_id, pseudonyms)
 
 
 @me_router.get(
@@ -183,9 +200,4 @@ async def access_entry(
     event_id: str, principal: CitizenPrincipal, pseudonyms: PseudonymsDep, logs: LogServiceDep
 ) -> Response:
     """The exact bytes of one of your entries — what its leaf hash covers (citizens only)."""
-    body = await logs.entry_bytes(event_id, pseudonyms)
-    return Response(
-        body,
-        media_type="application/json",
-        headers={"Content-Disposition": f'attachment; filename="tvaers-{event_id}.json"'},
-    )
+    return await entry_download(logs, event_id, pseudonyms)

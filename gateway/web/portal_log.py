@@ -11,9 +11,9 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import PlainTextResponse, Response
+from fastapi.responses import Response
 
-from gateway.audit.log_endpoints import LogServiceDep
+from gateway.audit.log_endpoints import LogServiceDep, entry_download, receipt_download
 from gateway.auth.principal import Principal
 from gateway.catalogue.models import Catalogue
 from gateway.cpr import normalise_cpr
@@ -94,11 +94,7 @@ async def log_receipt(
     event_id: EventIdPath, principal: WebCitizen, pseudonyms: MyPseudonyms, logs: LogServiceDep
 ) -> Response:
     """The verifiable receipt (C2SP tlog-proof) for one of the citizen's entries."""
-    receipt = await logs.receipt(event_id, pseudonyms)
-    return PlainTextResponse(
-        receipt.text,
-        headers={"Content-Disposition": f'attachment; filename="{receipt.filename}"'},
-    )
+    return await receipt_download(logs, event_id, pseudonyms)
 
 
 @router.get("/{event_id}/entry")
@@ -106,9 +102,4 @@ async def log_entry(
     event_id: EventIdPath, principal: WebCitizen, pseudonyms: MyPseudonyms, logs: LogServiceDep
 ) -> Response:
     """The exact bytes of the entry (what the receipt proves is in the log)."""
-    body = await logs.entry_bytes(event_id, pseudonyms)
-    return Response(
-        body,
-        media_type="application/json",
-        headers={"Content-Disposition": f'attachment; filename="tvaers-{event_id}.json"'},
-    )
+    return await entry_download(logs, event_id, pseudonyms)
