@@ -43,6 +43,11 @@ def known_keys() -> set[str]:
     return set(_MESSAGES)
 
 
+def is_known(key: str) -> bool:
+    """Whether a message ``key`` is registered (no copy of the key set, unlike ``known_keys``)."""
+    return key in _MESSAGES
+
+
 def request_lang(request: Request) -> Lang:
     """The visitor's language: the cookie if valid, else Danish."""
     value = request.cookies.get(LANG_COOKIE)

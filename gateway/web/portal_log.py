@@ -20,7 +20,7 @@ from gateway.cpr import normalise_cpr
 from gateway.db import MAX_SQL_INTEGER
 from gateway.services import ServicesDep
 from gateway.web import portal_text  # noqa: F401  (registers the log's messages)
-from gateway.web.i18n import known_keys, request_lang
+from gateway.web.i18n import is_known, request_lang
 from gateway.web.plain import category_titles, department_title, role_titles
 from gateway.web.security import CsrfProtected, WebCitizen
 from gateway.web.templating import render
@@ -48,7 +48,7 @@ def _row(entry: dict[str, Any], catalogue: Catalogue, lang: str, me: Principal) 
     action_key = f"log.action.{action}"
     return {
         "action": action,
-        "action_key": action_key if action_key in known_keys() else "log.action.other",
+        "action_key": action_key if is_known(action_key) else "log.action.other",
         "outcome": entry.get("outcome"),
         "by_me": by_me,
         "department": department_title(catalogue, actor.get("department"), lang),
