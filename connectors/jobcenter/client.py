@@ -26,23 +26,13 @@ class JobcenterConnector(BaseConnector):
             return []
         citizen = f"{API}/{found['borger_id']}"
         readers: dict[str, Callable[[], Awaitable[list[dict[str, Any]]]]] = {
-            BENEFIT: lambda: self._one(f"{citizen}/ydelse", mapping.benefit),
-            PLAN: lambda: self._one(f"{citizen}/plan", mapping.plan),
-            ACTIVITIES: lambda: self._many(f"{citizen}/aktiviteter", mapping.activity),
-            CONTACT: lambda: self._one(f"{citizen}/sagsbehandler", mapping.contact),
+            BENEFIT: lambda: self.get_one(f"{citizen}/ydelse", mapping.benefit),
+            PLAN: lambda: self.get_one(f"{citizen}/plan", mapping.plan),
+            ACTIVITIES: lambda: self.get_list(
+                f"{citizen}/aktiviteter", mapping.activity, items_key="elementer"
+            ),
+            CONTACT: lambda: self.get_one(f"{citizen}/sagsbehandler", mapping.contact),
         }
         # Only the granted categories are asked for, in parallel.
         wanted = [c for c in readers if c in categories]
         return await gather_records(wanted, [readers[c]() for c in wanted])
-
-    async def _one(
-        self, path: str, convert: Callable[[dict[str, Any]], dict[str, Any]]
-    ) -> list[dict[str, Any]]:
-        body = await self.get_json(path, not_found_ok=True)
-        return [] if body is None else [convert(body)]
-
-    async def _many(
-        self, path: str, convert: Callable[[dict[str, Any]], dict[str, Any]]
-    ) -> list[dict[str, Any]]:
-        items = await self.collect_pages(path, items_key="elementer")
-        return [convert(item) for item in items or []]

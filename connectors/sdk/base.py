@@ -23,7 +23,7 @@ import json
 import logging
 from abc import ABC, abstractmethod
 from collections import Counter
-from collections.abc import Awaitable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -102,6 +102,10 @@ def validate_records(
                 data[name] = value
         kept.append(Record(category=record.category, data=data))
     return kept, dropped_records, dropped_fields
+
+
+# A mapping function of a connector: one system object → catalogue field names.
+RecordMapper = Callable[[dict[str, Any]], dict[str, Any]]
 
 
 class BaseConnector(ABC):
@@ -242,6 +246,18 @@ class BaseConnector(ABC):
             if not cursor:
                 return items
         raise ConnectorUnavailable(f"{self.manifest.name}: more than {self.max_pages} pages")
+
+    async def get_one(self, path: str, convert: RecordMapper) -> list[dict[str, Any]]:
+        """One object mapped by ``convert``, as a list; empty when the system answers 404."""
+        body = await self.get_json(path, not_found_ok=True)
+        return [] if body is None else [convert(body)]
+
+    async def get_list(
+        self, path: str, convert: RecordMapper, *, items_key: str, next_key: str = "next"
+    ) -> list[dict[str, Any]]:
+        """Every item of a cursor-paged list mapped by ``convert``; empty when it is 404."""
+        items = await self.collect_pages(path, items_key=items_key, next_key=next_key)
+        return [convert(item) for item in items or []]
 
     async def _request(
         self,

@@ -73,8 +73,10 @@ def write_connector(
             for cid, fields in categories.items()
         ),
         "readers": "\n".join(
-            f"            {constants[cid]}: lambda: self._many(\n"
-            f'                f"{{citizen}}/{cid.split(".", 1)[1]}", mapping.{functions[cid]}\n'
+            f"            {constants[cid]}: lambda: self.get_list(\n"
+            f'                f"{{citizen}}/{cid.split(".", 1)[1]}",\n'
+            f"                mapping.{functions[cid]},\n"
+            f'                items_key="items",\n'
             f"            ),"
             for cid in categories
         ),

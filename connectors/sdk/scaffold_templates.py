@@ -118,12 +118,6 @@ $readers
         # Ask only for the granted categories, in parallel.
         wanted = [c for c in readers if c in categories]
         return await gather_records(wanted, [readers[c]() for c in wanted])
-
-    async def _many(
-        self, path: str, convert: Callable[[dict[str, Any]], dict[str, Any]]
-    ) -> list[dict[str, Any]]:
-        items = await self.collect_pages(path, items_key="items", next_key="next")
-        return [convert(item) for item in items or []]
 '''
 
 MAPPING_HEAD = '''"""System fields → catalogue field names, one function per category.

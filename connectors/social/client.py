@@ -26,23 +26,15 @@ class SocialConnector(BaseConnector):
             return []
         case = f"{API}/{found['sags_id']}"
         readers: dict[str, Callable[[], Awaitable[list[dict[str, Any]]]]] = {
-            SERVICES: lambda: self._many(f"{case}/foranstaltninger", mapping.measure),
+            SERVICES: lambda: self.get_list(
+                f"{case}/foranstaltninger", mapping.measure, items_key="data"
+            ),
             # A separate resource, so substance treatment (special category) is
             # only ever requested when it was granted.
-            SUBSTANCE: lambda: self._many(
-                f"{case}/misbrugsbehandlinger", mapping.substance_treatment
+            SUBSTANCE: lambda: self.get_list(
+                f"{case}/misbrugsbehandlinger", mapping.substance_treatment, items_key="data"
             ),
-            CONTACT: lambda: self._contact(f"{case}/kontaktperson"),
+            CONTACT: lambda: self.get_one(f"{case}/kontaktperson", mapping.contact),
         }
         wanted = [c for c in readers if c in categories]
         return await gather_records(wanted, [readers[c]() for c in wanted])
-
-    async def _many(
-        self, path: str, convert: Callable[[dict[str, Any]], dict[str, Any]]
-    ) -> list[dict[str, Any]]:
-        items = await self.collect_pages(path, items_key="data")
-        return [convert(item) for item in items or []]
-
-    async def _contact(self, path: str) -> list[dict[str, Any]]:
-        body = await self.get_json(path, not_found_ok=True)
-        return [] if body is None else [mapping.contact(body)]
