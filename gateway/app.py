@@ -24,8 +24,8 @@ from gateway.catalogue.endpoints import router as catalogue_router
 from gateway.catalogue.models import Catalogue
 from gateway.config import Settings
 from gateway.consent.endpoints import router as consent_router
-from gateway.consent.requests_endpoints import router as consent_requests_router
 from gateway.consent.receipts import ReceiptSigner
+from gateway.consent.requests_endpoints import router as consent_requests_router
 from gateway.db import create_engine, make_sessionmaker, migrate
 from gateway.errors import install_error_handlers
 from gateway.keys import load_checked_keys
@@ -73,9 +73,6 @@ async def build_services(settings: Settings, overrides: Overrides) -> Services:
         opa_url=settings.opa_url,
         opa_timeout_s=settings.opa_timeout_s,
     )
-    engine = create_engine(settings.effective_database_url)
-    await migrate(engine)
-    sessions = make_sessionmaker(engine)
     http = overrides.http_client or httpx.AsyncClient(
         timeout=httpx.Timeout(settings.connector_timeout_s),
         limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
@@ -110,6 +107,10 @@ async def build_services(settings: Settings, overrides: Overrides) -> Services:
         keys=key_source,
         leeway_s=settings.token_leeway_s,
     )
+    # Last: a connector or identity provider that fails above must not leave an engine open.
+    engine = create_engine(settings.effective_database_url)
+    await migrate(engine)
+    sessions = make_sessionmaker(engine)
     return Services(
         settings=settings,
         engine=engine,
