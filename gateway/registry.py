@@ -54,6 +54,10 @@ def load_connectors(
             )
         try:
             factory = ep.load()
+            base_url = httpx.URL(str(options["base_url"]))
+            if base_url.scheme not in ("http", "https") or not base_url.host:
+                # Would only fail at request time, as "unavailable" forever: refuse it now.
+                raise ValueError(f"base_url must be an http(s) URL, not {str(base_url)!r}")
             settings = ConnectorSettings(
                 name=name,
                 base_url=str(options["base_url"]),
