@@ -99,6 +99,28 @@ def record_dpo_action(
     )
 
 
+def record_citizen_search(
+    query: AuditQuery,
+    principal: Principal,
+    *,
+    session: AsyncSession,
+    svc: Services,
+    request_id: str,
+    total: int,
+) -> None:
+    """A search by citizen is itself audited (API and console); other searches are not."""
+    if query.cpr:
+        record_dpo_action(
+            principal,
+            session=session,
+            svc=svc,
+            action="audit.search_citizen",
+            request_id=request_id,
+            cpr=query.cpr,
+            counts={"entries": total},
+        )
+
+
 async def csv_export_response(
     query: AuditQuery,
     principal: Principal,
@@ -182,16 +204,9 @@ async def console_entries(
     analytics = AuditAnalytics(session, settings=svc.settings)
     rows = await analytics.search(flt, before=body.before, limit=body.limit)
     total = await analytics.count(flt)
-    if body.cpr:
-        record_dpo_action(
-            principal,
-            session=session,
-            svc=svc,
-            action="audit.search_citizen",
-            request_id=request_id,
-            cpr=body.cpr,
-            counts={"entries": total},
-        )
+    record_citizen_search(
+        body, principal, session=session, svc=svc, request_id=request_id, total=total
+    )
     items = [AuditEntryRead(seq=r.seq, leaf_index=r.leaf_index, entry=entry_dict(r)) for r in rows]
     return ConsolePage(
         items=items,

@@ -21,7 +21,7 @@ from gateway.audit.dpo_endpoints import (
     csv_export_response,
     job_read,
     log_verifier,
-    record_dpo_action,
+    record_citizen_search,
     signed_export_response,
     verify_jobs,
 )
@@ -111,16 +111,9 @@ async def console(
         values["until"] = (until.astimezone(COPENHAGEN) - timedelta(days=1)).date().isoformat()
     rows = await analytics.search(flt, before=_before(request, form), limit=50)
     total = await analytics.count(flt)
-    if query.cpr:
-        record_dpo_action(
-            principal,
-            session=session,
-            svc=svc,
-            action="audit.search_citizen",
-            request_id=request_id,
-            cpr=query.cpr,
-            counts={"entries": total},
-        )
+    record_citizen_search(
+        query, principal, session=session, svc=svc, request_id=request_id, total=total
+    )
     charts = await analytics.charts(flt, now=now)
     lang = request_lang(request)
     catalogue = svc.catalogue
