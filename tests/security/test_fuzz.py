@@ -12,6 +12,7 @@ handling, which does not depend on the database (the bounds found here are at th
 
 from __future__ import annotations
 
+import atexit
 import json
 import shutil
 import tempfile
@@ -35,6 +36,7 @@ from tests.harness import SIM_URLS, RoutingTransport
 from tests.harness import test_settings as gateway_settings
 
 DATA_DIR = Path(tempfile.mkdtemp(prefix="tvaers-fuzz-"))
+atexit.register(shutil.rmtree, DATA_DIR, ignore_errors=True)  # also when only collected
 SETTINGS = gateway_settings(
     DATA_DIR,
     database_url="",  # SQLite in DATA_DIR, whatever test ran before
@@ -99,7 +101,6 @@ def _one_gateway() -> Iterator[None]:
     portal = schemathesis_asgi._get_portal()
     portal.call(SHARED.close)
     portal.call(HTTP.aclose)
-    shutil.rmtree(DATA_DIR, ignore_errors=True)
 
 
 def principal_for(path: str) -> str:
