@@ -55,17 +55,24 @@ def audit_script(*, smoke: bool, results_dir: Path, timeout_s: float) -> dict[st
     if not AUDIT_SCRIPT.exists():
         return {"status": "bench/audit_bench.py not present yet"}
     env = {**os.environ, "BENCH_SMOKE": "1" if smoke else "0", "PYTHONPATH": str(BENCH.parent)}
-    subprocess.run(
-        [sys.executable, str(AUDIT_SCRIPT)],
-        cwd=BENCH.parent,
-        env=env,
-        timeout=timeout_s,
-        check=True,
-    )
-    written = BENCH / "results" / "audit.json"  # the script's own output path
-    found: dict[str, Any] = json.loads(written.read_text(encoding="utf-8"))
-    if results_dir.resolve() != written.parent.resolve():
-        shutil.copyfile(written, results_dir / "audit.json")
+    written = BENCH / "results" / "audit.json"  # the script's own, fixed output path
+    elsewhere = results_dir.resolve() != written.parent.resolve()
+    # A run into another directory (the smoke test) must not replace the committed figures.
+    kept = written.read_bytes() if elsewhere and written.exists() else None
+    try:
+        subprocess.run(
+            [sys.executable, str(AUDIT_SCRIPT)],
+            cwd=BENCH.parent,
+            env=env,
+            timeout=timeout_s,
+            check=True,
+        )
+        found: dict[str, Any] = json.loads(written.read_text(encoding="utf-8"))
+        if elsewhere:
+            shutil.copyfile(written, results_dir / "audit.json")
+    finally:
+        if kept is not None:
+            written.write_bytes(kept)
     return found
 
 
@@ -115,9 +122,9 @@ def notes_for(results: dict[str, Any]) -> list[str]:
     """What a reader needs to weigh the figures."""
     load = results.get("machine", {}).get("loadavg_at_end", "?")
     return [
-        f"Total run time {results.get('total_s')} s. Load average at the end: {load} — other "
-        "work on this machine competes for the same 2 cores and makes every figure worse; "
-        "the side-by-side ratios are the most robust numbers.",
+        f"Total run time {results.get('machine', {}).get('total_s')} s. Load average at the "
+        f"end: {load} — other work on this machine competes for the same 2 cores and makes "
+        "every figure worse; the side-by-side ratios are the most robust numbers.",
         "The simulators serve pages of 100 items in the benchmarks (their default of 2 exists "
         "to test paging); a view then makes 8 simulator calls: jobcenter 4 (lookup + 3 "
         "categories), social 2, health 2.",
@@ -217,8 +224,9 @@ def main() -> int:
 
     results["machine"] = machine()
     results["total_s"] = round(time.monotonic() - started, 1)
+    results["machine"]["total_s"] = results["total_s"]
     for name, value in results.items():
-        if name != "audit":  # audit.json is the audit script's own file
+        if name != "audit" and isinstance(value, dict):  # audit.json is the script's own
             (results_dir / f"{name}.json").write_text(
                 json.dumps(value, indent=2) + "\n", encoding="utf-8"
             )
