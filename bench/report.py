@@ -70,13 +70,19 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
         headline = lat == 0 and c == 16
         ratio = cell.get("throughput_ratio")
         target, met, why = "", "", ""
+        # A run with failed requests on either side is no valid comparison: say so.
+        failed = t.get("errors", 0) + p.get("errors", 0)
         if headline:
             target = "≥ 0.50"
             met = "yes" if ratio is not None and ratio >= 0.5 else "no"
+            if failed:
+                met = "invalid"
             why = (
                 f"CPU per request: gateway {t['cpu_ms_per_request'].get('gateway')} ms vs proxy "
                 f"{p['cpu_ms_per_request'].get('passthrough')} ms"
             )
+        if failed:
+            why = f"failed requests: Tværs {t.get('errors')}, proxy {p.get('errors')}. " + why
         out.append(
             (
                 f"Overhead, sims {lat} ms, c={c}: throughput Tværs / proxy "
@@ -94,7 +100,9 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
                 f"Overhead, sims {lat} ms, c={c}: p50 / p99 added latency",
                 f"{_fmt(added, 'ms')} / {_fmt(cell.get('p99_added_ms'), 'ms')}",
                 target,
-                ("yes" if added is not None and added <= 3 else "no") if headline else "",
+                ("invalid" if failed else "yes" if added is not None and added <= 3 else "no")
+                if headline
+                else "",
                 f"p50 {_fmt(t['p50_ms'])} vs {_fmt(p['p50_ms'])} ms" if headline else "",
             )
         )
