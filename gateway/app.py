@@ -167,7 +167,11 @@ def create_app(settings: Settings | None = None, *, overrides: Overrides | None 
     install_error_handlers(app)
     # Inside GatewayMiddleware (added after it), so the request id exists when it runs.
     app.add_middleware(ObservabilityMiddleware)
-    app.add_middleware(GatewayMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        GatewayMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        https_public=settings.effective_public_url.startswith("https://"),
+    )
     app.include_router(catalogue_router)
     app.include_router(consent_router)
     app.include_router(consent_requests_router)

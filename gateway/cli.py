@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Annotated
 
 import typer
@@ -12,9 +13,13 @@ from connectors.sdk.cli import connector_app
 from gateway.keys_cli import keys_app
 from gateway.policy.cli import policy_app
 
-app = typer.Typer(help="Tværs: consent-bound data sharing between municipal departments.", no_args_is_help=True)
+app = typer.Typer(
+    help="Tværs: consent-bound data sharing between municipal departments.", no_args_is_help=True
+)
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
-audit_app = typer.Typer(help="The audit log: export and offline verification.", no_args_is_help=True)
+audit_app = typer.Typer(
+    help="The audit log: export and offline verification.", no_args_is_help=True
+)
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
 app.add_typer(connector_app, name="connector")
@@ -61,10 +66,8 @@ def demo(host: str = "127.0.0.1", port: int = 8000) -> None:
     from gateway.logging import configure_logging
 
     configure_logging()
-    try:
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how a demo ends
         asyncio.run(run_demo(host, port))
-    except KeyboardInterrupt:
-        pass
 
 
 @db_app.command("upgrade")

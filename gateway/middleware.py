@@ -23,9 +23,12 @@ DOCS_CSP = (
 class GatewayMiddleware:
     """Assigns ``request.state.request_id``, adds security headers, limits request bodies."""
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, https_public: bool = False) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        # Behind a TLS-terminating proxy the request arrives as http; the public URL says
+        # what clients use, so it decides HSTS too.
+        self.https_public = https_public
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -34,7 +37,7 @@ class GatewayMiddleware:
         request_id = str(uuid.uuid4())
         scope.setdefault("state", {})["request_id"] = request_id
         path: str = scope.get("path", "")
-        https = scope.get("scheme") == "https"
+        https = self.https_public or scope.get("scheme") == "https"
 
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")

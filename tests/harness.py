@@ -92,7 +92,9 @@ class Harness:
             "collection_method": "written_form",
             "evidence_ref": "journal/2026/123",
         }
-        response = await self.client.post("/v1/consents", json=body, headers=await self.auth(username))
+        response = await self.client.post(
+            "/v1/consents", json=body, headers=await self.auth(username)
+        )
         assert response.status_code == 201, response.text
         result: dict[str, Any] = response.json()
         return result
@@ -119,13 +121,13 @@ async def view(
 
 
 def test_settings(data_dir: Path, **extra: Any) -> Settings:
-    return Settings(
-        env="test",
-        data_dir=data_dir,
-        public_url="http://testserver",
-        connectors={name: {"base_url": url, "timeout_s": 3.0} for name, url in SIM_URLS.items()},
-        **extra,
-    )
+    values: dict[str, Any] = {
+        "env": "test",
+        "data_dir": data_dir,
+        "public_url": "http://testserver",
+        "connectors": {name: {"base_url": url, "timeout_s": 3.0} for name, url in SIM_URLS.items()},
+    }
+    return Settings(**{**values, **extra})
 
 
 @asynccontextmanager
@@ -142,15 +144,17 @@ async def running_gateway(
     # The running test's database (tests/db/backends.py): SQLite in data_dir, or PostgreSQL.
     settings.setdefault("database_url", current_database_url())
     app = create_app(test_settings(data_dir, **settings), overrides=overrides)
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://testserver"
-        ) as client:
-            yield Harness(
-                app=app,
-                client=client,
-                simulators=simulators,
-                transport=transport,
-                data_dir=data_dir,
-            )
+        ) as client,
+    ):
+        yield Harness(
+            app=app,
+            client=client,
+            simulators=simulators,
+            transport=transport,
+            data_dir=data_dir,
+        )
     await overrides.http_client.aclose()

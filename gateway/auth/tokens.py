@@ -17,6 +17,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from gateway.auth.principal import Principal
+from gateway.cpr import is_valid_cpr, normalise_cpr
 from gateway.errors import NotAuthenticated
 
 ASYMMETRIC_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "Ed25519"})
@@ -108,7 +109,13 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
         cpr = claims.get("cpr")
         if not isinstance(cpr, str) or not cpr:
             raise NotAuthenticated("Borgertoken uden CPR / citizen token without CPR claim")
-        return Principal(kind="citizen", subject=subject, name=name, cpr=cpr, client_id=client_id)
+        # One form everywhere downstream (pseudonyms are computed from it): brokers may send
+        # the CPR with a dash.
+        if not is_valid_cpr(cpr):
+            raise NotAuthenticated("Borgertoken med ugyldigt CPR / citizen token with invalid CPR")
+        return Principal(
+            kind="citizen", subject=subject, name=name, cpr=normalise_cpr(cpr), client_id=client_id
+        )
     if kind == "employee":
         department = claims.get("department")
         roles = claims.get("roles")

@@ -110,3 +110,28 @@ async def test_citizen_token_without_cpr_is_refused(gw: Harness) -> None:
         dev_key(gw),
     )
     assert await status_with(gw, token) == 401
+
+
+async def test_citizen_cpr_claim_is_normalised_and_validated(gw: Harness) -> None:
+    from tests.harness import demo_cpr
+
+    cpr = demo_cpr(0)
+    await gw.record_consent(cpr)
+    dashed = jwt.encode(
+        {"alg": "RS256", "kid": dev_key(gw).kid},
+        claims(gw, kind="citizen", sub="borger-1", cpr=f"{cpr[:6]}-{cpr[6:]}"),
+        dev_key(gw),
+    )
+    plain = await gw.client.get("/v1/me/consents", headers=await gw.auth("borger-1"))
+    with_dash = await gw.client.get(
+        "/v1/me/consents", headers={"Authorization": f"Bearer {dashed}"}
+    )
+    assert with_dash.status_code == plain.status_code == 200
+    assert with_dash.json() == plain.json()
+    assert len(plain.json()["items"]) == 1
+    invalid = jwt.encode(
+        {"alg": "RS256", "kid": dev_key(gw).kid},
+        claims(gw, kind="citizen", sub="borger-x", cpr="3213991234"),
+        dev_key(gw),
+    )
+    assert await status_with(gw, invalid) == 401

@@ -98,3 +98,11 @@ async def test_refused_bodies_carry_the_headers_too(gw: Harness) -> None:
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["cache-control"] == "no-store"
     assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+
+
+async def test_hsts_behind_a_tls_terminating_proxy(tmp_path: Path) -> None:
+    """The proxy speaks http to the gateway; the https public URL still earns HSTS."""
+    async with running_gateway(tmp_path, public_url="https://tvaers.kommune.example") as gw:
+        response = await gw.client.get("/healthz")  # plain http, as from the proxy
+    assert response.status_code == 200
+    assert "max-age=" in response.headers["strict-transport-security"]
