@@ -60,14 +60,17 @@ def serve(
 
 
 @app.command()
-def demo(host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Run the gateway, the three department simulators and the dev identity provider."""
+def demo(host: str = "127.0.0.1", port: int = 8000, sim_port: int = 8101) -> None:
+    """Run the gateway, the three department simulators and the dev identity provider.
+
+    The simulators listen on ``sim_port`` and the two ports after it.
+    """
     from gateway.demo import run_demo
     from gateway.logging import configure_logging
 
     configure_logging()
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how a demo ends
-        asyncio.run(run_demo(host, port))
+        asyncio.run(run_demo(host, port, sim_port))
 
 
 @db_app.command("upgrade")

@@ -17,15 +17,22 @@ from gateway.app import create_app
 from gateway.auth.devidp import demo_users
 from gateway.config import Settings
 
-SIMULATOR_PORTS = {"jobcenter": 8101, "social": 8102, "health": 8103}
+DEFAULT_SIMULATOR_PORT = 8101
+DEPARTMENTS = ("jobcenter", "social", "health")
 
 
-def demo_settings(host: str, port: int) -> Settings:
+def simulator_ports(first: int = DEFAULT_SIMULATOR_PORT) -> dict[str, int]:
+    """Ports of the three simulators: ``first``, ``first + 1``, ``first + 2``."""
+    return {name: first + i for i, name in enumerate(DEPARTMENTS)}
+
+
+def demo_settings(host: str, port: int, sim_port: int = DEFAULT_SIMULATOR_PORT) -> Settings:
     base = Settings()
+    ports = simulator_ports(sim_port)
     urls = {
-        "jobcenter": f"http://{host}:{SIMULATOR_PORTS['jobcenter']}",
-        "social": f"http://{host}:{SIMULATOR_PORTS['social']}",
-        "health": f"http://{host}:{SIMULATOR_PORTS['health']}/fhir",
+        "jobcenter": f"http://{host}:{ports['jobcenter']}",
+        "social": f"http://{host}:{ports['social']}",
+        "health": f"http://{host}:{ports['health']}/fhir",
     }
     connectors = {
         name: {**base.connectors.get(name, {}), "base_url": url} for name, url in urls.items()
@@ -78,7 +85,7 @@ def curl_commands(base: str, cpr: str) -> list[tuple[str, str]]:
     ]
 
 
-def banner(settings: Settings) -> str:
+def banner(settings: Settings, sim_port: int = DEFAULT_SIMULATOR_PORT) -> str:
     base = settings.effective_public_url
     users = demo_users()
     citizen = next(u for u in users if u.kind == "citizen")
@@ -86,11 +93,13 @@ def banner(settings: Settings) -> str:
     lines = [
         "",
         "Tværs kører / is running (development profile: SQLite, regorus, simulators)",
-        f"  Gateway ........ {base}",
-        f"  API-dokumentation {base}/docs",
+        f"  Borgerportal / citizen portal ........ {base}/",
+        f"  Tværfagligt overblik / caseworker .... {base}/staff",
+        f"  Revisionslog / DPO console ........... {base}/staff/dpo",
+        f"  API-dokumentation / API docs ......... {base}/docs",
         *(
             f"  Simulator {name:<10} http://{settings.host}:{port}  (simulator, ikke ægte)"
-            for name, port in SIMULATOR_PORTS.items()
+            for name, port in simulator_ports(sim_port).items()
         ),
         "",
         'Demobrugere / demo users (token: POST /dev/token {"username": ...}):',
@@ -105,17 +114,28 @@ def banner(settings: Settings) -> str:
         lines.append(f"# {title}")
         lines.append(command)
         lines.append("")
+    lines.append(
+        "# Valgfrit: læg et mistænkeligt opslagsmønster i loggen, så DPO'en ser afvigelser /\n"
+        "# optional: seed a snooping pattern so the DPO console shows anomalies"
+    )
+    lines.append(
+        f"DPO=$(curl -s -X POST {base}/dev/token -H 'Content-Type: application/json' "
+        '-d \'{"username": "dpo"}\' '
+        "| python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])')\n"
+        f'curl -s -X POST {base}/v1/audit/demo/snooping-pattern -H "Authorization: Bearer $DPO"'
+    )
+    lines.append("")
     lines.append("Stop med Ctrl-C / stop with Ctrl-C")
     return "\n".join(lines)
 
 
-async def run_demo(host: str = "127.0.0.1", port: int = 8000) -> None:
-    settings = demo_settings(host, port)
+async def run_demo(
+    host: str = "127.0.0.1", port: int = 8000, sim_port: int = DEFAULT_SIMULATOR_PORT
+) -> None:
+    settings = demo_settings(host, port, sim_port)
     servers = [
-        uvicorn.Server(uvicorn.Config(factory(), host=host, port=p, log_level="warning"))
-        for (name, p), factory in zip(
-            SIMULATOR_PORTS.items(), (SIMULATORS[n] for n in SIMULATOR_PORTS), strict=True
-        )
+        uvicorn.Server(uvicorn.Config(SIMULATORS[name](), host=host, port=p, log_level="warning"))
+        for name, p in simulator_ports(sim_port).items()
     ]
     gateway = uvicorn.Server(
         uvicorn.Config(create_app(settings), host=host, port=port, log_level="info")
@@ -133,7 +153,7 @@ async def run_demo(host: str = "127.0.0.1", port: int = 8000) -> None:
                 s.should_exit = True
             await asyncio.gather(*tasks, return_exceptions=True)
             raise SystemExit("the gateway failed to start")
-    print(banner(settings), flush=True)
+    print(banner(settings, sim_port), flush=True)
     await gateway_task
     for s in servers:
         s.should_exit = True
