@@ -9,6 +9,7 @@ that created it.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import threading
 from pathlib import Path
@@ -43,6 +44,9 @@ def _first_line(exc: BaseException) -> str:
 # dropped before interpreter exit — a deliberate leak, which in production (one engine per
 # process, closed by the lifespan on its own thread) never happens at all.
 _STRANDED: list[Any] = []
+# One extra reference the interpreter never gives back: at exit the list (and the engines in it)
+# is not freed on the main thread either, which would raise the same error during shutdown.
+ctypes.pythonapi.Py_IncRef(ctypes.py_object(_STRANDED))
 
 
 class RegorusEngine:
