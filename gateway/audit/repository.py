@@ -74,10 +74,6 @@ class AuditRepository:
         query = query.order_by(AuditEntryRow.seq.desc()).limit(limit)
         return list((await self._session.scalars(query)).all())  # type: ignore[arg-type]
 
-    async def by_request(self, request_id: str) -> list[AuditEntryRow]:
-        query = select(AuditEntryRow).where(AuditEntryRow.request_id == request_id)
-        return list((await self._session.scalars(query.order_by(AuditEntryRow.seq))).all())
-
 
 def entry_dict(row: AuditEntryRow) -> dict[str, object]:
     if row.body is None:

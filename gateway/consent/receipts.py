@@ -11,7 +11,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from joserfc import jws
-from joserfc.jwk import KeySet, OKPKey
+from joserfc.jwk import OKPKey
 
 from gateway.audit.canonical import canonical_json
 
@@ -36,9 +36,3 @@ class ReceiptSigner:
         public = self._key.as_dict(private=False)
         public.update({"kid": self._kid, "use": "sig", "alg": "Ed25519"})
         return {"keys": [public]}
-
-    def verify(self, receipt: str) -> bytes:
-        """Return the payload of a receipt this signer issued, or raise."""
-        keys = KeySet.import_key_set(self.jwks())  # type: ignore[arg-type]
-        token = jws.deserialize_compact(receipt, keys, algorithms=["Ed25519"])
-        return bytes(token.payload)

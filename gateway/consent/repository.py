@@ -35,6 +35,3 @@ class ConsentRepository:
             query = query.where(ConsentRow.purpose == purpose)
         query = query.order_by(ConsentRow.created_at.desc(), ConsentRow.consent_id)
         return list((await self._session.scalars(query)).all())
-
-    async def flush(self) -> None:
-        await self._session.flush()
