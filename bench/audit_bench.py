@@ -40,15 +40,15 @@ if str(REPO) not in sys.path:  # run as a plain script from anywhere
     sys.path.insert(0, str(REPO))
 
 from bench.audit_writer_bench import entry, sqlite_appends  # noqa: E402
-from gateway.audit.export_format import ExportWriter, format_receipt  # noqa: E402
-from gateway.audit.log_repository import TreeRepository  # noqa: E402
-from gateway.audit.log_service import AuditLogService  # noqa: E402
-from gateway.audit.merkle import TreeState, verify_inclusion  # noqa: E402
-from gateway.audit.notes import Checkpoint, NoteSigner, sign_checkpoint  # noqa: E402
-from gateway.audit.repository import AuditRepository  # noqa: E402
-from gateway.audit.sequencer import Sequencer, create_log_engine  # noqa: E402
-from gateway.audit.service import AuditWriter  # noqa: E402
-from gateway.audit.verify import verify_export  # noqa: E402
+from gateway.audit.proofs.export_format import ExportWriter, format_receipt  # noqa: E402
+from gateway.audit.log.repository import TreeRepository  # noqa: E402
+from gateway.audit.log.service import AuditLogService  # noqa: E402
+from gateway.audit.proofs.merkle import TreeState, verify_inclusion  # noqa: E402
+from gateway.audit.proofs.notes import Checkpoint, NoteSigner, sign_checkpoint  # noqa: E402
+from gateway.audit.entries.repository import AuditRepository  # noqa: E402
+from gateway.audit.log.sequencer import Sequencer, create_log_engine  # noqa: E402
+from gateway.audit.entries.service import AuditWriter  # noqa: E402
+from gateway.audit.proofs.verify import verify_export  # noqa: E402
 from gateway.db import create_engine, make_sessionmaker, migrate  # noqa: E402
 
 RESULTS = REPO / "bench" / "results" / "audit.json"

@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gateway.audit.schemas import Actor, AuditEvent, CategoryOutcome, CitizenRef
-from gateway.audit.service import AuditWriter
+from gateway.audit.entries.schemas import Actor, AuditEvent, CategoryOutcome, CitizenRef
+from gateway.audit.entries.service import AuditWriter
 from gateway.db import create_engine, make_sessionmaker, migrate
 
 

@@ -18,9 +18,9 @@ from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 
-from gateway.audit.log_repository import TreeRepository
-from gateway.audit.merkle import TreeState
-from gateway.audit.repository import AuditRepository
+from gateway.audit.log.repository import TreeRepository
+from gateway.audit.proofs.merkle import TreeState
+from gateway.audit.entries.repository import AuditRepository
 from gateway.consent.repository import ConsentRepository
 from gateway.db import create_engine, make_sessionmaker
 

@@ -12,12 +12,12 @@ from joserfc.jwk import KeySet
 from opentelemetry.sdk.trace.export import SpanExporter
 
 from gateway import __version__
-from gateway.audit.dpo_endpoints import router as dpo_audit_router
-from gateway.audit.endpoints import router as audit_router
-from gateway.audit.lifecycle import start_audit_log, stop_audit_log
-from gateway.audit.log_endpoints import me_router as audit_me_router
-from gateway.audit.log_endpoints import router as audit_log_router
-from gateway.audit.service import AuditWriter
+from gateway.audit.console.endpoints import router as dpo_audit_router
+from gateway.audit.console.entries_endpoints import router as audit_router
+from gateway.audit.entries.service import AuditWriter
+from gateway.audit.log.endpoints import me_router as audit_me_router
+from gateway.audit.log.endpoints import router as audit_log_router
+from gateway.audit.log.lifecycle import start_audit_log, stop_audit_log
 from gateway.auth.devidp import DevIdentityProvider, dev_idp_router
 from gateway.auth.tokens import KeySetSource, RemoteJwks, TokenValidator
 from gateway.catalogue.endpoints import router as catalogue_router

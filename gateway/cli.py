@@ -27,13 +27,13 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(policy_app, name="policy")
 
 try:  # the offline verifier needs no database; mounted when present
-    from gateway.audit.verify_cli import audit_verify_app
+    from gateway.audit.proofs.cli import audit_verify_app
 
     audit_app.add_typer(audit_verify_app, name="verify")
 except ImportError:  # pragma: no cover
     pass
 
-from gateway.audit.log_cli import register as register_audit_commands  # noqa: E402
+from gateway.audit.log.cli import register as register_audit_commands  # noqa: E402
 
 register_audit_commands(audit_app)  # export, purge, public-key
 

@@ -126,7 +126,7 @@ class Settings(BaseSettings):
     view_limit_window_s: float = 60.0
     """The rate limits' sliding window, seconds."""
 
-    # DPO anomaly detection (gateway/audit/analytics.py); local time is Europe/Copenhagen.
+    # DPO anomaly detection (gateway/audit/console/analytics.py); local time is Europe/Copenhagen.
     anomaly_window_minutes: int = Field(60, ge=1)
     """Window for the many-citizens rule, minutes."""
     anomaly_distinct_citizens: int = Field(15, ge=2)

@@ -11,7 +11,7 @@ import httpx
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from gateway.audit.service import AuditWriter
+from gateway.audit.entries.service import AuditWriter
 from gateway.auth.devidp import DevIdentityProvider
 from gateway.auth.tokens import TokenValidator
 from gateway.catalogue.models import Catalogue

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Path
 
-from gateway.audit.repository import AuditRepository
+from gateway.audit.entries.repository import AuditRepository
 from gateway.auth.dependencies import AnyPrincipal, CitizenPrincipal, EmployeePrincipal
 from gateway.consent.events import citizen_event, consent_event
 from gateway.consent.schemas import (

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from gateway.audit.schemas import Actor, AuditEvent, CategoryOutcome, CitizenRef
+from gateway.audit.entries.schemas import Actor, AuditEvent, CategoryOutcome, CitizenRef
 from gateway.auth.principal import Principal
 from gateway.consent.models import ConsentRow
 from gateway.consent.service import CitizenIdentity

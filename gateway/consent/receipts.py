@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from joserfc import jws
 from joserfc.jwk import OKPKey
 
-from gateway.audit.canonical import canonical_json
+from gateway.audit.proofs.canonical import canonical_json
 
 
 class ReceiptSigner:

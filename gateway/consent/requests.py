@@ -15,7 +15,7 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.audit.schemas import AuditEvent
+from gateway.audit.entries.schemas import AuditEvent
 from gateway.auth.principal import Principal
 from gateway.catalogue.models import Catalogue
 from gateway.consent.events import citizen_event

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
 
-from gateway.audit.repository import AuditRepository
+from gateway.audit.entries.repository import AuditRepository
 from gateway.auth.dependencies import EmployeePrincipal
 from gateway.consent.requests import (
     ConsentRequestCreate,

@@ -36,7 +36,7 @@ async def readyz(request: Request, svc: ServicesDep) -> JSONResponse:
     report = await check_readiness(
         sessions=svc.sessions,
         policy=svc.policy,
-        # The lifespan keeps the sequencer on the app (gateway.audit.lifecycle).
+        # The lifespan keeps the sequencer on the app (gateway.audit.log.lifecycle).
         sequencer=getattr(request.app.state, "audit_sequencer", None),
         connectors={name: _health_url(svc, name) for name in sorted(svc.registry.connectors)},
         http=svc.http,

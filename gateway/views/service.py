@@ -23,8 +23,8 @@ from connectors.sdk import (
     FetchRequest,
     FetchResult,
 )
-from gateway.audit.schemas import Actor, AuditEvent, BasisRef, CategoryOutcome, CitizenRef
-from gateway.audit.service import AuditWriter
+from gateway.audit.entries.schemas import Actor, AuditEvent, BasisRef, CategoryOutcome, CitizenRef
+from gateway.audit.entries.service import AuditWriter
 from gateway.auth.principal import Principal
 from gateway.catalogue.models import Catalogue
 from gateway.consent.service import CitizenIdentity, ConsentFactsReader

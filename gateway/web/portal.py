@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 
-from gateway.audit.repository import AuditRepository
+from gateway.audit.entries.repository import AuditRepository
 from gateway.auth.principal import Principal
 from gateway.consent.events import consent_event
 from gateway.consent.models import ConsentRow

@@ -1,6 +1,6 @@
 """ "Min log" (``/portal/log``): every entry about the citizen, with verifiable receipts.
 
-Reads through the audit log service (``gateway/audit/log_service.py``) by the citizen's own
+Reads through the audit log service (``gateway/audit/log/service.py``) by the citizen's own
 pseudonyms (every pseudonym key), so entries carry their inclusion proof status and link to a
 receipt that ``tvaers audit verify receipt`` checks offline.
 """
@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
-from gateway.audit.log_endpoints import LogServiceDep, entry_download, receipt_download
+from gateway.audit.log.endpoints import LogServiceDep, entry_download, receipt_download
 from gateway.auth.principal import Principal
 from gateway.catalogue.models import Catalogue
 from gateway.cpr import normalise_cpr

@@ -15,7 +15,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
-from gateway.audit.repository import AuditRepository
+from gateway.audit.entries.repository import AuditRepository
 from gateway.auth.principal import Principal
 from gateway.consent.requests import ConsentRequestCreate, ConsentRequestService, request_event
 from gateway.cpr import normalise_cpr

@@ -3,7 +3,7 @@
 DPO only (``WebDpo``). The filter is a POST form because it may hold a CPR; after the first
 search the citizen is carried by an encrypted token (``staff_view.citizen_token``), so the
 number is never written back into the page. Queries, anomaly rules and exports are the same
-code as the JSON API in ``gateway/audit/dpo_endpoints.py``.
+code as the JSON API in ``gateway/audit/console/endpoints.py``.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from gateway.audit.analytics import AuditAnalytics, AuditQuery
-from gateway.audit.anomalies import COPENHAGEN
-from gateway.audit.dpo_endpoints import (
+from gateway.audit.console.analytics import AuditAnalytics, AuditQuery
+from gateway.audit.console.anomalies import COPENHAGEN
+from gateway.audit.console.endpoints import (
     csv_export_response,
     job_read,
     log_verifier,
@@ -25,8 +25,8 @@ from gateway.audit.dpo_endpoints import (
     signed_export_response,
     verify_jobs,
 )
-from gateway.audit.integrity import integrity_status
-from gateway.audit.repository import entry_dict
+from gateway.audit.console.integrity import integrity_status
+from gateway.audit.entries.repository import entry_dict
 from gateway.auth.principal import Principal
 from gateway.db import MAX_SQL_INTEGER
 from gateway.errors import InvalidRequest

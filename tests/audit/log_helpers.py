@@ -8,7 +8,7 @@ from typing import Any
 
 from typer.testing import CliRunner, Result
 
-from gateway.audit.sequencer import Sequencer
+from gateway.audit.log.sequencer import Sequencer
 from gateway.cli import app as cli_app
 from tests.harness import Harness, demo_cpr
 

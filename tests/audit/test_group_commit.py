@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from gateway.audit.models import AuditEntryRow
-from gateway.audit.schemas import Actor, AuditEvent
-from gateway.audit.service import AuditWriter
+from gateway.audit.entries.models import AuditEntryRow
+from gateway.audit.entries.schemas import Actor, AuditEvent
+from gateway.audit.entries.service import AuditWriter
 from gateway.db import create_engine, make_sessionmaker, migrate
 from gateway.errors import AuditUnavailable
 

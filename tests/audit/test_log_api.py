@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from gateway.audit.merkle import leaf_hash
-from gateway.audit.notes import NoteVerifier
-from gateway.audit.verify import verify_checkpoint_note, verify_receipt
+from gateway.audit.proofs.merkle import leaf_hash
+from gateway.audit.proofs.notes import NoteVerifier
+from gateway.audit.proofs.verify import verify_checkpoint_note, verify_receipt
 from gateway.keys import KeyConfigurationError
 from tests.audit.log_helpers import cli, demo_traffic, execute, export_and_verify, sequencer
 from tests.harness import Harness, demo_cpr, running_gateway
@@ -93,7 +93,7 @@ async def test_citizen_sees_own_entries_with_proofs_that_verify(traffic: Harness
         leaf = base64.b64decode(item["leaf"])
         assert json.loads(leaf) == item["entry"]
         proof = [base64.b64decode(h) for h in item["inclusion_proof"]]
-        from gateway.audit.export_format import format_receipt
+        from gateway.audit.proofs.export_format import format_receipt
 
         receipt = format_receipt(item["leaf_index"], proof, item["checkpoint"])
         assert verify_receipt(receipt, leaf, page["verifier_key"]).index == item["leaf_index"]

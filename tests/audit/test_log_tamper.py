@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.audit.notes import Checkpoint, NoteSigner, parse_note, sign_checkpoint
+from gateway.audit.proofs.notes import Checkpoint, NoteSigner, parse_note, sign_checkpoint
 from tests.audit.log_helpers import (
     cli,
     demo_traffic,

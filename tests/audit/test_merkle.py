@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from gateway.audit.merkle import (
+from gateway.audit.proofs.merkle import (
     EMPTY_ROOT,
     MemoryHashStore,
     NodeId,

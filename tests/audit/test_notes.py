@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from gateway.audit.notes import (
+from gateway.audit.proofs.notes import (
     Checkpoint,
     InvalidNoteSignature,
     MalformedNote,

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from gateway.audit.lifecycle import build_sequencer
-from gateway.audit.log_repository import TreeRepository
-from gateway.audit.merkle import TreeState, leaf_hash
-from gateway.audit.schemas import Actor, AuditEvent
-from gateway.audit.sequencer import Sequencer
+from gateway.audit.entries.schemas import Actor, AuditEvent
+from gateway.audit.log.lifecycle import build_sequencer
+from gateway.audit.log.repository import TreeRepository
+from gateway.audit.log.sequencer import Sequencer
+from gateway.audit.proofs.merkle import TreeState, leaf_hash
 from tests.audit.log_helpers import execute, export_and_verify, sequencer
 from tests.harness import running_gateway
 

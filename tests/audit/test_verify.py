@@ -9,16 +9,22 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from gateway.audit.canonical import canonical_json
-from gateway.audit.export_format import (
+from gateway.audit.proofs.canonical import canonical_json
+from gateway.audit.proofs.cli import audit_verify_app
+from gateway.audit.proofs.export_format import (
     ENTRIES_FILE,
     ExportWriter,
     format_receipt,
     parse_receipt,
 )
-from gateway.audit.merkle import MemoryHashStore, consistency_proof, inclusion_proof, leaf_hash
-from gateway.audit.notes import Checkpoint, NoteSigner, sign_checkpoint
-from gateway.audit.verify import (
+from gateway.audit.proofs.merkle import (
+    MemoryHashStore,
+    consistency_proof,
+    inclusion_proof,
+    leaf_hash,
+)
+from gateway.audit.proofs.notes import Checkpoint, NoteSigner, sign_checkpoint
+from gateway.audit.proofs.verify import (
     VerificationFailed,
     _is_canonical,
     load_entry_bytes,
@@ -27,7 +33,6 @@ from gateway.audit.verify import (
     verify_export,
     verify_receipt,
 )
-from gateway.audit.verify_cli import audit_verify_app
 
 ORIGIN = "tvaers.example/audit"
 SIGNER = NoteSigner.generate(ORIGIN)
@@ -354,9 +359,9 @@ def test_cli_module_imports_no_database_code() -> None:
     import sys
 
     code = (
-        "import sys, gateway.audit.verify_cli; "
+        "import sys, gateway.audit.proofs.cli; "
         "bad = [m for m in sys.modules if m.startswith(('sqlalchemy', 'gateway.db', "
-        "'gateway.audit.models', 'gateway.audit.repository', 'httpx'))]; "
+        "'gateway.audit.entries.models', 'gateway.audit.entries.repository', 'httpx'))]; "
         "print(bad); sys.exit(1 if bad else 0)"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
@@ -367,7 +372,7 @@ def test_cli_module_imports_no_database_code() -> None:
 def test_worker_processes_give_the_same_verdict(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tamper: bool
 ) -> None:
-    from gateway.audit import verify_full, verify_scan
+    from gateway.audit.proofs import verify_full, verify_scan
 
     export = make_export(tmp_path / "export", every=3)
     if tamper:

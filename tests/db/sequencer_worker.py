@@ -13,14 +13,14 @@ import json
 import sys
 from pathlib import Path
 
-from gateway.audit.notes import NoteSigner
-from gateway.audit.sequencer import (
+from gateway.audit.log.sequencer import (
     PostgresAdvisoryLock,
     Sequencer,
     SequencerLock,
     SqliteLease,
     create_log_engine,
 )
+from gateway.audit.proofs.notes import NoteSigner
 from gateway.db import make_sessionmaker
 from gateway.keys import load_ed25519
 

@@ -19,11 +19,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gateway.audit.merkle import leaf_hash, root_from_leaf_hashes
-from gateway.audit.models import AuditCheckpointRow, AuditEntryRow
-from gateway.audit.notes import NoteVerifier, open_checkpoint
-from gateway.audit.schemas import Actor, AuditEvent
-from gateway.audit.service import AuditWriter
+from gateway.audit.entries.models import AuditCheckpointRow, AuditEntryRow
+from gateway.audit.entries.schemas import Actor, AuditEvent
+from gateway.audit.entries.service import AuditWriter
+from gateway.audit.proofs.merkle import leaf_hash, root_from_leaf_hashes
+from gateway.audit.proofs.notes import NoteVerifier, open_checkpoint
 from gateway.db import create_engine, make_sessionmaker, migrate
 from gateway.keys import generate_ed25519
 

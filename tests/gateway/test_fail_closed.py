@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from gateway.audit.models import AuditEntryRow
-from gateway.audit.schemas import AuditEvent
-from gateway.audit.service import AuditWriter
+from gateway.audit.entries.models import AuditEntryRow
+from gateway.audit.entries.schemas import AuditEvent
+from gateway.audit.entries.service import AuditWriter
 from gateway.policy.types import Decision, PolicyEngineError
 from tests.harness import Harness, demo_cpr
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from gateway.audit.models import AuditEntryRow
+from gateway.audit.entries.models import AuditEntryRow
 from gateway.consent.models import CitizenRow
 from tests.harness import Harness, demo_cpr
 

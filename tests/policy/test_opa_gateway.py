@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from gateway.app import Overrides
-from gateway.audit.models import AuditEntryRow
+from gateway.audit.entries.models import AuditEntryRow
 from gateway.policy import OpaServerEngine
 from tests.harness import Harness, demo_cpr, running_gateway
 from tests.policy.conftest import RunningOpa

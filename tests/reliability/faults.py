@@ -21,9 +21,9 @@ from sqlalchemy import event, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gateway.audit.notes import NoteSigner
-from gateway.audit.sequencer import Sequencer
-from gateway.audit.service import AuditWriter
+from gateway.audit.entries.service import AuditWriter
+from gateway.audit.log.sequencer import Sequencer
+from gateway.audit.proofs.notes import NoteSigner
 from gateway.consent.models import ConsentRow
 from gateway.consent.receipts import ReceiptSigner
 from gateway.consent.service import ConsentFactsReader

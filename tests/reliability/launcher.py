@@ -16,7 +16,7 @@ import uvicorn
 
 from connectors.simulators import SIMULATORS
 from gateway.app import Overrides, create_app
-from gateway.audit import sequencer as sequencer_module
+from gateway.audit.log import sequencer as sequencer_module
 from tests.harness import SIM_URLS, RoutingTransport, test_settings
 
 LEASE_S = 2.0

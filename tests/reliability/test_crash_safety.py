@@ -34,7 +34,7 @@ import httpx
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from gateway.audit.models import AuditEntryRow
+from gateway.audit.entries.models import AuditEntryRow
 from gateway.cli import app as cli_app
 from gateway.db import create_engine, make_sessionmaker
 from tests.harness import demo_cpr

@@ -25,7 +25,7 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner, Result
 
-from gateway.audit.models import AuditEntryRow
+from gateway.audit.entries.models import AuditEntryRow
 from gateway.cli import app as cli_app
 from gateway.consent.models import ConsentRow
 from gateway.views import service as view_service

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from gateway.audit.models import AuditEntryRow
+from gateway.audit.entries.models import AuditEntryRow
 from gateway.consent.models import ConsentRow
 from tests.harness import Harness, demo_cpr, running_gateway
 

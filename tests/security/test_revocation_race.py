@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from gateway.audit.models import AuditEntryRow
+from gateway.audit.entries.models import AuditEntryRow
 from tests.harness import Harness, demo_cpr, running_gateway
 
 CONSENTS = 40

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from gateway.audit.analytics_repository import AccessFact
-from gateway.audit.anomalies import AnomalyThresholds, detect_anomalies
+from gateway.audit.console.anomalies import AnomalyThresholds, detect_anomalies
+from gateway.audit.console.repository import AccessFact
 from gateway.config import Settings
 
 MONDAY_NOON = datetime(2026, 11, 16, 11, 0, tzinfo=UTC)  # 12:00 in Copenhagen

@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import update
 from typer.testing import CliRunner
 
-from gateway.audit.models import AuditEntryRow
+from gateway.audit.entries.models import AuditEntryRow
 from gateway.cli import app as cli_app
 from tests.harness import Harness
 from tests.staff.conftest import demo_cpr, view

@@ -14,9 +14,9 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from gateway.audit.export_format import ExportFormatError
-from gateway.audit.notes import Checkpoint, NoteError, parse_note
-from gateway.audit.verify import (
+from gateway.audit.proofs.export_format import ExportFormatError
+from gateway.audit.proofs.notes import Checkpoint, NoteError, parse_note
+from gateway.audit.proofs.verify import (
     Failure,
     VerificationFailed,
     load_entry_bytes,

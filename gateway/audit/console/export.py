@@ -14,10 +14,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.audit.analytics_repository import AnalyticsRepository, AuditFilter
-from gateway.audit.anomalies import COPENHAGEN
-from gateway.audit.models import AuditEntryRow
-from gateway.audit.repository import entry_dict
+from gateway.audit.console.anomalies import COPENHAGEN
+from gateway.audit.console.repository import AnalyticsRepository, AuditFilter
+from gateway.audit.entries.models import AuditEntryRow
+from gateway.audit.entries.repository import entry_dict
 
 CSV_HEADER = [
     "tidspunkt_koebenhavn",

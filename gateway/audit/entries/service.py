@@ -21,8 +21,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from gateway.audit.repository import AuditRepository
-from gateway.audit.schemas import AuditEvent
+from gateway.audit.entries.repository import AuditRepository
+from gateway.audit.entries.schemas import AuditEvent
 from gateway.errors import AuditUnavailable
 
 logger = logging.getLogger("tvaers.audit")

@@ -29,13 +29,13 @@ from typing import Literal
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from gateway.audit.analytics_repository import AnalyticsRepository, AuditFilter
-from gateway.audit.export import ExportProgress, ExportSummary, export_log
-from gateway.audit.log_repository import TreeRepository
-from gateway.audit.log_service import AuditLogService
-from gateway.audit.merkle import ProofError
-from gateway.audit.notes import NoteVerifier
-from gateway.audit.verify import (
+from gateway.audit.console.repository import AnalyticsRepository, AuditFilter
+from gateway.audit.log.export import ExportProgress, ExportSummary, export_log
+from gateway.audit.log.repository import TreeRepository
+from gateway.audit.log.service import AuditLogService
+from gateway.audit.proofs.merkle import ProofError
+from gateway.audit.proofs.notes import NoteVerifier
+from gateway.audit.proofs.verify import (
     ExportVerification,
     VerificationFailed,
     parse_proof_file,

@@ -14,14 +14,14 @@ from typing import Any
 from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.audit.merkle import NodeId, TreeState
-from gateway.audit.models import (
+from gateway.audit.entries.models import (
     AuditCheckpointRow,
     AuditEntryRow,
     AuditSequencerLeaseRow,
     AuditTreeNodeRow,
     AuditTreeStateRow,
 )
+from gateway.audit.proofs.merkle import NodeId, TreeState
 
 STATE_NAME = "main"
 NODE_LEVEL_SHIFT = 48  # node_key = level << 48 | index: room for 2**48 leaves

@@ -14,14 +14,14 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from gateway.audit.export_format import (
+from gateway.audit.proofs.export_format import (
     ExportFormatError,
     parse_receipt,
 )
-from gateway.audit.merkle import ProofError, leaf_hash, verify_consistency
-from gateway.audit.merkle import verify_inclusion as _verify_inclusion
-from gateway.audit.notes import Checkpoint, NoteError, NoteVerifier, open_checkpoint
-from gateway.audit.verify_result import (
+from gateway.audit.proofs.merkle import ProofError, leaf_hash, verify_consistency
+from gateway.audit.proofs.merkle import verify_inclusion as _verify_inclusion
+from gateway.audit.proofs.notes import Checkpoint, NoteError, NoteVerifier, open_checkpoint
+from gateway.audit.proofs.verify_result import (
     Failure,
     ProgressCallback,
     VerificationFailed,
@@ -141,11 +141,11 @@ def verify_receipt(
 
 
 # Full-export verification lives in verify_full.py; re-exported here as the public API.
-from gateway.audit.verify_full import (  # noqa: E402
+from gateway.audit.proofs.verify_full import (  # noqa: E402
     ExportVerification,
     verify_export,
 )
-from gateway.audit.verify_scan import is_canonical as _is_canonical  # noqa: E402
+from gateway.audit.proofs.verify_scan import is_canonical as _is_canonical  # noqa: E402
 
 __all__ = [
     "ExportVerification",

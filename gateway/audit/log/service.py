@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.audit.export_format import RECEIPT_SUFFIX, format_receipt
-from gateway.audit.log_repository import TreeRepository
-from gateway.audit.log_schemas import (
+from gateway.audit.entries.models import AuditCheckpointRow, AuditEntryRow
+from gateway.audit.log.repository import TreeRepository
+from gateway.audit.log.schemas import (
     AccessLogItem,
     AccessLogPage,
     AccessStatus,
@@ -20,9 +20,9 @@ from gateway.audit.log_schemas import (
     InclusionProofRead,
     PublicKeyRead,
 )
-from gateway.audit.merkle import NodeId, ProofError, consistency_plan, inclusion_plan
-from gateway.audit.models import AuditCheckpointRow, AuditEntryRow
-from gateway.audit.notes import NoteVerifier
+from gateway.audit.proofs.export_format import RECEIPT_SUFFIX, format_receipt
+from gateway.audit.proofs.merkle import NodeId, ProofError, consistency_plan, inclusion_plan
+from gateway.audit.proofs.notes import NoteVerifier
 from gateway.errors import Conflict, InvalidRequest, NotFound
 
 _PENDING_TEXT = (

@@ -17,15 +17,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 
-from gateway.audit.lifecycle import audit_signer
-from gateway.audit.log_schemas import (
+from gateway.audit.log.lifecycle import audit_signer
+from gateway.audit.log.schemas import (
     AccessLogPage,
     CheckpointRead,
     ConsistencyProofRead,
     InclusionProofRead,
     PublicKeyRead,
 )
-from gateway.audit.log_service import AuditLogService
+from gateway.audit.log.service import AuditLogService
 from gateway.auth.dependencies import CitizenPrincipal, DpoPrincipal
 from gateway.db import MAX_SQL_INTEGER
 from gateway.errors import ERROR_RESPONSES

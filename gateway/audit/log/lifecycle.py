@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from gateway.audit.notes import NoteSigner
-from gateway.audit.sequencer import Sequencer, create_log_engine
+from gateway.audit.log.sequencer import Sequencer, create_log_engine
+from gateway.audit.proofs.notes import NoteSigner
 from gateway.services import Services
 
 

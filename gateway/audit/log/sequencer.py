@@ -38,9 +38,9 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
-from gateway.audit.log_repository import SequencedLeaf, TreeRepository, TreeStateConflict
-from gateway.audit.merkle import NodeId, leaf_hash
-from gateway.audit.notes import Checkpoint, NoteSigner, sign_checkpoint
+from gateway.audit.log.repository import SequencedLeaf, TreeRepository, TreeStateConflict
+from gateway.audit.proofs.merkle import NodeId, leaf_hash
+from gateway.audit.proofs.notes import Checkpoint, NoteSigner, sign_checkpoint
 from gateway.db import create_engine, make_sessionmaker
 
 logger = logging.getLogger("tvaers.audit.sequencer")

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
 
-from gateway.audit.analytics_repository import AccessFact
+from gateway.audit.console.repository import AccessFact
 from gateway.config import Settings
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")

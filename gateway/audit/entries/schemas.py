@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from gateway.audit.canonical import canonical_json
+from gateway.audit.proofs.canonical import canonical_json
 from gateway.auth.principal import Principal
 
 Phase = Literal["intent", "outcome", "event"]

@@ -9,8 +9,8 @@ from datetime import datetime
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.audit.models import AuditEntryRow
-from gateway.audit.schemas import AuditEvent
+from gateway.audit.entries.models import AuditEntryRow
+from gateway.audit.entries.schemas import AuditEvent
 
 
 def row_from_event(event: AuditEvent) -> AuditEntryRow:

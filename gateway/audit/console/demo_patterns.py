@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from connectors.simulators.seed import citizens
-from gateway.audit.anomalies import COPENHAGEN
-from gateway.audit.schemas import (
+from gateway.audit.console.anomalies import COPENHAGEN
+from gateway.audit.entries.schemas import (
     Actor,
     AuditEvent,
     BasisRef,
@@ -22,7 +22,7 @@ from gateway.audit.schemas import (
     CitizenRef,
     format_time,
 )
-from gateway.audit.service import AuditWriter
+from gateway.audit.entries.service import AuditWriter
 from gateway.keys import Pseudonymiser
 
 SNOOPER = "vikar-jobcenter"

@@ -7,9 +7,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from gateway.audit.analytics import dpo_event
-from gateway.audit.repository import AuditRepository, entry_dict
-from gateway.audit.schemas import AuditCitizenSearch, AuditEntryRead, AuditPage
+from gateway.audit.console.analytics import dpo_event
+from gateway.audit.entries.repository import AuditRepository, entry_dict
+from gateway.audit.entries.schemas import AuditCitizenSearch, AuditEntryRead, AuditPage
 from gateway.auth.dependencies import DpoPrincipal
 from gateway.cpr import normalise_cpr
 from gateway.db import MAX_SQL_INTEGER

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from gateway.audit.notes import NoteError, NoteVerifier
+from gateway.audit.proofs.notes import NoteError, NoteVerifier
 
 ProgressCallback = Callable[[int, int], None]
 """Called as ``progress(entries_done, entries_total)`` while verifying an export."""

@@ -26,8 +26,9 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from gateway.audit.analytics_repository import AnalyticsRepository, AuditFilter
-from gateway.audit.export_format import (
+from gateway.audit.console.repository import AnalyticsRepository, AuditFilter
+from gateway.audit.log.repository import TreeRepository
+from gateway.audit.proofs.export_format import (
     CHECKPOINTS_DIR,
     ENTRIES_FILE,
     LEAF_HASH_HINT_FILE,
@@ -38,8 +39,7 @@ from gateway.audit.export_format import (
     entry_line,
     purged_line,
 )
-from gateway.audit.log_repository import TreeRepository
-from gateway.audit.notes import Checkpoint, parse_note
+from gateway.audit.proofs.notes import Checkpoint, parse_note
 
 ExportProgress = Callable[[int, int], None]
 ExportWarning = Callable[[str], None]

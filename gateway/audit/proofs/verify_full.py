@@ -23,7 +23,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gateway.audit.export_format import (
+from gateway.audit.proofs.export_format import (
     CHECKPOINTS_DIR,
     ENTRIES_FILE,
     LEAF_HASH_HINT_FILE,
@@ -32,10 +32,15 @@ from gateway.audit.export_format import (
     Manifest,
     checkpoint_size_from_filename,
 )
-from gateway.audit.merkle import EMPTY_ROOT
-from gateway.audit.notes import NoteError, NoteVerifier, open_checkpoint
-from gateway.audit.verify_result import Failure, ProgressCallback, VerificationFailed, load_verifier
-from gateway.audit.verify_scan import ScanResult, block_ranges, scan_range
+from gateway.audit.proofs.merkle import EMPTY_ROOT
+from gateway.audit.proofs.notes import NoteError, NoteVerifier, open_checkpoint
+from gateway.audit.proofs.verify_result import (
+    Failure,
+    ProgressCallback,
+    VerificationFailed,
+    load_verifier,
+)
+from gateway.audit.proofs.verify_scan import ScanResult, block_ranges, scan_range
 
 PARALLEL_MIN_BYTES = 32 << 20  # below this, starting workers costs more than it saves
 

@@ -18,21 +18,21 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.audit.analytics_repository import (
-    AccessFact,
-    AnalyticsRepository,
-    AuditFilter,
-    OutcomeFilter,
-)
-from gateway.audit.anomalies import (
+from gateway.audit.console.anomalies import (
     COPENHAGEN,
     Anomaly,
     AnomalyThresholds,
     detect_anomalies,
     local_day,
 )
-from gateway.audit.models import AuditEntryRow
-from gateway.audit.schemas import Actor, AuditEvent, CitizenRef
+from gateway.audit.console.repository import (
+    AccessFact,
+    AnalyticsRepository,
+    AuditFilter,
+    OutcomeFilter,
+)
+from gateway.audit.entries.models import AuditEntryRow
+from gateway.audit.entries.schemas import Actor, AuditEvent, CitizenRef
 from gateway.auth.principal import Principal
 from gateway.config import Settings
 from gateway.cpr import normalise_cpr

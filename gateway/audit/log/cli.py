@@ -14,13 +14,13 @@ from typing import Annotated
 
 import typer
 
-from gateway.audit.notes import NoteSigner
+from gateway.audit.proofs.notes import NoteSigner
 
 
 def _load_audit_signer() -> tuple[str, str]:
     """(origin, verifier key) from the configured audit signing key; exits 2 if unreadable.
 
-    The key is named after the origin, as ``gateway.audit.lifecycle.audit_signer`` does.
+    The key is named after the origin, as ``gateway.audit.log.lifecycle.audit_signer`` does.
     """
     from gateway.config import Settings
     from gateway.keys import KeyConfigurationError, load_ed25519
@@ -49,7 +49,7 @@ def export_command(
     ] = True,
 ) -> None:
     """Eksportér loggen til en mappe / export the log to a directory (streaming)."""
-    from gateway.audit.export import export_log
+    from gateway.audit.log.export import export_log
     from gateway.config import Settings
     from gateway.db import create_engine, make_sessionmaker
 
@@ -98,7 +98,7 @@ def purge_command(
     ] = None,
 ) -> None:
     """Slet indhold af gamle poster, behold hashes / purge old entry bodies, keep hashes."""
-    from gateway.audit.sequencer import create_log_engine, purge
+    from gateway.audit.log.sequencer import create_log_engine, purge
     from gateway.config import Settings
     from gateway.db import make_sessionmaker
 

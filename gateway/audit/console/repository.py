@@ -17,7 +17,7 @@ from typing import Literal
 from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.audit.models import AuditCheckpointRow, AuditEntryRow
+from gateway.audit.entries.models import AuditCheckpointRow, AuditEntryRow
 
 OutcomeFilter = Literal["granted", "withheld", "unavailable", "denied"]
 OUTCOME_FILTERS: tuple[OutcomeFilter, ...] = ("granted", "withheld", "unavailable", "denied")

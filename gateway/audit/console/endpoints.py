@@ -16,21 +16,21 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.audit.analytics import AuditAnalytics, AuditQuery, ChartData, dpo_event
-from gateway.audit.analytics_export import csv_export
-from gateway.audit.anomalies import Anomaly
-from gateway.audit.demo_patterns import seed_snooping_pattern
-from gateway.audit.integrity import (
+from gateway.audit.console.analytics import AuditAnalytics, AuditQuery, ChartData, dpo_event
+from gateway.audit.console.anomalies import Anomaly
+from gateway.audit.console.demo_patterns import seed_snooping_pattern
+from gateway.audit.console.export import csv_export
+from gateway.audit.console.integrity import (
     IntegrityStatus,
     VerifyJob,
     VerifyJobs,
     integrity_status,
     signed_export_zip,
 )
-from gateway.audit.lifecycle import audit_signer
-from gateway.audit.notes import NoteVerifier
-from gateway.audit.repository import AuditRepository, entry_dict
-from gateway.audit.schemas import AuditEntryRead
+from gateway.audit.entries.repository import AuditRepository, entry_dict
+from gateway.audit.entries.schemas import AuditEntryRead
+from gateway.audit.log.lifecycle import audit_signer
+from gateway.audit.proofs.notes import NoteVerifier
 from gateway.auth.dependencies import DpoPrincipal
 from gateway.auth.principal import Principal
 from gateway.db import MAX_SQL_INTEGER
