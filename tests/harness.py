@@ -20,7 +20,7 @@ from connectors.simulators import SIMULATORS, SimulatorConfig
 from connectors.simulators.seed import citizens
 from gateway.app import Overrides, create_app
 from gateway.config import Settings
-from gateway.services import Services
+from gateway.runtime import Runtime
 from tests.db.current import current_database_url
 
 SIM_URLS = {
@@ -55,9 +55,9 @@ class Harness:
     _tokens: dict[str, str] = field(default_factory=dict)
 
     @property
-    def services(self) -> Services:
-        svc = self.app.state.services
-        assert isinstance(svc, Services)
+    def services(self) -> Runtime:
+        svc = self.app.state.runtime
+        assert isinstance(svc, Runtime)
         return svc
 
     async def token(self, username: str) -> str:

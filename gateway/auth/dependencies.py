@@ -20,7 +20,7 @@ async def current_principal(
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise NotAuthenticated("Log ind først / bearer token required")
-    validator = request.app.state.services.token_validator
+    validator = request.app.state.runtime.token_validator
     assert isinstance(validator, TokenValidator)
     principal = await validator.validate(credentials.credentials)
     request.state.principal = principal

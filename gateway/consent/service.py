@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from gateway.audit.entries.repository import AuditRepository
 from gateway.auth.principal import Principal
 from gateway.catalogue.models import Catalogue
+from gateway.consent.events import citizen_event, consent_event
+from gateway.consent.identity import CitizenIdentity, identify
 from gateway.consent.models import CitizenRow, ConsentRow
 from gateway.consent.receipts import ReceiptSigner
 from gateway.consent.repository import ConsentRepository
-from gateway.consent.schemas import ConsentCreate, ConsentRead, ConsentStatus
+from gateway.consent.schemas import ConsentCreate, ConsentRead, ConsentSearch, ConsentStatus
 from gateway.cpr import normalise_cpr
 from gateway.errors import (
     Conflict,
@@ -57,24 +59,6 @@ def consent_read(row: ConsentRow, now: datetime) -> ConsentRead:
     )
 
 
-@dataclass(frozen=True)
-class CitizenIdentity:
-    """A citizen as the services see them: pseudonym (with key id) and the CPR for connectors."""
-
-    pseudonym: str
-    key_id: str
-    all_pseudonyms: list[str]
-
-
-def identify(pseudonymiser: Pseudonymiser, cpr: str) -> CitizenIdentity:
-    """Pseudonymise a validated CPR under the current key, and under every key for lookups."""
-    pseudonyms = pseudonymiser.all_pseudonyms(cpr)
-    key_id = pseudonymiser.current_key_id
-    return CitizenIdentity(
-        pseudonym=pseudonyms[key_id], key_id=key_id, all_pseudonyms=list(pseudonyms.values())
-    )
-
-
 class ConsentService:
     """Records, finds and withdraws consents for one request's session."""
 
@@ -88,17 +72,15 @@ class ConsentService:
         signer: ReceiptSigner,
     ) -> None:
         self._repo = ConsentRepository(session)
+        # Action audit entries go into the same transaction as the change they record.
+        self._audit = AuditRepository(session)
         self._catalogue = catalogue
         self._cipher = cipher
         self._pseudonymiser = pseudonymiser
         self._signer = signer
 
-    def identify(self, cpr: str) -> CitizenIdentity:
-        """Pseudonymise a CPR (already validated) under the current key and every old key."""
-        return identify(self._pseudonymiser, cpr)
-
     async def ensure_citizen(self, cpr: str, *, now: datetime) -> CitizenIdentity:
-        identity = self.identify(cpr)
+        identity = identify(self._pseudonymiser, cpr)
         if await self._repo.citizen(identity.pseudonym) is None:
             key_id, blob = self._cipher.encrypt(cpr.encode("ascii"), aad=b"citizen.cpr")
             self._repo.add_citizen(
@@ -173,9 +155,19 @@ class ConsentService:
                 raise NotPermitted("Din forvaltning kan ikke registrere samtykke til dette formål")
 
     async def create(
+        self, body: ConsentCreate, principal: Principal, *, now: datetime, correlation_id: str
+    ) -> tuple[ConsentRow, CitizenIdentity]:
+        """Record a consent (``POST /v1/consents``): validated, stored, receipted and audited."""
+        row, identity = await self.store(body, principal, now=now)
+        self._audit.add(
+            [consent_event("consent.create", principal, identity, row, request_id=correlation_id)]
+        )
+        return row, identity
+
+    async def store(
         self, body: ConsentCreate, principal: Principal, *, now: datetime
     ) -> tuple[ConsentRow, CitizenIdentity]:
-        """Validate and store a new consent with its signed receipt."""
+        """Validate and store a new consent with its signed receipt; the caller audits it."""
         cpr = self.cpr_for(body.cpr, principal)
         self.validate(body, principal, now=now)
         identity = await self.ensure_citizen(cpr, now=now)
@@ -239,6 +231,40 @@ class ConsentService:
             raise InvalidRequest("CPR-nummer mangler / cpr required", code="cpr_required")
         return normalise_cpr(cpr)
 
+    async def search(
+        self, body: ConsentSearch, principal: Principal, *, now: datetime, correlation_id: str
+    ) -> list[ConsentRead]:
+        """A citizen's consents found by CPR (``POST /v1/consents/search``); the search is
+        itself audited."""
+        identity = identify(self._pseudonymiser, normalise_cpr(body.cpr))
+        rows = await self.for_citizen(identity, purpose=body.purpose)
+        items = [consent_read(r, now) for r in rows]
+        if not body.include_inactive:
+            items = [i for i in items if i.status == "active"]
+        self._audit.add(
+            [
+                citizen_event(
+                    "consent.search",
+                    principal,
+                    identity,
+                    request_id=correlation_id,
+                    purpose=body.purpose,
+                    consent_ids=[i.consent_id for i in items],
+                )
+            ]
+        )
+        return items
+
+    async def mine(self, principal: Principal) -> list[ConsentRow]:
+        """The calling citizen's own consents (under every pseudonym key), newest first."""
+        assert principal.cpr is not None
+        return await self.for_citizen(identify(self._pseudonymiser, normalise_cpr(principal.cpr)))
+
+    def pseudonyms_of(self, principal: Principal) -> list[str]:
+        """Every pseudonym of the calling citizen (for ownership checks)."""
+        assert principal.cpr is not None
+        return identify(self._pseudonymiser, normalise_cpr(principal.cpr)).all_pseudonyms
+
     async def for_citizen(
         self, identity: CitizenIdentity, *, purpose: str | None = None
     ) -> list[ConsentRow]:
@@ -276,15 +302,16 @@ class ConsentService:
         now: datetime,
         via: str | None,
         evidence_ref: str | None,
+        correlation_id: str,
     ) -> ConsentRow:
-        """Withdraw a consent. Citizens only their own; employees of a named department."""
+        """Withdraw a consent, audited. Citizens only their own; employees of a named
+        department. The API and the portal both call this."""
         row = await self._repo.get(consent_id, for_update=True)
         if row is None:
             raise ConsentNotFound("Samtykket findes ikke / consent not found")
         if principal.kind == "citizen":
             assert principal.cpr is not None
-            mine = self.identify(normalise_cpr(principal.cpr)).all_pseudonyms
-            if row.citizen_pseudonym not in mine:
+            if row.citizen_pseudonym not in self.pseudonyms_of(principal):
                 # Same answer as a missing consent: do not reveal that it exists.
                 raise ConsentNotFound("Samtykket findes ikke / consent not found")
             method = via or "citizen_portal"
@@ -308,6 +335,10 @@ class ConsentService:
         row.withdrawn_at = now
         row.withdrawn_via = method
         row.withdrawn_by = principal.subject
+        identity = await self.identity_of(row.citizen_pseudonym)
+        self._audit.add(
+            [consent_event("consent.withdraw", principal, identity, row, request_id=correlation_id)]
+        )
         return row
 
     async def identity_of(self, pseudonym: str) -> CitizenIdentity:
@@ -339,10 +370,7 @@ class ConsentFactsReader:
             "pseudonymiser": pseudonymiser,
             "signer": signer,
         }
-        self._pseudonymiser = pseudonymiser
-
-    def identify(self, cpr: str) -> CitizenIdentity:
-        return identify(self._pseudonymiser, cpr)
+        self.pseudonymiser = pseudonymiser
 
     async def facts_for_policy(
         self, identity: CitizenIdentity, *, purpose: str

@@ -27,7 +27,8 @@ from gateway.audit.entries.schemas import Actor, AuditEvent, BasisRef, CategoryO
 from gateway.audit.entries.service import AuditWriter
 from gateway.auth.principal import Principal
 from gateway.catalogue.models import Catalogue
-from gateway.consent.service import CitizenIdentity, ConsentFactsReader
+from gateway.consent.identity import identify
+from gateway.consent.service import ConsentFactsReader
 from gateway.cpr import normalise_cpr
 from gateway.errors import AuditUnavailable, ConsentStoreUnavailable, PolicyUnavailable
 from gateway.observability.calls import observe_connector, observe_policy, record_view
@@ -114,7 +115,7 @@ class ViewService:
         """Return the shared view, or raise a 503-class error having released nothing."""
         started = self._clock()
         cpr = normalise_cpr(body.cpr)
-        identity = self._consents.identify(cpr)
+        identity = identify(self._consents.pseudonymiser, cpr)
         purpose = self._catalogue.purposes.get(body.purpose)
         if body.categories:
             requested = sorted(set(body.categories))
@@ -437,7 +438,3 @@ class ViewService:
                 )
             )
         return sections, unavailable, counts, systems
-
-
-def citizen_ref(identity: CitizenIdentity) -> CitizenRef:
-    return CitizenRef(pseudonym=identity.pseudonym, key_id=identity.key_id)

@@ -17,7 +17,7 @@ from fastapi import Depends, Request
 
 from gateway.auth.principal import Principal
 from gateway.errors import GatewayError
-from gateway.services import services
+from gateway.runtime import runtime_of
 
 SESSION_USER = "user"
 SESSION_CSRF = "csrf"
@@ -56,7 +56,7 @@ def store_principal(request: Request, principal: Principal, *, expires_at: int) 
         "exp": expires_at,
     }
     if principal.cpr is not None:
-        cipher = services(request).keys.cipher
+        cipher = runtime_of(request).keys.cipher
         key_id, blob = cipher.encrypt(principal.cpr.encode("ascii"), aad=_CPR_AAD)
         user["cpr"] = [key_id, base64.b64encode(blob).decode("ascii")]
     request.session.clear()  # new identity, new session: no fixation
@@ -77,7 +77,7 @@ def session_principal(request: Request) -> Principal | None:
         key_id, blob = user["cpr"]
         try:
             cpr = (
-                services(request)
+                runtime_of(request)
                 .keys.cipher.decrypt(key_id, base64.b64decode(blob), aad=_CPR_AAD)
                 .decode("ascii")
             )

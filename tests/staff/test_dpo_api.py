@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from gateway.audit.console.demo_patterns import SNOOPER, SYNTHETIC_REASON, seed_snooping_pattern
+from gateway.devtools.demo_patterns import SNOOPER, SYNTHETIC_REASON, seed_snooping_pattern
 from tests.harness import Harness
 from tests.staff.conftest import demo_cpr, now, view
 
