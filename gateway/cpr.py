@@ -13,6 +13,7 @@ from stdnum.dk import cpr as stdnum_cpr
 from stdnum.exceptions import ValidationError as StdnumValidationError
 
 from gateway.errors import InvalidRequest
+from gateway.text import Text
 
 # Anything shaped like a CPR number (DDMMYY-SSSS or DDMMYYSSSS): masked in logs and checked for
 # in tests of what leaves the gateway.
@@ -29,7 +30,7 @@ def normalise_cpr(value: str) -> str:
         number = stdnum_cpr.validate(value)
     except StdnumValidationError as exc:
         raise InvalidCpr(
-            "Ugyldigt CPR-nummer / invalid CPR number (10 cifre, gyldig fødselsdato)"
+            Text(da="Ugyldigt CPR-nummer", en="invalid CPR number (10 cifre, gyldig fødselsdato)")
         ) from exc
     return str(number)
 

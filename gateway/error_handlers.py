@@ -11,6 +11,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gateway.errors import GatewayError, StoreUnavailable
+from gateway.text import Text
 
 logger = logging.getLogger("tvaers.errors")
 
@@ -64,7 +65,10 @@ def install_error_handlers(app: FastAPI) -> None:
         # The type only: driver messages can carry SQL parameters (a CPR among them).
         logger.error("infrastructure failure: %s", type(exc).__name__)
         unavailable = StoreUnavailable(
-            "Lageret svarer ikke; intet er gemt / storage unavailable; nothing was stored"
+            Text(
+                da="Lageret svarer ikke; intet er gemt",
+                en="storage unavailable; nothing was stored",
+            )
         )
         return await handle_gateway_error(request, unavailable)
 

@@ -8,16 +8,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from gateway.text import Text
+
 
 class GatewayError(Exception):
-    """Base of every error a service raises. ``code`` is machine-readable, ``message`` human."""
+    """Base of every error a service raises. ``code`` is machine-readable; ``text`` is for
+    people, in Danish and English (``Text``); ``message`` is both on one line (the JSON API's
+    ``detail``)."""
 
     status_code = 500
     code = "internal_error"
 
-    def __init__(self, message: str, *, code: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, text: Text | str, *, code: str | None = None) -> None:
+        self.text = text if isinstance(text, Text) else Text(da=text, en=text)
+        self.message = text.both() if isinstance(text, Text) else text
+        super().__init__(self.message)
         if code is not None:
             self.code = code
 

@@ -24,6 +24,7 @@ from joserfc.jwk import KeySet, RSAKey
 from pydantic import BaseModel, Field
 
 from gateway.errors import NotFound
+from gateway.text import Text
 
 TOKEN_LIFETIME_S = 3600
 CODE_LIFETIME_S = 60
@@ -104,7 +105,9 @@ class DevIdentityProvider:
         nonce: str | None,
     ) -> str:
         if username not in self.users:
-            raise NotFound("Ukendt demobruger / unknown demo user", code="unknown_user")
+            raise NotFound(
+                Text(da="Ukendt demobruger", en="unknown demo user"), code="unknown_user"
+            )
         now = time.time()
         self._codes = {c: p for c, p in self._codes.items() if p.expires_at > now}
         code = secrets.token_urlsafe(32)
@@ -169,7 +172,9 @@ class DevIdentityProvider:
     def issue(self, username: str, *, lifetime_s: int = TOKEN_LIFETIME_S) -> str:
         user = self.users.get(username)
         if user is None:
-            raise NotFound("Ukendt demobruger / unknown demo user", code="unknown_user")
+            raise NotFound(
+                Text(da="Ukendt demobruger", en="unknown demo user"), code="unknown_user"
+            )
         now = int(time.time())
         claims: dict[str, Any] = {
             "iss": self.issuer,

@@ -28,6 +28,7 @@ from gateway.consent.schemas import ConsentCreate
 from gateway.consent.service import ConsentService
 from gateway.cpr import normalise_cpr
 from gateway.errors import Conflict, InvalidRequest, NotFound, NotPermitted
+from gateway.text import Text
 
 RequestStatus = Literal["pending", "approved", "declined"]
 
@@ -133,7 +134,9 @@ class ConsentRequestService:
     ) -> ConsentRequestRow:
         """Validate (as the consent it would become), store and audit a pending request."""
         if principal.kind != "employee" or principal.department is None:
-            raise NotPermitted("Kun medarbejdere kan anmode om samtykke / employees only")
+            raise NotPermitted(
+                Text(da="Kun medarbejdere kan anmode om samtykke", en="employees only")
+            )
         purpose = self._catalogue.purposes.get(body.purpose)
         # The same rule as the staff pages' purpose list: department and role (catalogue).
         if purpose is not None and (
@@ -141,8 +144,10 @@ class ConsentRequestService:
             or not set(principal.roles) & set(purpose.roles)
         ):
             raise NotPermitted(
-                "Din forvaltning eller rolle kan ikke anmode om samtykke til dette formål / "
-                "your department or role cannot request consent for this purpose"
+                Text(
+                    da="Din forvaltning eller rolle kan ikke anmode om samtykke til dette formål",
+                    en="your department or role cannot request consent for this purpose",
+                )
             )
         cpr = normalise_cpr(body.cpr)
         as_consent = self._as_consent(body, valid_until=body.valid_until)
@@ -188,7 +193,7 @@ class ConsentRequestService:
             row.requested_by != principal.subject
             and row.requested_by_department != principal.department
         ):
-            raise ConsentRequestNotFound("Anmodningen findes ikke / request not found")
+            raise ConsentRequestNotFound(Text(da="Anmodningen findes ikke", en="request not found"))
         return row
 
     async def for_department(
@@ -209,7 +214,7 @@ class ConsentRequestService:
         """One of the citizen's own requests; someone else's looks exactly like a missing one."""
         row = await self._repo.get(consent_request_id, for_update=True)
         if row is None or row.citizen_pseudonym not in self._mine(principal):
-            raise ConsentRequestNotFound("Anmodningen findes ikke / request not found")
+            raise ConsentRequestNotFound(Text(da="Anmodningen findes ikke", en="request not found"))
         return row
 
     async def approve(
@@ -266,12 +271,12 @@ class ConsentRequestService:
     async def _pending(self, consent_request_id: str, principal: Principal) -> ConsentRequestRow:
         row = await self.get_for_citizen(consent_request_id, principal)
         if row.status != "pending":
-            raise Conflict("Anmodningen er allerede besvaret / already answered")
+            raise Conflict(Text(da="Anmodningen er allerede besvaret", en="already answered"))
         return row
 
     def _mine(self, principal: Principal) -> list[str]:
         if principal.kind != "citizen" or not principal.cpr:
-            raise NotPermitted("Kun for borgere / citizens only")
+            raise NotPermitted(Text(da="Kun for borgere", en="citizens only"))
         return self._consents.pseudonyms_of(principal)
 
     @staticmethod
@@ -293,7 +298,7 @@ class ConsentRequestService:
                 notice_language="en" if lang == "en" else "da",
             )
         except ValueError as exc:
-            raise InvalidRequest("Ugyldig anmodning / invalid request") from exc
+            raise InvalidRequest(Text(da="Ugyldig anmodning", en="invalid request")) from exc
 
 
 def _future_citizen(cpr: str) -> Principal:

@@ -27,6 +27,7 @@ from gateway.errors import (
 )
 from gateway.keys import DataCipher, Pseudonymiser
 from gateway.policy.input import ConsentFacts
+from gateway.text import Text
 
 
 def effective_status(row: ConsentRow, now: datetime) -> ConsentStatus:
@@ -98,10 +99,15 @@ class ConsentService:
         """Check a consent against the catalogue and the caller; raise ``InvalidRequest``."""
         purpose = self._catalogue.purposes.get(body.purpose)
         if purpose is None:
-            raise InvalidRequest("Ukendt formål / unknown purpose", code="unknown_purpose")
+            raise InvalidRequest(
+                Text(da="Ukendt formål", en="unknown purpose"), code="unknown_purpose"
+            )
         if purpose.basis.kind != "consent":
             raise InvalidRequest(
-                "Formålet har hjemmel i lov og kræver ikke samtykke / purpose needs no consent",
+                Text(
+                    da="Formålet har hjemmel i lov og kræver ikke samtykke",
+                    en="purpose needs no consent",
+                ),
                 code="purpose_not_consent_based",
             )
         outside = sorted(set(body.categories) - set(purpose.categories))
@@ -117,8 +123,10 @@ class ConsentService:
             raise InvalidRequest(f"Ukendte forvaltninger / unknown departments: {sorted(unknown)}")
         if not category_departments <= sources:
             raise InvalidRequest(
-                "Hver kategoris forvaltning skal være afgiver / each category's department must "
-                "be a source department",
+                Text(
+                    da="Hver kategoris forvaltning skal være afgiver",
+                    en="each category's department must be a source department",
+                ),
                 code="source_mismatch",
             )
         bad_recipients = set(body.recipient_departments) - set(purpose.requesting_departments)
@@ -130,7 +138,9 @@ class ConsentService:
             )
         valid_from = body.valid_from or now
         if body.valid_until <= valid_from:
-            raise InvalidRequest("Slutdato før startdato / valid_until before valid_from")
+            raise InvalidRequest(
+                Text(da="Slutdato før startdato", en="valid_until before valid_from")
+            )
         if body.valid_until > valid_from + timedelta(days=purpose.max_consent_days):
             raise InvalidRequest(
                 f"Samtykket må højst gælde {purpose.max_consent_days} dage / "
@@ -143,12 +153,14 @@ class ConsentService:
         else:
             if body.collection_method == "citizen_portal":
                 raise InvalidRequest(
-                    "Medarbejdere registrerer skriftligt eller mundtligt samtykke / employees "
-                    "record written_form or oral_recorded consents"
+                    Text(
+                        da="Medarbejdere registrerer skriftligt eller mundtligt samtykke",
+                        en="employees record written_form or oral_recorded consents",
+                    )
                 )
             if not body.evidence_ref:
                 raise InvalidRequest(
-                    "Dokumentation (evidence_ref) er påkrævet / evidence_ref required",
+                    Text(da="Dokumentation (evidence_ref) er påkrævet", en="evidence_ref required"),
                     code="evidence_required",
                 )
             if principal.department not in purpose.requesting_departments:
@@ -225,10 +237,14 @@ class ConsentService:
             assert principal.cpr is not None
             own = normalise_cpr(principal.cpr)
             if cpr is not None and normalise_cpr(cpr) != own:
-                raise NotPermitted("Du kan kun give samtykke for dig selv / only for yourself")
+                raise NotPermitted(
+                    Text(da="Du kan kun give samtykke for dig selv", en="only for yourself")
+                )
             return own
         if cpr is None:
-            raise InvalidRequest("CPR-nummer mangler / cpr required", code="cpr_required")
+            raise InvalidRequest(
+                Text(da="CPR-nummer mangler", en="cpr required"), code="cpr_required"
+            )
         return normalise_cpr(cpr)
 
     async def search(
@@ -272,7 +288,10 @@ class ConsentService:
             return await self._repo.for_citizen(identity.all_pseudonyms, purpose=purpose)
         except SQLAlchemyError as exc:
             raise ConsentStoreUnavailable(
-                "Samtykkeregistret svarer ikke; intet udleveres / consent store unavailable"
+                Text(
+                    da="Samtykkeregistret svarer ikke; intet udleveres",
+                    en="consent store unavailable",
+                )
             ) from exc
 
     async def facts_for_policy(
@@ -308,17 +327,17 @@ class ConsentService:
         department. The API and the portal both call this."""
         row = await self._repo.get(consent_id, for_update=True)
         if row is None:
-            raise ConsentNotFound("Samtykket findes ikke / consent not found")
+            raise ConsentNotFound(Text(da="Samtykket findes ikke", en="consent not found"))
         if principal.kind == "citizen":
             assert principal.cpr is not None
             if row.citizen_pseudonym not in self.pseudonyms_of(principal):
                 # Same answer as a missing consent: do not reveal that it exists.
-                raise ConsentNotFound("Samtykket findes ikke / consent not found")
+                raise ConsentNotFound(Text(da="Samtykket findes ikke", en="consent not found"))
             method = via or "citizen_portal"
         else:
             involved = set(row.recipient_departments) | set(row.source_departments)
             if principal.department not in involved:
-                raise ConsentNotFound("Samtykket findes ikke / consent not found")
+                raise ConsentNotFound(Text(da="Samtykket findes ikke", en="consent not found"))
             method = via or "written_form"
             if method == "citizen_portal":
                 raise InvalidRequest(
@@ -326,11 +345,11 @@ class ConsentService:
                 )
             if not evidence_ref:
                 raise InvalidRequest(
-                    "Dokumentation (evidence_ref) er påkrævet / evidence_ref required",
+                    Text(da="Dokumentation (evidence_ref) er påkrævet", en="evidence_ref required"),
                     code="evidence_required",
                 )
         if row.status == "withdrawn":
-            raise Conflict("Samtykket er allerede tilbagekaldt / already withdrawn")
+            raise Conflict(Text(da="Samtykket er allerede tilbagekaldt", en="already withdrawn"))
         row.status = "withdrawn"
         row.withdrawn_at = now
         row.withdrawn_via = method
@@ -385,5 +404,8 @@ class ConsentFactsReader:
         # (garbage in a JSON column) must also end in a 503, never a 500 or a guess.
         except Exception as exc:
             raise ConsentStoreUnavailable(
-                "Samtykkeregistret svarer ikke; intet udleveres / consent store unavailable"
+                Text(
+                    da="Samtykkeregistret svarer ikke; intet udleveres",
+                    en="consent store unavailable",
+                )
             ) from exc

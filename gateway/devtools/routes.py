@@ -15,6 +15,7 @@ from gateway.auth.dependencies import DpoPrincipal
 from gateway.dependencies import RuntimeDep
 from gateway.devtools.demo_patterns import seed_snooping_pattern
 from gateway.errors import ERROR_RESPONSES, NotFound
+from gateway.text import Text
 
 router = APIRouter(prefix="/v1/audit", tags=["audit (DPO console)"])
 _ERRORS: dict[int | str, dict[str, Any]] = {k: ERROR_RESPONSES[k] for k in (401, 403, 422)}
@@ -40,7 +41,7 @@ async def demo_snooping_pattern(principal: DpoPrincipal, svc: RuntimeDep) -> Sno
     Not available when `TVAERS_ENV=production` (404).
     """
     if svc.settings.env == "production":
-        raise NotFound("Ikke tilgængelig i produktion / not available in production")
+        raise NotFound(Text(da="Ikke tilgængelig i produktion", en="not available in production"))
     pattern = await seed_snooping_pattern(svc.audit, svc.keys.pseudonymiser, now=svc.clock())
     return SnoopingPatternRead(
         actor_id=pattern.actor_id,

@@ -33,6 +33,6 @@ async def create_view(
     durably before the response; if the consent store, policy engine or audit log fails, the
     answer is 503 and no data.
     """
-    result = await views.view(body, principal, request_id=correlation_id)
+    result = await views.view(body, principal, correlation_id=correlation_id)
     response.headers["X-Tvaers-Decision-Id"] = result.decision_id
     return result

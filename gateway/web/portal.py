@@ -17,6 +17,7 @@ from gateway.consent.models import ConsentRow
 from gateway.consent.service import ConsentService, effective_status
 from gateway.dependencies import CorrelationIdDep, RuntimeDep
 from gateway.errors import ConsentNotFound
+from gateway.text import Text
 from gateway.web import portal_text  # noqa: F401  (registers the portal's messages)
 from gateway.web.i18n import request_lang
 from gateway.web.plain import describe
@@ -54,7 +55,7 @@ async def _my_consent(
     for row in await _my_consents(consents, principal):
         if row.consent_id == consent_id:
             return row
-    raise ConsentNotFound("Samtykket findes ikke / consent not found")
+    raise ConsentNotFound(Text(da="Samtykket findes ikke", en="consent not found"))
 
 
 @router.get("")

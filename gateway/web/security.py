@@ -18,6 +18,7 @@ from fastapi import Depends, Request
 from gateway.auth.principal import Principal
 from gateway.errors import GatewayError
 from gateway.runtime import runtime_of
+from gateway.text import Text
 
 SESSION_USER = "user"
 SESSION_CSRF = "csrf"
@@ -122,31 +123,31 @@ async def csrf_protect(request: Request) -> None:
             value = form.get(CSRF_FIELD)
             sent = value if isinstance(value, str) else None
     if not isinstance(expected, str) or not sent or not secrets.compare_digest(expected, sent):
-        raise CsrfFailed("CSRF-kontrol fejlede / CSRF check failed")
+        raise CsrfFailed(Text(da="CSRF-kontrol fejlede", en="CSRF check failed"))
 
 
 async def web_principal(request: Request) -> Principal:
     principal = session_principal(request)
     if principal is None:
-        raise LoginRequired("Log ind først / please log in")
+        raise LoginRequired(Text(da="Log ind først", en="please log in"))
     return principal
 
 
 async def web_citizen(principal: Annotated[Principal, Depends(web_principal)]) -> Principal:
     if principal.kind != "citizen" or not principal.cpr:
-        raise PageForbidden("Kun for borgere / citizens only")
+        raise PageForbidden(Text(da="Kun for borgere", en="citizens only"))
     return principal
 
 
 async def web_employee(principal: Annotated[Principal, Depends(web_principal)]) -> Principal:
     if principal.kind != "employee":
-        raise PageForbidden("Kun for medarbejdere / employees only")
+        raise PageForbidden(Text(da="Kun for medarbejdere", en="employees only"))
     return principal
 
 
 async def web_dpo(principal: Annotated[Principal, Depends(web_employee)]) -> Principal:
     if not principal.is_dpo:
-        raise PageForbidden("Kun for databeskyttelsesrådgiveren / DPO only")
+        raise PageForbidden(Text(da="Kun for databeskyttelsesrådgiveren", en="DPO only"))
     return principal
 
 

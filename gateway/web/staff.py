@@ -21,6 +21,7 @@ from gateway.consent.requests import ConsentRequestCreate
 from gateway.cpr import normalise_cpr
 from gateway.dependencies import CorrelationIdDep, RuntimeDep
 from gateway.errors import NotPermitted
+from gateway.text import Text
 from gateway.views.dependencies import ViewServiceDep
 from gateway.views.schemas import ViewRequest
 from gateway.web import staff_text  # noqa: F401  (registers the console's messages)
@@ -50,7 +51,9 @@ RequestsDep = ConsentRequestServiceDep
 
 def _check_purpose(svc: RuntimeDep, principal: Principal, purpose: str) -> None:
     if purpose not in usable_purposes(svc.catalogue, principal):
-        raise NotPermitted("Formålet kan ikke bruges af din rolle / purpose not for your role")
+        raise NotPermitted(
+            Text(da="Formålet kan ikke bruges af din rolle", en="purpose not for your role")
+        )
 
 
 @router.get("")
@@ -77,7 +80,7 @@ async def overview(
     _check_purpose(svc, principal, purpose)
     number = normalise_cpr(cpr)
     result = await views.view(
-        ViewRequest(cpr=number, purpose=purpose), principal, request_id=correlation_id
+        ViewRequest(cpr=number, purpose=purpose), principal, correlation_id=correlation_id
     )
     lang = request_lang(request)
     groups, requestable = present(result, svc.catalogue, lang=lang)
@@ -121,7 +124,7 @@ async def retry_section(
     result = await views.view(
         ViewRequest(cpr=cpr, purpose=purpose, categories=[category]),
         principal,
-        request_id=correlation_id,
+        correlation_id=correlation_id,
     )
     lang = request_lang(request)
     section = present_section(

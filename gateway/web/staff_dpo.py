@@ -27,6 +27,7 @@ from gateway.db import MAX_SQL_INTEGER
 from gateway.dependencies import CorrelationIdDep, RuntimeDep, SessionDep
 from gateway.errors import InvalidRequest
 from gateway.runtime import Runtime
+from gateway.text import Text
 from gateway.web.i18n import request_lang
 from gateway.web.security import WebDpo
 from gateway.web.staff_view import citizen_from_token, citizen_token
@@ -43,7 +44,7 @@ def _day(value: str | None) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError as exc:
-        raise InvalidRequest("Ugyldig dato / invalid date") from exc
+        raise InvalidRequest(Text(da="Ugyldig dato", en="invalid date")) from exc
 
 
 def _midnight(day: date) -> datetime:
@@ -73,7 +74,7 @@ async def _read_filter(
             **{k: values[k] or None for k in _FIELDS},
         )
     except ValidationError as exc:
-        raise InvalidRequest("Ugyldigt filter / invalid filter") from exc
+        raise InvalidRequest(Text(da="Ugyldigt filter", en="invalid filter")) from exc
     values["citizen"] = citizen_token(svc.keys.cipher, cpr, principal) if cpr else ""
     return query, values
 

@@ -101,6 +101,7 @@ async def test_seeded_snooping_pattern_shows_as_anomalies_with_explanations(gw: 
     assert {i["entry"]["reason"] for i in rows["items"]} == {SYNTHETIC_REASON}
 
 
+@pytest.mark.usefixtures("database_url")
 async def test_thresholds_are_configuration(tmp_path: object) -> None:
     from pathlib import Path
 

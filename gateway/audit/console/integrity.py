@@ -44,6 +44,7 @@ from gateway.audit.proofs.verify import (
     verify_export,
 )
 from gateway.errors import Conflict, NotFound
+from gateway.text import Text
 
 SELECTION_FILE = "selection.json"
 Status = Literal["ok", "failed", "none"]
@@ -168,7 +169,9 @@ async def _export(
         sessions, directory, origin=origin, progress=progress, embed_only=selection
     )
     if summary.checkpoints == 0:
-        raise Conflict("Intet checkpoint endnu / no checkpoint yet", code="no_checkpoint")
+        raise Conflict(
+            Text(da="Intet checkpoint endnu", en="no checkpoint yet"), code="no_checkpoint"
+        )
     return summary
 
 
@@ -246,7 +249,9 @@ class VerifyJobs:
     def get(self, job_id: str) -> VerifyJob:
         found = self.jobs.get(job_id)
         if found is None:
-            raise NotFound("Ingen sådan kontrol / no such verification", code="job_not_found")
+            raise NotFound(
+                Text(da="Ingen sådan kontrol", en="no such verification"), code="job_not_found"
+            )
         return found
 
     def start(
