@@ -27,8 +27,6 @@ from gateway.consent.endpoints import router as consent_router
 from gateway.consent.receipts import ReceiptSigner
 from gateway.consent.requests_endpoints import router as consent_requests_router
 from gateway.db import create_engine, make_sessionmaker, migrate
-from gateway.devtools.demo_users import demo_users
-from gateway.devtools.routes import router as devtools_router
 from gateway.error_handlers import install_error_handlers
 from gateway.keys import load_checked_keys
 from gateway.logging import configure_logging
@@ -88,6 +86,10 @@ async def build_services(settings: Settings, overrides: Overrides) -> Runtime:
     )
     dev_idp = None
     if settings.dev_idp_enabled and not settings.oidc_jwks_url:
+        # Demo code is imported only here, only when the development provider is on: a
+        # production start never loads the simulators' seed.
+        from gateway.devtools.demo_users import demo_users
+
         dev_idp = DevIdentityProvider(
             key_path=settings.keys_dir / "dev-idp-key.json",
             issuer=settings.effective_issuer,
@@ -182,7 +184,10 @@ def create_app(settings: Settings | None = None, *, overrides: Overrides | None 
     app.include_router(views_router)
     app.include_router(audit_router)
     app.include_router(dpo_audit_router)
-    app.include_router(devtools_router)
+    if settings.env != "production":
+        from gateway.devtools.routes import router as devtools_router
+
+        app.include_router(devtools_router)
     app.include_router(audit_log_router)
     app.include_router(audit_me_router)
     if settings.dev_idp_enabled:

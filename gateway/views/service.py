@@ -124,7 +124,18 @@ class ViewTrail:
     started: datetime
     decision_id: str
 
-    def _event(self, *, phase: Phase, outcome: str, **fields: Any) -> AuditEvent:
+    def _event(
+        self,
+        *,
+        phase: Phase,
+        outcome: str,
+        categories: CategoryOutcome,
+        decision: Decision | None = None,
+        reason: str | None = None,
+        source_systems: list[str] | None = None,
+        record_counts: dict[str, int] | None = None,
+    ) -> AuditEvent:
+        grants = decision.grants if decision is not None else []
         return AuditEvent(
             phase=phase,
             action="view.read",
@@ -133,7 +144,17 @@ class ViewTrail:
             actor=self.actor,
             purpose=self.purpose,
             citizen=CitizenRef(pseudonym=self.identity.pseudonym, key_id=self.identity.key_id),
-            **fields,
+            categories=categories,
+            bases=[
+                BasisRef(category=g.category, kind=g.basis.kind, ref=g.basis.ref) for g in grants
+            ],
+            consent_ids=sorted({g.basis.ref for g in grants if g.basis.kind == "consent"}),
+            denial_codes={d.category: d.code for d in decision.denials} if decision else {},
+            source_systems=source_systems or [],
+            record_counts=record_counts or {},
+            decision_id=self.decision_id if decision is not None else None,
+            policy_version=decision.policy_version if decision is not None else None,
+            reason=reason,
         )
 
     def failure(self, reason: str, *, outcome: str) -> AuditEvent:
@@ -149,20 +170,6 @@ class ViewTrail:
     def granted(decision: Decision) -> dict[str, frozenset[str]]:
         return {g.category: frozenset(g.fields) for g in decision.grants}
 
-    def _decided(self, decision: Decision) -> dict[str, Any]:
-        return {
-            "bases": [
-                BasisRef(category=g.category, kind=g.basis.kind, ref=g.basis.ref)
-                for g in decision.grants
-            ],
-            "consent_ids": sorted(
-                {g.basis.ref for g in decision.grants if g.basis.kind == "consent"}
-            ),
-            "denial_codes": {d.category: d.code for d in decision.denials},
-            "decision_id": self.decision_id,
-            "policy_version": decision.policy_version,
-        }
-
     def intent(self, decision: Decision) -> AuditEvent:
         return self._event(
             phase="intent",
@@ -172,7 +179,7 @@ class ViewTrail:
                 granted=sorted(self.granted(decision)),
                 withheld=sorted(d.category for d in decision.denials),
             ),
-            **self._decided(decision),
+            decision=decision,
         )
 
     def outcome(self, decision: Decision, built: BuiltSections) -> str:
@@ -195,7 +202,7 @@ class ViewTrail:
             ),
             source_systems=sorted(built.systems),
             record_counts=built.counts,
-            **self._decided(decision),
+            decision=decision,
         )
 
 

@@ -178,3 +178,36 @@ def test_the_offline_verifier_loads_no_database_or_web_module() -> None:
     assert "gateway.audit.proofs.verify" in loaded
     bad = [m for m in loaded if any(m == f or m.startswith(f + ".") for f in FORBIDDEN_IN_VERIFIER)]
     assert bad == []
+
+
+def test_a_production_start_loads_no_demo_code(tmp_path: Path) -> None:
+    """Building the app with the development provider off and TVAERS_ENV=production imports
+    neither gateway.devtools nor the simulators' seed, and mounts no demo endpoint."""
+    code = (
+        "import json, sys\n"
+        "from gateway.app import create_app\n"
+        "from gateway.config import Settings\n"
+        "settings = Settings(data_dir=sys.argv[1], env='production', dev_idp_enabled=False)\n"
+        "app = create_app(settings)\n"
+        "paths = sorted(app.openapi()['paths'])\n"
+        "print(json.dumps({'modules': sorted(sys.modules), 'paths': paths}))\n"
+    )
+    env = {"PATH": "/usr/bin:/bin", "TVAERS_WEB_SESSION_SECRET": "s" * 64}
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    )
+    found = json.loads(out.stdout)
+    assert "gateway.app" in found["modules"]
+    demo = [
+        m
+        for m in found["modules"]
+        if m.startswith(("gateway.devtools", "connectors.simulators", "gateway.demo"))
+    ]
+    assert demo == []
+    assert "/v1/audit/demo/snooping-pattern" not in found["paths"]
+    assert "/v1/views" in found["paths"]
