@@ -346,9 +346,9 @@ class Sequencer:
             await self._lock.release()
         self.is_leader = False
 
-    @property
-    def stopping(self) -> bool:
-        """Whether ``stop()`` has asked the task to end after its current step."""
+    def _stop_requested(self) -> bool:
+        """Whether ``stop()`` has asked the task to end after its current step (a call, so
+        the type checker does not assume it unchanged across an ``await``)."""
         return self._stopping
 
     @property
@@ -371,7 +371,7 @@ class Sequencer:
 
     async def _run(self) -> None:
         backoff = self._interval
-        while not self.stopping:
+        while not self._stop_requested():
             try:
                 self.is_leader = await self._lock.acquire()
                 if self.is_leader:
@@ -391,7 +391,7 @@ class Sequencer:
                 logger.error("audit sequencer step failed: %s %s", type(exc).__name__, detail)
                 backoff = min(backoff * 2, 5.0)
             self._wake.clear()
-            if self.stopping:  # stop() may have asked while the step ran
+            if self._stop_requested():  # stop() may have asked while the step ran
                 return
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=backoff)
