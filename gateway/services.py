@@ -14,12 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from gateway.audit.entries.service import AuditWriter
 from gateway.auth.devidp import DevIdentityProvider
 from gateway.auth.tokens import TokenValidator
+from gateway.breakglass.dependencies import disclosure_hooks
 from gateway.catalogue.models import Catalogue
 from gateway.config import Settings
 from gateway.consent.receipts import ReceiptSigner
 from gateway.consent.service import ConsentFactsReader, ConsentService
 from gateway.db import session_scope
 from gateway.keys import KeyMaterial
+from gateway.notices.outbox import outside_channels
 from gateway.policy.types import PolicyEngine
 from gateway.ratelimit import ViewLimits
 from gateway.registry import ConnectorRegistry
@@ -77,6 +79,7 @@ def consent_service(svc: ServicesDep, session: SessionDep) -> ConsentService:
         cipher=svc.keys.cipher,
         pseudonymiser=svc.keys.pseudonymiser,
         signer=svc.receipts,
+        notice_channels=outside_channels(svc.settings),
     )
 
 
@@ -98,6 +101,7 @@ def view_service(svc: ServicesDep) -> ViewService:
         catalogue=svc.catalogue,
         clock=svc.clock,
         limits=svc.view_limits,
+        **disclosure_hooks(svc.settings, svc.sessions, svc.catalogue),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -24,6 +25,8 @@ from gateway.errors import (
     NotPermitted,
 )
 from gateway.keys import DataCipher, Pseudonymiser
+from gateway.notices import texts
+from gateway.notices.outbox import NoticeOutbox
 from gateway.policy.input import ConsentFacts
 
 
@@ -86,8 +89,11 @@ class ConsentService:
         cipher: DataCipher,
         pseudonymiser: Pseudonymiser,
         signer: ReceiptSigner,
+        notice_channels: Sequence[str] = (),
     ) -> None:
         self._repo = ConsentRepository(session)
+        # Notices go into the same session: they commit with the change that causes them.
+        self.outbox = NoticeOutbox(session, channels=notice_channels)
         self._catalogue = catalogue
         self._cipher = cipher
         self._pseudonymiser = pseudonymiser
@@ -226,6 +232,21 @@ class ConsentService:
             receipt=receipt,
         )
         self._repo.add(row)
+        if principal.kind != "citizen":  # staff- or representative-recorded: tell the citizen
+            await self.outbox.enqueue(
+                pseudonym=identity.pseudonym,
+                kind="consent_recorded",
+                dedupe_key=f"consent_recorded:{consent_id}",
+                reference=consent_id,
+                text=texts.consent_recorded(
+                    self._catalogue,
+                    purpose=body.purpose,
+                    department=principal.department,
+                    categories=categories,
+                    valid_until=row.valid_until,
+                ),
+                now=now,
+            )
         return row, identity
 
     def cpr_for(self, cpr: str | None, principal: Principal) -> str:
@@ -308,6 +329,14 @@ class ConsentService:
         row.withdrawn_at = now
         row.withdrawn_via = method
         row.withdrawn_by = principal.subject
+        await self.outbox.enqueue(
+            pseudonym=row.citizen_pseudonym,
+            kind="consent_withdrawn",
+            dedupe_key=f"consent_withdrawn:{row.consent_id}",
+            reference=row.consent_id,
+            text=texts.consent_withdrawn(self._catalogue, purpose=row.purpose, at=now),
+            now=now,
+        )
         return row
 
     async def identity_of(self, pseudonym: str) -> CitizenIdentity:

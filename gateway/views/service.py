@@ -26,10 +26,16 @@ from connectors.sdk import (
 from gateway.audit.entries.schemas import Actor, AuditEvent, BasisRef, CategoryOutcome, CitizenRef
 from gateway.audit.entries.service import AuditWriter
 from gateway.auth.principal import Principal
+from gateway.breakglass.service import BreakGlassClaim, BreakGlassEpisodes, StatuteNotices
 from gateway.catalogue.models import Catalogue
 from gateway.consent.service import CitizenIdentity, ConsentFactsReader
 from gateway.cpr import normalise_cpr
-from gateway.errors import AuditUnavailable, ConsentStoreUnavailable, PolicyUnavailable
+from gateway.errors import (
+    AuditUnavailable,
+    ConsentStoreUnavailable,
+    PolicyUnavailable,
+    StoreUnavailable,
+)
 from gateway.observability.calls import observe_connector, observe_policy, record_view
 from gateway.policy.input import ConsentFacts, build_policy_input
 from gateway.policy.types import Decision, LocalizedText, PolicyEngine, PolicyEngineError
@@ -96,7 +102,11 @@ class ViewService:
         timeout_margin_s: float = 0.25,
         store_timeout_s: float | None = None,
         policy_timeout_s: float | None = None,
+        break_glass: BreakGlassEpisodes | None = None,
+        statute_notices: StatuteNotices | None = None,
     ) -> None:
+        self._break_glass = break_glass
+        self._statute_notices = statute_notices
         self._limits = limits
         self._store_timeout_s = STORE_TIMEOUT_S if store_timeout_s is None else store_timeout_s
         self._policy_timeout_s = POLICY_TIMEOUT_S if policy_timeout_s is None else policy_timeout_s
@@ -162,6 +172,16 @@ class ViewService:
                 "Samtykkeregistret svarer ikke; intet udleveres / consent store unavailable"
             ) from exc
 
+        claim: BreakGlassClaim | None = None
+        if self._break_glass is not None and self._break_glass.applies_to(body.purpose):
+            try:
+                claim = await self._break_glass.claim(
+                    principal, identity, body.justification, now=started
+                )
+            except StoreUnavailable:
+                await self._attempt_audit(base, requested, reason="break_glass_store_unavailable")
+                raise
+
         decision_id = str(uuid.uuid4())
         policy_input = build_policy_input(
             subject_user_id=principal.subject,
@@ -172,6 +192,7 @@ class ViewService:
             categories=requested,
             consents=facts,
             now=started,
+            break_glass=claim.policy_input() if claim else None,
         )
         try:
             with observe_policy(self._policy.name) as call:
@@ -199,7 +220,22 @@ class ViewService:
             "denial_codes": {d.category: d.code for d in decision.denials},
             "decision_id": decision_id,
             "policy_version": decision.policy_version,
+            "justification": claim.justification if claim else None,
         }
+        # Break-glass episode and statute notices commit before any department is asked.
+        try:
+            await self._record_disclosures(
+                decision,
+                claim,
+                principal,
+                identity,
+                purpose=body.purpose,
+                now=started,
+                request_id=request_id,
+            )
+        except StoreUnavailable:
+            await self._attempt_audit(base, requested, reason="break_glass_store_unavailable")
+            raise
         # Invariant 2: the intent is durable before any department system is asked.
         await self._durably(
             [
@@ -255,6 +291,35 @@ class ViewService:
             generated_at=started,
             sections=sections,
         )
+
+    async def _record_disclosures(
+        self,
+        decision: Decision,
+        claim: BreakGlassClaim | None,
+        principal: Principal,
+        identity: CitizenIdentity,
+        *,
+        purpose: str,
+        now: datetime,
+        request_id: str,
+    ) -> None:
+        """Open or extend the break-glass episode; queue the citizen's notices (outbox)."""
+        emergency = [g.category for g in decision.grants if g.basis.kind == "break_glass"]
+        if emergency and claim is not None and self._break_glass is not None:
+            await self._break_glass.record(
+                claim,
+                principal,
+                identity,
+                purpose=purpose,
+                categories=emergency,
+                now=now,
+                request_id=request_id,
+            )
+        statute = [g.category for g in decision.grants if g.basis.kind == "statute"]
+        if statute and self._statute_notices is not None:
+            await self._statute_notices.record(
+                principal, identity, purpose=purpose, categories=statute, now=now
+            )
 
     async def _durably(self, events: list[AuditEvent]) -> None:
         """Append to the audit log; any failure becomes ``AuditUnavailable`` (fail closed)."""

@@ -24,6 +24,12 @@ from typing import Any
 from tests.security.principals import ATTACKERS, CITIZENS, EMPLOYEES, KEYS, UNAUTHENTICATED
 
 DPO = ("dpo",)
+# The anomaly the matrix triages (its id is derived from these, see anomalies.anomaly_key).
+TRIAGED = {
+    "kind": "off_hours",
+    "actor_id": "sagsbehandler-jobcenter",
+    "first_seen": "2026-11-22T22:00:00+00:00",
+}
 JOBCENTER = ("job_cw", "job_co")
 # Who may use the purpose "tvaerfagligt_team" (catalogue): the staff pages refuse the others.
 VIEWERS = ("job_cw", "job_co", "soc_cw", "hea_hp")
@@ -223,6 +229,20 @@ ROWS: tuple[Row, ...] = (
     Row("POST", "/v1/audit/integrity/verify", api(DPO, ok=202)),
     Row("GET", "/v1/audit/integrity/verify/{job_id}", api(DPO)),
     Row("POST", "/v1/audit/demo/snooping-pattern", api(DPO, ok=201), rule="demo data, DPO only"),
+    Row("GET", "/v1/audit/break-glass", api(DPO), query={"status": "pending"}),
+    Row(
+        "POST",
+        "/v1/audit/break-glass/{episode_id}/review",
+        api(DPO),
+        json={"verdict": "justified", "note": "Akut situation, dokumenteret i journalen."},
+        rule="DPO only; the one DPO call reviews the episode the world opened",
+    ),
+    Row(
+        "POST",
+        "/v1/audit/anomalies/{anomaly_id}/triage",
+        api(DPO),
+        json=lambda world, who: {**TRIAGED, "status": "dismissed", "note": "Kendt mønster."},
+    ),
     Row("GET", "/v1/audit/proof/inclusion", api(DPO), query={"index": "0"}),
     # ------------------------------------------------------------------ audit (public log)
     Row("GET", "/v1/audit/public-key", public()),
@@ -237,6 +257,9 @@ ROWS: tuple[Row, ...] = (
         api(["cit_a"], cit_b=NOT_YOURS),
     ),
     Row("GET", "/v1/me/access-log/{event_id}/entry", api(["cit_a"], cit_b=NOT_YOURS)),
+    Row("GET", "/v1/me/notices", api(CITIZENS)),
+    Row("PUT", "/v1/me/notice-preferences", api(CITIZENS), json={"email": "borger@example.org"}),
+    Row("GET", "/v1/me/export", api(CITIZENS), rule="each citizen gets only their own copy"),
     # ------------------------------------------------------------------ development IdP
     Row("GET", "/.well-known/openid-configuration", public()),
     Row("GET", "/jwks", public()),
