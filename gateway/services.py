@@ -101,7 +101,7 @@ def view_service(svc: ServicesDep) -> ViewService:
         catalogue=svc.catalogue,
         clock=svc.clock,
         limits=svc.view_limits,
-        **disclosure_hooks(svc.settings, svc.sessions, svc.catalogue),
+        **disclosure_hooks(svc.settings, svc.sessions, svc.catalogue, svc.keys.cipher),
     )
 
 

@@ -23,8 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from gateway.auth.principal import Principal
 from gateway.breakglass.models import BreakGlassEpisodeRow
 from gateway.catalogue.models import Catalogue
+from gateway.consent.models import CitizenRow
 from gateway.consent.service import CitizenIdentity
 from gateway.errors import StoreUnavailable
+from gateway.keys import DataCipher
 from gateway.notices import texts
 from gateway.notices.outbox import NoticeOutbox
 
@@ -32,6 +34,23 @@ from gateway.notices.outbox import NoticeOutbox
 CPR_LIKE = re.compile(r"\d{6}[\s-]*\d{4}")
 SCRUBBED = "[cpr fjernet]"
 STORE_MESSAGE = "Nødadgang kan ikke registreres; intet udleveres / break-glass store unavailable"
+
+
+async def ensure_citizen(
+    session: AsyncSession, cipher: DataCipher, identity: CitizenIdentity, cpr: str, now: datetime
+) -> None:
+    """Keep the (encrypted) CPR, so that Digital Post can reach a citizen seen only here."""
+    if await session.get(CitizenRow, identity.pseudonym) is None:
+        key_id, blob = cipher.encrypt(cpr.encode("ascii"), aad=b"citizen.cpr")
+        session.add(
+            CitizenRow(
+                pseudonym=identity.pseudonym,
+                pseudonym_key_id=identity.key_id,
+                cpr_ciphertext=blob,
+                cpr_key_id=key_id,
+                created_at=now,
+            )
+        )
 
 
 def scrub(text: str) -> str:
@@ -61,11 +80,13 @@ class BreakGlassEpisodes:
         catalogue: Catalogue,
         channels: Sequence[str],
         window: timedelta,
+        cipher: DataCipher,
     ) -> None:
         self._sessions = sessions
         self._catalogue = catalogue
         self._channels = tuple(channels)
         self._window = window
+        self._cipher = cipher
 
     def applies_to(self, purpose: str) -> bool:
         found = self._catalogue.purposes.get(purpose)
@@ -111,6 +132,7 @@ class BreakGlassEpisodes:
         principal: Principal,
         identity: CitizenIdentity,
         *,
+        cpr: str,
         purpose: str,
         categories: Sequence[str],
         now: datetime,
@@ -144,6 +166,7 @@ class BreakGlassEpisodes:
                         review_status="pending",
                     )
                     session.add(row)
+                    await ensure_citizen(session, self._cipher, identity, cpr, now)
                     await NoticeOutbox(session, channels=self._channels).enqueue(
                         pseudonym=identity.pseudonym,
                         kind="break_glass",
@@ -177,17 +200,20 @@ class StatuteNotices:
         catalogue: Catalogue,
         channels: Sequence[str],
         window: timedelta,
+        cipher: DataCipher,
     ) -> None:
         self._sessions = sessions
         self._catalogue = catalogue
         self._channels = tuple(channels)
         self._window = window
+        self._cipher = cipher
 
     async def record(
         self,
         principal: Principal,
         identity: CitizenIdentity,
         *,
+        cpr: str,
         purpose: str,
         categories: Sequence[str],
         now: datetime,
@@ -197,6 +223,7 @@ class StatuteNotices:
         key = "statute:" + hashlib.sha256(scope.encode("utf-8")).hexdigest()
         try:
             async with self._sessions() as session:
+                await ensure_citizen(session, self._cipher, identity, cpr, now)
                 await NoticeOutbox(session, channels=self._channels).enqueue(
                     pseudonym=identity.pseudonym,
                     kind="statute_disclosure",

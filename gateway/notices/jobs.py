@@ -75,7 +75,7 @@ async def dead_letters(session: AsyncSession) -> list[tuple[NoticeDeliveryRow, N
         .where(NoticeDeliveryRow.status == "dead")
         .order_by(NoticeDeliveryRow.created_at.desc())
     )
-    return [(d, n) for d, n in result.tuples()]
+    return [(row[0], row[1]) for row in result]
 
 
 async def retry_dead(session: AsyncSession, delivery_id: str, *, now: datetime) -> bool:

@@ -80,6 +80,7 @@ class NoticeOutbox:
             created_at=now,
         )
         self._session.add(row)
+        await self._session.flush()  # the deliveries reference it (no ORM relationship orders them)
         for channel in self._channels:
             if channel == "email" and await self._session.get(NoticeContactRow, pseudonym) is None:
                 continue

@@ -225,6 +225,7 @@ class ViewService:
         # Break-glass episode and statute notices commit before any department is asked.
         try:
             await self._record_disclosures(
+                cpr,
                 decision,
                 claim,
                 principal,
@@ -294,6 +295,7 @@ class ViewService:
 
     async def _record_disclosures(
         self,
+        cpr: str,
         decision: Decision,
         claim: BreakGlassClaim | None,
         principal: Principal,
@@ -310,6 +312,7 @@ class ViewService:
                 claim,
                 principal,
                 identity,
+                cpr=cpr,
                 purpose=purpose,
                 categories=emergency,
                 now=now,
@@ -318,7 +321,7 @@ class ViewService:
         statute = [g.category for g in decision.grants if g.basis.kind == "statute"]
         if statute and self._statute_notices is not None:
             await self._statute_notices.record(
-                principal, identity, purpose=purpose, categories=statute, now=now
+                principal, identity, cpr=cpr, purpose=purpose, categories=statute, now=now
             )
 
     async def _durably(self, events: list[AuditEvent]) -> None:
