@@ -32,7 +32,7 @@ def render_copy(copy: CitizenCopy, catalogue: Catalogue) -> str:
     return _env.get_template("copy.html").render(
         copy=copy,
         purpose=purpose,
-        category=category,
+        categories=lambda cids: ", ".join(category(c) for c in cids),
         department=department,
         when=lambda m: format_datetime(m, "da") if m else "—",
     )
