@@ -63,7 +63,8 @@ def serve(
 def demo(host: str = "127.0.0.1", port: int = 8000, sim_port: int = 8101) -> None:
     """Run the gateway, the three department simulators and the dev identity provider.
 
-    The simulators listen on ``sim_port`` and the two ports after it.
+    The department simulators listen on ``sim_port`` and the two ports after it, the
+    Digital Post simulator on the third.
     """
     from gateway.demo import run_demo
     from gateway.logging import configure_logging
