@@ -56,11 +56,13 @@ def install_web(app: FastAPI, settings: Settings, *, web: WebSettings | None = N
 
     from gateway.web.auth_routes import router as auth_router
     from gateway.web.portal import router as portal_router
+    from gateway.web.portal_inbox import router as portal_inbox_router
     from gateway.web.portal_log import router as portal_log_router
 
     app.include_router(auth_router)
     app.include_router(portal_router)
     app.include_router(portal_log_router)
+    app.include_router(portal_inbox_router)
     try:  # the staff console (its own module) is mounted when present
         staff = importlib.import_module("gateway.web.staff")
     except ModuleNotFoundError as exc:  # pragma: no cover - until the staff console lands

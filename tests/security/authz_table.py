@@ -338,6 +338,8 @@ ROWS: tuple[Row, ...] = (
         fresh=_fresh_request,
     ),
     Row("GET", "/portal/log", web(CITIZENS), web=True),
+    Row("GET", "/portal/inbox", web(CITIZENS), web=True),
+    Row("GET", "/portal/export", web(CITIZENS), web=True, rule="each citizen's own copy"),
     Row("GET", "/portal/log/{event_id}/receipt", web(["cit_a"], cit_b=NOT_YOURS), web=True),
     Row("GET", "/portal/log/{event_id}/entry", web(["cit_a"], cit_b=NOT_YOURS), web=True),
     # ------------------------------------------------------------------ web: staff console
