@@ -17,9 +17,10 @@ from fastapi.responses import Response
 
 from gateway.audit.entries.repository import AuditRepository
 from gateway.auth.principal import Principal
+from gateway.catalogue.models import Purpose
 from gateway.consent.requests import ConsentRequestCreate, ConsentRequestService, request_event
 from gateway.cpr import normalise_cpr
-from gateway.errors import NotPermitted
+from gateway.errors import InvalidRequest, NotPermitted
 from gateway.services import (
     ConsentServiceDep,
     RequestIdDep,
@@ -59,6 +60,14 @@ def _requests(
 RequestsDep = Annotated[ConsentRequestService, Depends(_requests)]
 
 
+def _purpose_lists(svc: ServicesDep, principal: Principal) -> dict[str, dict[str, Purpose]]:
+    """Ordinary purposes for the main form; break-glass ones only in their own form."""
+    usable = usable_purposes(svc.catalogue, principal)
+    emergency = {k: p for k, p in usable.items() if p.basis.kind == "break_glass"}
+    ordinary = {k: p for k, p in usable.items() if k not in emergency}
+    return {"purposes": ordinary, "emergency_purposes": emergency}
+
+
 def _check_purpose(svc: ServicesDep, principal: Principal, purpose: str) -> None:
     if purpose not in usable_purposes(svc.catalogue, principal):
         raise NotPermitted("Formålet kan ikke bruges af din rolle / purpose not for your role")
@@ -70,7 +79,7 @@ async def overview_form(request: Request, principal: WebEmployee, svc: ServicesD
     return render(
         request,
         "staff/overview.html",
-        {"purposes": usable_purposes(svc.catalogue, principal), "nav_current": "overview"},
+        {**_purpose_lists(svc, principal), "nav_current": "overview"},
     )
 
 
@@ -83,21 +92,37 @@ async def overview(
     request_id: RequestIdDep,
     cpr: Annotated[str, Form(min_length=10, max_length=11)],
     purpose: PurposeField,
+    justification: Annotated[str | None, Form(max_length=2000)] = None,
+    confirm: Annotated[str | None, Form(max_length=8)] = None,
 ) -> Response:
-    """The shared view for one citizen and purpose, grouped by department (audited)."""
+    """The shared view for one citizen and purpose, grouped by department (audited).
+
+    A break-glass purpose needs the justification and the confirmation that the access will
+    be reviewed and the citizen told; the policy refuses a justification under 20 characters.
+    """
     _check_purpose(svc, principal, purpose)
+    emergency = svc.catalogue.purposes[purpose].basis.kind == "break_glass"
+    if emergency and confirm != "yes":
+        raise InvalidRequest(
+            "Bekræft, at nødadgangen gennemgås, og at borgeren får besked / confirm that the "
+            "emergency access will be reviewed and the citizen told",
+            code="break_glass_not_confirmed",
+        )
     number = normalise_cpr(cpr)
     result = await views.view(
-        ViewRequest(cpr=number, purpose=purpose), principal, request_id=request_id
+        ViewRequest(
+            cpr=number, purpose=purpose, justification=justification if emergency else None
+        ),
+        principal,
+        request_id=request_id,
     )
     lang = request_lang(request)
     groups, requestable = present(result, svc.catalogue, lang=lang)
-    purposes = usable_purposes(svc.catalogue, principal)
     return render(
         request,
         "staff/overview.html",
         {
-            "purposes": purposes,
+            **_purpose_lists(svc, principal),
             "chosen_purpose": purpose,
             "result": result,
             "purpose_title": svc.catalogue.purposes[purpose].title.get(lang),

@@ -46,6 +46,27 @@ register(
             "en": "Consent {ref}, valid until {until}",
         },
         "staff.basis.statute": {"da": "Lovhjemmel: {ref}", "en": "Statute: {ref}"},
+        "staff.basis.break_glass": {
+            "da": "Nødadgang (episode {ref}) — gennemgås af DPO, borgeren får besked",
+            "en": "Emergency access (episode {ref}) — reviewed by the DPO, the citizen is told",
+        },
+        "staff.bg.legend": {"da": "Nødadgang", "en": "Emergency access"},
+        "staff.bg.intro": {
+            "da": "Kun i en akut situation, hvor borgeren ikke kan give samtykke. Skriv hvorfor "
+            "(mindst 20 tegn). Adgangen varer kort, gennemgås af databeskyttelsesrådgiveren, "
+            "og borgeren får besked bagefter.",
+            "en": "Only in an emergency where the citizen cannot consent. Write why (at least "
+            "20 characters). Access is short, reviewed by the data protection officer, and "
+            "the citizen is told afterwards.",
+        },
+        "staff.bg.justification": {"da": "Begrundelse", "en": "Justification"},
+        "staff.bg.confirm": {
+            "da": "Jeg bekræfter, at det er akut. Jeg ved, at adgangen gennemgås af "
+            "databeskyttelsesrådgiveren, og at borgeren får besked.",
+            "en": "I confirm this is an emergency. I know the access will be reviewed by the "
+            "data protection officer and that the citizen will be told.",
+        },
+        "staff.bg.submit": {"da": "Brug nødadgang", "en": "Use emergency access"},
         "staff.basis.own_department": {
             "da": "Egen forvaltnings oplysninger",
             "en": "Your own department's information",
@@ -130,6 +151,7 @@ register(
         "dpo.basis.consent": {"da": "Samtykke", "en": "Consent"},
         "dpo.basis.statute": {"da": "Lovhjemmel", "en": "Statute"},
         "dpo.basis.own_department": {"da": "Egen forvaltning", "en": "Own department"},
+        "dpo.basis.break_glass": {"da": "Nødadgang", "en": "Emergency access"},
         "dpo.anomalies.heading": {"da": "Afvigelser", "en": "Anomalies"},
         "dpo.anomalies.none": {
             "da": "Ingen afvigelser i perioden.",
