@@ -6,7 +6,11 @@ Runs on SQLite and PostgreSQL; "a restart" is a second gateway on the same datab
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from datetime import datetime, timedelta
@@ -61,6 +65,28 @@ def worker(gw: Harness, *, at: datetime | None = None) -> NoticeWorker:
     if at is not None:
         built._clock = lambda: at
     return built
+
+
+async def operator_cli(
+    tmp_path: Path, database_url: str, *args: str
+) -> subprocess.CompletedProcess[str]:
+    """``tvaers notices …`` as the operator runs it, on the test's database."""
+    env = {
+        **os.environ,
+        "TVAERS_ENV": "test",
+        "TVAERS_DATA_DIR": str(tmp_path),
+        "TVAERS_DATABASE_URL": database_url,
+    }
+    tvaers = str(Path(sys.executable).parent / "tvaers")
+    return await asyncio.to_thread(
+        subprocess.run,
+        [tvaers, "notices", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def assert_no_cpr(inbox: Inbox) -> None:
@@ -172,8 +198,15 @@ async def test_a_refused_delivery_is_dead_lettered_and_can_be_retried(
             async with gw.services.sessions() as session:
                 ((delivery, notice),) = await dead_letters(session)
                 assert notice.kind == "consent_recorded" and delivery.last_error == "smtp 550"
-                assert await retry_dead(session, delivery.delivery_id, now=gw.services.clock())
-                await session.commit()
+            # The operator sees it with the CLI (exit 1: there are dead letters) ...
+            listed = await operator_cli(tmp_path, database_url, "dead")
+            assert listed.returncode == 1 and delivery.delivery_id in listed.stdout
+            assert EMAIL not in listed.stdout and demo_cpr(0) not in listed.stdout
+            # ... and puts it back in the queue.
+            retried = await operator_cli(tmp_path, database_url, "retry", delivery.delivery_id)
+            assert retried.returncode == 0, retried.stdout + retried.stderr
+            async with gw.services.sessions() as session:
+                assert not await retry_dead(session, delivery.delivery_id, now=gw.services.clock())
             inbox.refuse = None
             assert (await worker(gw).run_once()).sent == 1
             async with gw.services.sessions() as session:
