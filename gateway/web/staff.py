@@ -32,6 +32,7 @@ from gateway.views.schemas import ViewRequest
 from gateway.web import staff_text  # noqa: F401  (registers the console's messages)
 from gateway.web.i18n import request_lang, translate
 from gateway.web.security import CsrfProtected, WebEmployee
+from gateway.web.staff_breakglass import router as break_glass_router
 from gateway.web.staff_dpo import router as dpo_router
 from gateway.web.staff_view import (
     citizen_from_token,
@@ -230,3 +231,4 @@ async def request_consent(
 
 
 router.include_router(dpo_router)
+router.include_router(break_glass_router)

@@ -152,6 +152,38 @@ register(
         "dpo.basis.statute": {"da": "Lovhjemmel", "en": "Statute"},
         "dpo.basis.own_department": {"da": "Egen forvaltning", "en": "Own department"},
         "dpo.basis.break_glass": {"da": "Nødadgang", "en": "Emergency access"},
+        "staff.nav.break_glass": {"da": "Nødadgang", "en": "Emergency access"},
+        "dpo.bg.title": {"da": "Nødadgang til gennemgang", "en": "Emergency access to review"},
+        "dpo.bg.intro": {
+            "da": "Hver brug af nødadgang skal vurderes: var den berettiget?",
+            "en": "Every use of emergency access must be assessed: was it justified?",
+        },
+        "dpo.bg.pending": {"da": "Venter", "en": "Waiting"},
+        "dpo.bg.reviewed": {"da": "Gennemgået", "en": "Reviewed"},
+        "dpo.bg.none": {"da": "Ingen venter.", "en": "None waiting."},
+        "dpo.bg.justification": {"da": "Begrundelse", "en": "Justification"},
+        "dpo.bg.seen": {"da": "Set", "en": "Seen"},
+        "dpo.bg.views": {"da": "opslag", "en": "views"},
+        "dpo.bg.recent": {
+            "da": "Brugerens øvrige opslag: {views} de sidste 7 dage ({citizens} borgere); "
+            "{episodes} nødadgange de sidste 90 dage.",
+            "en": "The user's other look-ups: {views} in the last 7 days ({citizens} citizens); "
+            "{episodes} emergency accesses in the last 90 days.",
+        },
+        "dpo.bg.verdict": {"da": "Vurdering", "en": "Verdict"},
+        "dpo.bg.justified": {"da": "Berettiget", "en": "Justified"},
+        "dpo.bg.unjustified": {"da": "Ikke berettiget", "en": "Not justified"},
+        "dpo.bg.note": {"da": "Note", "en": "Note"},
+        "dpo.bg.save": {"da": "Gem vurdering", "en": "Save verdict"},
+        "dpo.anomalies.open": {"da": "Åben", "en": "Open"},
+        "dpo.anomalies.handled": {"da": "Håndteret", "en": "Handled"},
+        "dpo.anomalies.counts": {
+            "da": "{open} åbne, {handled} håndterede",
+            "en": "{open} open, {handled} handled",
+        },
+        "dpo.anomalies.investigated": {"da": "Undersøgt", "en": "Investigated"},
+        "dpo.anomalies.dismissed": {"da": "Afvist som ufarlig", "en": "Dismissed"},
+        "dpo.anomalies.triage": {"da": "Gem", "en": "Save"},
         "dpo.anomalies.heading": {"da": "Afvigelser", "en": "Anomalies"},
         "dpo.anomalies.none": {
             "da": "Ingen afvigelser i perioden.",

@@ -386,7 +386,10 @@ SCENARIOS: list[Scenario] = [
     Scenario(
         "break_glass_without_justification_is_refused",
         request([WELLBEING, "social.contact"], purpose="noedadgang", roles=("coordinator",)),
-        denials={WELLBEING: "break_glass_justification", "social.contact": "break_glass_justification"},
+        denials={
+            WELLBEING: "break_glass_justification",
+            "social.contact": "break_glass_justification",
+        },
     ),
     Scenario(
         "break_glass_with_too_short_justification_is_refused",

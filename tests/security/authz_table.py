@@ -101,6 +101,10 @@ async def _fresh_request(world: World) -> dict[str, str]:
     return {"consent_request_id": await world.fresh_request()}
 
 
+async def _second_episode(world: World) -> dict[str, str]:
+    return {"episode_id": world.ids["second_episode_id"]}
+
+
 def _in(days: int) -> str:
     return (datetime.now(UTC) + timedelta(days=days)).isoformat()
 
@@ -370,6 +374,23 @@ ROWS: tuple[Row, ...] = (
     Row("POST", "/staff/dpo/export.zip", web(DPO), web=True),
     Row("POST", "/staff/dpo/verify", web(DPO), web=True),
     Row("GET", "/staff/dpo/verify/{job_id}", web(DPO), web=True),
+    Row("GET", "/staff/dpo/break-glass", web(DPO), web=True),
+    Row(
+        "POST",
+        "/staff/dpo/break-glass/{episode_id}/review",
+        web(DPO, ok=303),
+        web=True,
+        data={"verdict": "justified", "note": "Akut, dokumenteret."},
+        fresh=_second_episode,
+        rule="DPO only; reviews the world's second episode",
+    ),
+    Row(
+        "POST",
+        "/staff/dpo/anomalies/{anomaly_id}/triage",
+        web(DPO, ok=303),
+        web=True,
+        data={**TRIAGED, "status": "investigated", "note": "Undersøgt."},
+    ),
 )
 
 assert len({row.key for row in ROWS}) == len(ROWS), "one row per route"

@@ -107,8 +107,20 @@ async def make_world(gw: Harness) -> World:
         headers=await gw.auth("koordinator-jobcenter"),
     )
     assert emergency.status_code == 200, emergency.text
+    second = await gw.client.post(
+        "/v1/views",
+        json={
+            "cpr": world.cpr_a,
+            "purpose": "noedadgang",
+            "justification": "Akut indlæggelse; kontaktpersoner skal findes med det samme.",
+        },
+        headers=await gw.auth("sundhed"),
+    )
+    assert second.status_code == 200, second.text
     queue = await gw.client.get("/v1/audit/break-glass", headers=await gw.auth("dpo"))
-    world.ids["episode_id"] = queue.json()["items"][0]["episode_id"]
+    by_actor = {e["actor_id"]: e["episode_id"] for e in queue.json()["items"]}
+    world.ids["episode_id"] = by_actor["koordinator-jobcenter"]
+    world.ids["second_episode_id"] = by_actor["sundhed"]
     world.ids["anomaly_id"] = anomaly_key(
         TRIAGED["kind"], TRIAGED["actor_id"], datetime.fromisoformat(TRIAGED["first_seen"])
     )
