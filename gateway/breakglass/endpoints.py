@@ -9,8 +9,8 @@ from fastapi import APIRouter, Depends, Path, Query
 from gateway.auth.dependencies import DpoPrincipal
 from gateway.breakglass.review import BreakGlassReview
 from gateway.breakglass.schemas import EpisodeList, EpisodeRead, EpisodeReview, ReviewStatus
+from gateway.dependencies import CorrelationIdDep, RuntimeDep, SessionDep
 from gateway.errors import ERROR_RESPONSES
-from gateway.services import RequestIdDep, ServicesDep, SessionDep
 
 router = APIRouter(prefix="/v1/audit", tags=["break-glass (DPO)"])
 _ERRORS: dict[int | str, dict[str, Any]] = {k: ERROR_RESPONSES[k] for k in (401, 403, 422)}
@@ -46,8 +46,8 @@ async def review_break_glass(
     body: EpisodeReview,
     principal: DpoPrincipal,
     review: ReviewDep,
-    svc: ServicesDep,
-    request_id: RequestIdDep,
+    svc: RuntimeDep,
+    request_id: CorrelationIdDep,
     episode_id: Annotated[str, EpisodeId],
 ) -> EpisodeRead:
     """Record the DPO's verdict (`justified` / `unjustified`) with a note. Audited."""

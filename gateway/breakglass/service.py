@@ -23,8 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from gateway.auth.principal import Principal
 from gateway.breakglass.models import BreakGlassEpisodeRow
 from gateway.catalogue.models import Catalogue
+from gateway.consent.identity import CitizenIdentity
 from gateway.consent.models import CitizenRow
-from gateway.consent.service import CitizenIdentity
 from gateway.errors import StoreUnavailable
 from gateway.keys import DataCipher
 from gateway.notices import texts

@@ -13,15 +13,16 @@ from gateway.auth.dependencies import CitizenPrincipal
 from gateway.auth.principal import Principal
 from gateway.citizen_copy.render import render_copy
 from gateway.citizen_copy.service import CitizenCopy, CitizenCopyService
+from gateway.dependencies import CorrelationIdDep, RuntimeDep, SessionDep
 from gateway.errors import ERROR_RESPONSES
 from gateway.notices.citizen import CitizenNotices
-from gateway.services import RequestIdDep, Services, ServicesDep, SessionDep
+from gateway.runtime import Runtime
 
 router = APIRouter(prefix="/v1/me", tags=["citizen's own copy (GDPR art. 15)"])
 _ERRORS: dict[int | str, dict[str, Any]] = {k: ERROR_RESPONSES[k] for k in (401, 403, 422, 503)}
 
 
-def copy_service(svc: ServicesDep, session: SessionDep, logs: LogServiceDep) -> CitizenCopyService:
+def copy_service(svc: RuntimeDep, session: SessionDep, logs: LogServiceDep) -> CitizenCopyService:
     return CitizenCopyService(
         session,
         logs=logs,
@@ -35,7 +36,7 @@ CopyDep = Annotated[CitizenCopyService, Depends(copy_service)]
 
 async def export_for(
     principal: Principal,
-    svc: Services,
+    svc: Runtime,
     service: CitizenCopyService,
     *,
     request_id: str,
@@ -64,9 +65,9 @@ async def export_for(
 async def my_export(
     request: Request,
     principal: CitizenPrincipal,
-    svc: ServicesDep,
+    svc: RuntimeDep,
     service: CopyDep,
-    request_id: RequestIdDep,
+    request_id: CorrelationIdDep,
     format: Annotated[Literal["json", "html"], Query()] = "json",
 ) -> Response:
     """Din kopi: everything Tværs holds about you — consents with receipts and notice texts,

@@ -7,30 +7,30 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 
 from gateway.auth.dependencies import CitizenPrincipal
+from gateway.dependencies import CorrelationIdDep, RuntimeDep, SessionDep
 from gateway.errors import ERROR_RESPONSES
 from gateway.notices.citizen import CitizenNotices
 from gateway.notices.schemas import NoticeList, NoticePreferences, NoticePreferencesRead
-from gateway.services import RequestIdDep, ServicesDep, SessionDep
 
 router = APIRouter(prefix="/v1/me", tags=["citizen notices"])
 _ERRORS: dict[int | str, dict[str, Any]] = {k: ERROR_RESPONSES[k] for k in (401, 403, 422, 503)}
 
 
-def _notices(svc: ServicesDep, session: SessionDep) -> CitizenNotices:
+def _notices(svc: RuntimeDep, session: SessionDep) -> CitizenNotices:
     return CitizenNotices(session, cipher=svc.keys.cipher)
 
 
 NoticesDep = Annotated[CitizenNotices, Depends(_notices)]
 
 
-def _pseudonyms(svc: ServicesDep, principal: CitizenPrincipal) -> list[str]:
+def _pseudonyms(svc: RuntimeDep, principal: CitizenPrincipal) -> list[str]:
     assert principal.cpr is not None
     return list(svc.keys.pseudonymiser.all_pseudonyms(principal.cpr).values())
 
 
 @router.get("/notices", response_model=NoticeList, responses=_ERRORS)
 async def my_notices(
-    principal: CitizenPrincipal, svc: ServicesDep, notices: NoticesDep
+    principal: CitizenPrincipal, svc: RuntimeDep, notices: NoticesDep
 ) -> NoticeList:
     """Indbakke: every notice Tværs has sent you, newest first, Danish and English."""
     return NoticeList(items=await notices.inbox(_pseudonyms(svc, principal)))
@@ -40,9 +40,9 @@ async def my_notices(
 async def set_notice_preferences(
     body: NoticePreferences,
     principal: CitizenPrincipal,
-    svc: ServicesDep,
+    svc: RuntimeDep,
     notices: NoticesDep,
-    request_id: RequestIdDep,
+    request_id: CorrelationIdDep,
 ) -> NoticePreferencesRead:
     """Set (or remove, with `null`) the e-mail address notices are also sent to."""
     email_set = await notices.set_email(

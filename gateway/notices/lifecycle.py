@@ -13,12 +13,12 @@ from gateway.notices.channels import DigitalPostChannel, NoticeChannel, SmtpChan
 from gateway.notices.jobs import notify_expiring_consents
 from gateway.notices.outbox import outside_channels
 from gateway.notices.worker import NoticeWorker
-from gateway.services import Services
+from gateway.runtime import Runtime
 
 logger = logging.getLogger("tvaers.notices")
 
 
-def build_channels(settings: Settings, svc: Services) -> dict[str, NoticeChannel]:
+def build_channels(settings: Settings, svc: Runtime) -> dict[str, NoticeChannel]:
     """The configured outside channels by name (the portal inbox needs none)."""
     channels: dict[str, NoticeChannel] = {}
     if settings.notice_smtp_host:
@@ -38,7 +38,7 @@ def build_channels(settings: Settings, svc: Services) -> dict[str, NoticeChannel
     return channels
 
 
-def build_worker(svc: Services) -> NoticeWorker:
+def build_worker(svc: Runtime) -> NoticeWorker:
     settings = svc.settings
     return NoticeWorker(
         svc.sessions,
@@ -55,7 +55,7 @@ class NoticeLoop:
     task: asyncio.Task[None]
 
 
-async def _loop(svc: Services, worker: NoticeWorker) -> None:
+async def _loop(svc: Runtime, worker: NoticeWorker) -> None:
     settings = svc.settings
     last_scan = float("-inf")
     while True:
@@ -77,7 +77,7 @@ async def _loop(svc: Services, worker: NoticeWorker) -> None:
         await asyncio.sleep(settings.notice_poll_s)
 
 
-def start_notices(svc: Services) -> NoticeLoop | None:
+def start_notices(svc: Runtime) -> NoticeLoop | None:
     """Start the background worker when ``TVAERS_NOTICE_WORKER`` is on."""
     if not svc.settings.notice_worker:
         return None

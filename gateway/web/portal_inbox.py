@@ -13,8 +13,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from gateway.citizen_copy.endpoints import CopyDep, export_for
 from gateway.citizen_copy.render import render_copy
+from gateway.dependencies import CorrelationIdDep, RuntimeDep, SessionDep
 from gateway.notices.citizen import CitizenNotices
-from gateway.services import RequestIdDep, ServicesDep, SessionDep
 from gateway.web import portal_text  # noqa: F401  (registers the inbox's messages)
 from gateway.web.i18n import request_lang
 from gateway.web.portal_log import MyPseudonyms
@@ -29,7 +29,7 @@ async def my_inbox(
     request: Request,
     principal: WebCitizen,
     pseudonyms: MyPseudonyms,
-    svc: ServicesDep,
+    svc: RuntimeDep,
     session: SessionDep,
 ) -> Response:
     """Indbakke: the notices Tværs has sent the citizen, newest first."""
@@ -46,9 +46,9 @@ async def my_inbox(
 async def my_copy(
     request: Request,
     principal: WebCitizen,
-    svc: ServicesDep,
+    svc: RuntimeDep,
     service: CopyDep,
-    request_id: RequestIdDep,
+    request_id: CorrelationIdDep,
     format: Annotated[Literal["json", "html"], Query()] = "html",
 ) -> Response:
     """Din kopi: everything Tværs holds about the citizen (GDPR art. 15). Audited."""

@@ -12,22 +12,18 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from gateway.audit.entries.repository import AuditRepository
 from gateway.auth.principal import Principal
 from gateway.catalogue.models import Purpose
-from gateway.consent.requests import ConsentRequestCreate, ConsentRequestService, request_event
+from gateway.consent.dependencies import ConsentRequestServiceDep
+from gateway.consent.requests import ConsentRequestCreate
 from gateway.cpr import normalise_cpr
+from gateway.dependencies import CorrelationIdDep, RuntimeDep
 from gateway.errors import InvalidRequest, NotPermitted
-from gateway.services import (
-    ConsentServiceDep,
-    RequestIdDep,
-    ServicesDep,
-    SessionDep,
-    ViewServiceDep,
-)
+from gateway.text import Text
+from gateway.views.dependencies import ViewServiceDep
 from gateway.views.schemas import ViewRequest
 from gateway.web import staff_text  # noqa: F401  (registers the console's messages)
 from gateway.web.i18n import request_lang, translate
@@ -52,16 +48,10 @@ PurposeField = Annotated[str, Form(pattern=r"^[a-z0-9_]+$", max_length=64)]
 TokenField = Annotated[str, Form(min_length=10, max_length=400)]
 
 
-def _requests(
-    svc: ServicesDep, session: SessionDep, consents: ConsentServiceDep
-) -> ConsentRequestService:
-    return ConsentRequestService(session, consents=consents, catalogue=svc.catalogue)
+RequestsDep = ConsentRequestServiceDep
 
 
-RequestsDep = Annotated[ConsentRequestService, Depends(_requests)]
-
-
-def _purpose_lists(svc: ServicesDep, principal: Principal) -> dict[str, dict[str, Purpose]]:
+def _purpose_lists(svc: RuntimeDep, principal: Principal) -> dict[str, dict[str, Purpose]]:
     """Ordinary purposes for the main form; break-glass ones only in their own form."""
     usable = usable_purposes(svc.catalogue, principal)
     emergency = {k: p for k, p in usable.items() if p.basis.kind == "break_glass"}
@@ -69,13 +59,15 @@ def _purpose_lists(svc: ServicesDep, principal: Principal) -> dict[str, dict[str
     return {"purposes": ordinary, "emergency_purposes": emergency}
 
 
-def _check_purpose(svc: ServicesDep, principal: Principal, purpose: str) -> None:
+def _check_purpose(svc: RuntimeDep, principal: Principal, purpose: str) -> None:
     if purpose not in usable_purposes(svc.catalogue, principal):
-        raise NotPermitted("Formålet kan ikke bruges af din rolle / purpose not for your role")
+        raise NotPermitted(
+            Text(da="Formålet kan ikke bruges af din rolle", en="purpose not for your role")
+        )
 
 
 @router.get("")
-async def overview_form(request: Request, principal: WebEmployee, svc: ServicesDep) -> Response:
+async def overview_form(request: Request, principal: WebEmployee, svc: RuntimeDep) -> Response:
     """The search form: CPR and one of the purposes the caller's role may use."""
     return render(
         request,
@@ -88,9 +80,9 @@ async def overview_form(request: Request, principal: WebEmployee, svc: ServicesD
 async def overview(
     request: Request,
     principal: WebEmployee,
-    svc: ServicesDep,
+    svc: RuntimeDep,
     views: ViewServiceDep,
-    request_id: RequestIdDep,
+    correlation_id: CorrelationIdDep,
     cpr: Annotated[str, Form(min_length=10, max_length=11)],
     purpose: PurposeField,
     justification: Annotated[str | None, Form(max_length=2000)] = None,
@@ -105,8 +97,10 @@ async def overview(
     emergency = svc.catalogue.purposes[purpose].basis.kind == "break_glass"
     if emergency and confirm != "yes":
         raise InvalidRequest(
-            "Bekræft, at nødadgangen gennemgås, og at borgeren får besked / confirm that the "
-            "emergency access will be reviewed and the citizen told",
+            Text(
+                da="Bekræft, at nødadgangen gennemgås, og at borgeren får besked",
+                en="confirm that the emergency access will be reviewed and the citizen told",
+            ),
             code="break_glass_not_confirmed",
         )
     number = normalise_cpr(cpr)
@@ -115,7 +109,7 @@ async def overview(
             cpr=number, purpose=purpose, justification=justification if emergency else None
         ),
         principal,
-        request_id=request_id,
+        correlation_id=correlation_id,
     )
     lang = request_lang(request)
     groups, requestable = present(result, svc.catalogue, lang=lang)
@@ -144,9 +138,9 @@ async def overview(
 async def retry_section(
     request: Request,
     principal: WebEmployee,
-    svc: ServicesDep,
+    svc: RuntimeDep,
     views: ViewServiceDep,
-    request_id: RequestIdDep,
+    correlation_id: CorrelationIdDep,
     token: TokenField,
     purpose: PurposeField,
     category: CategoryField,
@@ -158,7 +152,7 @@ async def retry_section(
     result = await views.view(
         ViewRequest(cpr=cpr, purpose=purpose, categories=[category]),
         principal,
-        request_id=request_id,
+        correlation_id=correlation_id,
     )
     lang = request_lang(request)
     section = present_section(
@@ -186,10 +180,9 @@ async def retry_section(
 async def request_consent(
     request: Request,
     principal: WebEmployee,
-    svc: ServicesDep,
-    session: SessionDep,
+    svc: RuntimeDep,
     requests: RequestsDep,
-    request_id: RequestIdDep,
+    correlation_id: CorrelationIdDep,
     token: TokenField,
     purpose: PurposeField,
     categories: Annotated[list[str], Form(min_length=1, max_length=50)],
@@ -218,10 +211,7 @@ async def request_consent(
             purpose=chosen.title.da,
         ),
     )
-    row, identity = await requests.create(body, principal, now=now)
-    AuditRepository(session).add(
-        [request_event("consent_request.create", principal, identity, row, request_id=request_id)]
-    )
+    row = await requests.create(body, principal, now=now, correlation_id=correlation_id)
     htmx = request.headers.get("hx-request") == "true"
     return render(
         request,

@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from gateway.audit.console.triage import AnomalyTriageService, TriageCreate
 from gateway.breakglass.review import BreakGlassReview
 from gateway.breakglass.schemas import EpisodeReview
-from gateway.services import RequestIdDep, ServicesDep, SessionDep
+from gateway.dependencies import CorrelationIdDep, RuntimeDep, SessionDep
 from gateway.web import staff_text  # noqa: F401  (registers the console's messages)
 from gateway.web.security import WebDpo
 from gateway.web.templating import render
@@ -44,8 +44,8 @@ async def break_glass_queue(request: Request, principal: WebDpo, session: Sessio
 async def review_episode(
     principal: WebDpo,
     session: SessionDep,
-    svc: ServicesDep,
-    request_id: RequestIdDep,
+    svc: RuntimeDep,
+    request_id: CorrelationIdDep,
     verdict: Annotated[Literal["justified", "unjustified"], Form()],
     note: NoteField,
     episode_id: Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$")],
@@ -65,8 +65,8 @@ async def review_episode(
 async def triage_anomaly(
     principal: WebDpo,
     session: SessionDep,
-    svc: ServicesDep,
-    request_id: RequestIdDep,
+    svc: RuntimeDep,
+    request_id: CorrelationIdDep,
     kind: Annotated[str, Form(max_length=32)],
     actor_id: Annotated[str, Form(min_length=1, max_length=200)],
     first_seen: Annotated[datetime, Form()],

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Path
 from gateway.audit.console.anomalies import AnomalyTriage
 from gateway.audit.console.triage import AnomalyTriageService, TriageCreate
 from gateway.auth.dependencies import DpoPrincipal
+from gateway.dependencies import CorrelationIdDep, RuntimeDep, SessionDep
 from gateway.errors import ERROR_RESPONSES
-from gateway.services import RequestIdDep, ServicesDep, SessionDep
 
 router = APIRouter(prefix="/v1/audit", tags=["audit (DPO console)"])
 _ERRORS: dict[int | str, dict[str, Any]] = {k: ERROR_RESPONSES[k] for k in (401, 403, 422)}
@@ -21,8 +21,8 @@ async def triage_anomaly(
     body: TriageCreate,
     principal: DpoPrincipal,
     session: SessionDep,
-    svc: ServicesDep,
-    request_id: RequestIdDep,
+    svc: RuntimeDep,
+    request_id: CorrelationIdDep,
     anomaly_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")],
 ) -> AnomalyTriage:
     """Mark an anomaly `investigated` or `dismissed` with a note; the console then lists it
