@@ -17,9 +17,7 @@ COORDINATOR = "koordinator-jobcenter"  # role coordinator: may use break-glass
 CASEWORKER = "sagsbehandler-jobcenter"  # role caseworker: may not
 
 
-async def emergency_view(
-    gw: Harness, *, user: str = COORDINATOR, **extra: str
-) -> dict[str, Any]:
+async def emergency_view(gw: Harness, *, user: str = COORDINATOR, **extra: str) -> dict[str, Any]:
     response = await gw.client.post(
         "/v1/views",
         json={"cpr": demo_cpr(0), "purpose": PURPOSE, **extra},
