@@ -14,14 +14,17 @@ from opentelemetry.sdk.trace.export import SpanExporter
 from gateway import __version__
 from gateway.audit.console.endpoints import router as dpo_audit_router
 from gateway.audit.console.entries_endpoints import router as audit_router
+from gateway.audit.console.triage_endpoints import router as triage_router
 from gateway.audit.entries.service import AuditWriter
 from gateway.audit.log.endpoints import me_router as audit_me_router
 from gateway.audit.log.endpoints import router as audit_log_router
 from gateway.audit.log.lifecycle import start_audit_log, stop_audit_log
 from gateway.auth.devidp import DevIdentityProvider, dev_idp_router
 from gateway.auth.tokens import KeySetSource, RemoteJwks, TokenValidator
+from gateway.breakglass.endpoints import router as break_glass_router
 from gateway.catalogue.endpoints import router as catalogue_router
 from gateway.catalogue.models import Catalogue
+from gateway.citizen_copy.endpoints import router as citizen_copy_router
 from gateway.config import Settings
 from gateway.consent.endpoints import router as consent_router
 from gateway.consent.receipts import ReceiptSigner
@@ -31,6 +34,8 @@ from gateway.error_handlers import install_error_handlers
 from gateway.keys import load_checked_keys
 from gateway.logging import configure_logging
 from gateway.middleware import GatewayMiddleware
+from gateway.notices.endpoints import router as notices_router
+from gateway.notices.lifecycle import start_notices, stop_notices
 from gateway.observability.endpoints import router as observability_router
 from gateway.observability.middleware import ObservabilityMiddleware
 from gateway.observability.tracing import Tracing
@@ -152,9 +157,11 @@ def create_app(settings: Settings | None = None, *, overrides: Overrides | None 
         )
         app.state.tracing.instrument(svc.http)
         app.state.audit_sequencer = await start_audit_log(svc)
+        app.state.notices = start_notices(svc)
         try:
             yield
         finally:
+            await stop_notices(app.state.notices)
             await stop_audit_log(app.state.audit_sequencer)
             app.state.tracing.uninstrument(svc.http)
             app.state.tracing.shutdown()
@@ -190,6 +197,10 @@ def create_app(settings: Settings | None = None, *, overrides: Overrides | None 
         app.include_router(devtools_router)
     app.include_router(audit_log_router)
     app.include_router(audit_me_router)
+    app.include_router(break_glass_router)
+    app.include_router(triage_router)
+    app.include_router(notices_router)
+    app.include_router(citizen_copy_router)
     if settings.dev_idp_enabled:
         app.include_router(dev_idp_router())
         app.include_router(dev_idp_pages_router())

@@ -11,6 +11,7 @@ import uvicorn
 
 from connectors.sdk.cli import connector_app
 from gateway.keys_cli import keys_app
+from gateway.notices.cli import notices_app
 from gateway.policy.cli import policy_app
 
 app = typer.Typer(
@@ -25,6 +26,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(connector_app, name="connector")
 app.add_typer(keys_app, name="keys")
 app.add_typer(policy_app, name="policy")
+app.add_typer(notices_app, name="notices")
 
 try:  # the offline verifier needs no database; mounted when present
     from gateway.audit.proofs.cli import audit_verify_app
@@ -63,7 +65,8 @@ def serve(
 def demo(host: str = "127.0.0.1", port: int = 8000, sim_port: int = 8101) -> None:
     """Run the gateway, the three department simulators and the dev identity provider.
 
-    The simulators listen on ``sim_port`` and the two ports after it.
+    The department simulators listen on ``sim_port`` and the two ports after it, the
+    Digital Post simulator on the third.
     """
     from gateway.demo import run_demo
     from gateway.logging import configure_logging

@@ -154,6 +154,35 @@ class Settings(BaseSettings):
     analytics_max_rows: int = Field(200_000, ge=1000)
     """Most audit rows one DPO chart or anomaly run reads."""
 
+    # Break-glass and citizen notices (docs/notices.md).
+    break_glass_episode_hours: float = Field(4.0, gt=0, le=72)
+    """How long a break-glass episode (one user × one citizen) lasts from its first view."""
+    notice_worker: bool = True
+    """Run the notice outbox worker and the consent-expiry job inside the gateway process."""
+    notice_poll_s: float = Field(1.0, gt=0)
+    """How often the outbox worker looks for due deliveries, seconds."""
+    notice_max_attempts: int = Field(8, ge=1)
+    """Attempts per delivery before it is dead-lettered (`tvaers notices dead`)."""
+    notice_backoff_s: float = Field(30.0, gt=0)
+    """First retry delay, seconds; doubles per attempt (capped at one hour)."""
+    notice_expiry_days: int = Field(30, ge=1)
+    """A consent that expires within this many days gets one notice."""
+    notice_expiry_scan_s: float = Field(3600.0, gt=0)
+    """How often the consent-expiry job runs, seconds."""
+    notice_smtp_host: str = ""
+    """SMTP server for e-mail notices. Empty: no e-mail channel."""
+    notice_smtp_port: int = 25
+    """SMTP port."""
+    notice_smtp_starttls: bool = False
+    """Use STARTTLS on the SMTP connection (required in production if the relay is remote)."""
+    notice_email_from: str = "Tvaers <no-reply@tvaers.invalid>"
+    """Sender address of e-mail notices."""
+    digital_post_url: str = ""
+    """NgDP (Digital Post) endpoint that receives MeMo messages. Empty: no Digital Post
+    channel. The demo points it at the Digital Post simulator."""
+    digital_post_sender_cvr: str = "29189846"
+    """The municipality's CVR number as MeMo sender (example value)."""
+
     @field_validator("connectors", mode="before")
     @classmethod
     def _parse_connectors(cls, value: Any) -> Any:

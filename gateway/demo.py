@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 import uvicorn
 
 from connectors.simulators import SIMULATORS
+from connectors.simulators.digitalpost import create_app as digital_post_app
 from gateway.app import create_app
 from gateway.config import Settings
 from gateway.devtools.demo_users import demo_users
@@ -26,6 +27,11 @@ def simulator_ports(first: int = DEFAULT_SIMULATOR_PORT) -> dict[str, int]:
     return {name: first + i for i, name in enumerate(DEPARTMENTS)}
 
 
+def digital_post_port(first: int = DEFAULT_SIMULATOR_PORT) -> int:
+    """The Digital Post simulator listens right after the three department simulators."""
+    return first + len(DEPARTMENTS)
+
+
 def demo_settings(host: str, port: int, sim_port: int = DEFAULT_SIMULATOR_PORT) -> Settings:
     base = Settings()
     ports = simulator_ports(sim_port)
@@ -37,10 +43,18 @@ def demo_settings(host: str, port: int, sim_port: int = DEFAULT_SIMULATOR_PORT) 
     connectors = {
         name: {**base.connectors.get(name, {}), "base_url": url} for name, url in urls.items()
     }
-    return base.model_copy(update={"host": host, "port": port, "connectors": connectors})
+    digital_post = f"http://{host}:{digital_post_port(sim_port)}/memo/messages"
+    return base.model_copy(
+        update={
+            "host": host,
+            "port": port,
+            "connectors": connectors,
+            "digital_post_url": base.digital_post_url or digital_post,
+        }
+    )
 
 
-def curl_commands(base: str, cpr: str) -> list[tuple[str, str]]:
+def curl_commands(base: str, cpr: str, digital_post: str = "") -> list[tuple[str, str]]:
     until = (datetime.now(UTC) + timedelta(days=90)).replace(microsecond=0).isoformat()
     token = (
         f"TOKEN=$(curl -s -X POST {base}/dev/token -H 'Content-Type: application/json' "
@@ -60,6 +74,24 @@ def curl_commands(base: str, cpr: str) -> list[tuple[str, str]]:
         ensure_ascii=False,
     )
     view = json.dumps({"cpr": cpr, "purpose": "tvaerfagligt_team"})
+    emergency = json.dumps(
+        {
+            "cpr": cpr,
+            "purpose": "noedadgang",
+            "justification": "Borgeren er fundet bevidstløs; akut behov for kontakt og trivsel.",
+        },
+        ensure_ascii=False,
+    )
+
+    def login(variable: str, username: str) -> str:
+        return (
+            f"{variable}=$(curl -s -X POST {base}/dev/token -H 'Content-Type: application/json' "
+            f'-d \'{{"username": "{username}"}}\' '
+            "| python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])')"
+        )
+
+    coordinator = login("KTOKEN", "koordinator-jobcenter")
+    citizen = login("BTOKEN", "borger-1")
     auth = '-H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json"'
     show = "python3 -m json.tool --no-ensure-ascii"
     return [
@@ -82,6 +114,17 @@ def curl_commands(base: str, cpr: str) -> list[tuple[str, str]]:
             f"{show}\n"
             f"curl -s -X POST {base}/v1/views {auth} -d {shlex.quote(view)} | {show}",
         ),
+        (
+            "4. Nødadgang, og borgeren får besked / break-glass, and the citizen is told",
+            f"{coordinator}\n"
+            f'curl -s -X POST {base}/v1/views -H "Authorization: Bearer $KTOKEN" '
+            f'-H "Content-Type: application/json" -d {shlex.quote(emergency)} | {show}\n'
+            f"{citizen}\n"
+            f"for i in $(seq 30); do curl -s {digital_post} | grep -q message_uuid && break; "
+            "sleep 1; done  # the outbox worker delivers within a second or two\n"
+            f'curl -s {base}/v1/me/notices -H "Authorization: Bearer $BTOKEN" | {show}\n'
+            f"curl -s {digital_post} | {show}",
+        ),
     ]
 
 
@@ -101,6 +144,8 @@ def banner(settings: Settings, sim_port: int = DEFAULT_SIMULATOR_PORT) -> str:
             f"  Simulator {name:<10} http://{settings.host}:{port}  (simulator, ikke ægte)"
             for name, port in simulator_ports(sim_port).items()
         ),
+        f"  Simulator {'Digital Post':<10} http://{settings.host}:{digital_post_port(sim_port)}"
+        "  (MeMo-postkasse, simulator, ikke ægte)",
         "",
         'Demobrugere / demo users (token: POST /dev/token {"username": ...}):',
     ]
@@ -110,7 +155,8 @@ def banner(settings: Settings, sim_port: int = DEFAULT_SIMULATOR_PORT) -> str:
         extra = f"CPR {user.cpr} (syntetisk)" if user.cpr else roles
         lines.append(f"  {user.username:<26} {user.name:<22} {what:<14} {extra}")
     lines.append("")
-    for title, command in curl_commands(base, citizen.cpr):
+    digital_post = f"http://{settings.host}:{digital_post_port(sim_port)}/memo/messages"
+    for title, command in curl_commands(base, citizen.cpr, digital_post):
         lines.append(f"# {title}")
         lines.append(command)
         lines.append("")
@@ -137,6 +183,13 @@ async def run_demo(
         uvicorn.Server(uvicorn.Config(SIMULATORS[name](), host=host, port=p, log_level="warning"))
         for name, p in simulator_ports(sim_port).items()
     ]
+    servers.append(
+        uvicorn.Server(
+            uvicorn.Config(
+                digital_post_app(), host=host, port=digital_post_port(sim_port), log_level="warning"
+            )
+        )
+    )
     gateway = uvicorn.Server(
         uvicorn.Config(create_app(settings), host=host, port=port, log_level="info")
     )

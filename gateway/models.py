@@ -1,6 +1,19 @@
 """Imports every table so that ``Base.metadata`` is complete (for Alembic)."""
 
+from gateway.audit.console.triage_models import AnomalyTriageRow
 from gateway.audit.entries.models import AuditEntryRow
+from gateway.breakglass.models import BreakGlassEpisodeRow
 from gateway.consent.models import CitizenRow, ConsentRequestRow, ConsentRow
+from gateway.notices.models import NoticeContactRow, NoticeDeliveryRow, NoticeRow
 
-__all__ = ["AuditEntryRow", "CitizenRow", "ConsentRequestRow", "ConsentRow"]
+__all__ = [
+    "AnomalyTriageRow",
+    "AuditEntryRow",
+    "BreakGlassEpisodeRow",
+    "CitizenRow",
+    "ConsentRequestRow",
+    "ConsentRow",
+    "NoticeContactRow",
+    "NoticeDeliveryRow",
+    "NoticeRow",
+]

@@ -33,7 +33,7 @@ class Category(BaseModel):
 
 class Basis(BaseModel):
     model_config = ConfigDict(frozen=True)
-    kind: Literal["consent", "statute"]
+    kind: Literal["consent", "statute", "break_glass"]
     citation: str | None = None
     legal_review_required: bool = False
 

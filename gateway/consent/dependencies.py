@@ -9,6 +9,7 @@ from fastapi import Depends
 from gateway.consent.requests import ConsentRequestService
 from gateway.consent.service import ConsentService
 from gateway.dependencies import RuntimeDep, SessionDep
+from gateway.notices.outbox import outside_channels
 
 
 async def consent_service(rt: RuntimeDep, session: SessionDep) -> ConsentService:
@@ -18,6 +19,7 @@ async def consent_service(rt: RuntimeDep, session: SessionDep) -> ConsentService
         cipher=rt.keys.cipher,
         pseudonymiser=rt.keys.pseudonymiser,
         signer=rt.receipts,
+        notice_channels=outside_channels(rt.settings),
     )
 
 

@@ -28,6 +28,7 @@ from gateway.consent.schemas import ConsentCreate
 from gateway.consent.service import ConsentService
 from gateway.cpr import normalise_cpr
 from gateway.errors import Conflict, InvalidRequest, NotFound, NotPermitted
+from gateway.notices import texts
 from gateway.text import Text
 
 RequestStatus = Literal["pending", "approved", "declined"]
@@ -175,6 +176,19 @@ class ConsentRequestService:
             created_at=now,
         )
         self._repo.add(row)
+        await self._consents.outbox.enqueue(
+            pseudonym=identity.pseudonym,
+            kind="consent_request",
+            dedupe_key=f"consent_request:{row.request_id}",
+            reference=row.request_id,
+            text=texts.consent_request(
+                self._catalogue,
+                purpose=body.purpose,
+                department=principal.department,
+                categories=categories,
+            ),
+            now=now,
+        )
         self._audit.add(
             [
                 request_event(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -26,6 +27,8 @@ from gateway.errors import (
     NotPermitted,
 )
 from gateway.keys import DataCipher, Pseudonymiser
+from gateway.notices import texts
+from gateway.notices.outbox import NoticeOutbox
 from gateway.policy.input import ConsentFacts
 from gateway.text import Text
 
@@ -71,10 +74,13 @@ class ConsentService:
         cipher: DataCipher,
         pseudonymiser: Pseudonymiser,
         signer: ReceiptSigner,
+        notice_channels: Sequence[str] = (),
     ) -> None:
         self._repo = ConsentRepository(session)
         # Action audit entries go into the same transaction as the change they record.
         self._audit = AuditRepository(session)
+        # So do notices to the citizen (the outbox): both commit with the change, or neither.
+        self.outbox = NoticeOutbox(session, channels=notice_channels)
         self._catalogue = catalogue
         self._cipher = cipher
         self._pseudonymiser = pseudonymiser
@@ -230,6 +236,21 @@ class ConsentService:
             receipt=receipt,
         )
         self._repo.add(row)
+        if principal.kind != "citizen":  # staff- or representative-recorded: tell the citizen
+            await self.outbox.enqueue(
+                pseudonym=identity.pseudonym,
+                kind="consent_recorded",
+                dedupe_key=f"consent_recorded:{consent_id}",
+                reference=consent_id,
+                text=texts.consent_recorded(
+                    self._catalogue,
+                    purpose=body.purpose,
+                    department=principal.department,
+                    categories=categories,
+                    valid_until=row.valid_until,
+                ),
+                now=now,
+            )
         return row, identity
 
     def cpr_for(self, cpr: str | None, principal: Principal) -> str:
@@ -357,6 +378,14 @@ class ConsentService:
         identity = await self.identity_of(row.citizen_pseudonym)
         self._audit.add(
             [consent_event("consent.withdraw", principal, identity, row, request_id=correlation_id)]
+        )
+        await self.outbox.enqueue(
+            pseudonym=row.citizen_pseudonym,
+            kind="consent_withdrawn",
+            dedupe_key=f"consent_withdrawn:{row.consent_id}",
+            reference=row.consent_id,
+            text=texts.consent_withdrawn(self._catalogue, purpose=row.purpose, at=now),
+            now=now,
         )
         return row
 

@@ -74,15 +74,13 @@ def build_policy_input(
     """Return the input document for ``data.tvaers.decision``.
 
     ``citizen_pseudonym`` is the keyed HMAC pseudonym, never a CPR number.
-    ``break_glass`` is ``{"justification": ...}`` when the caller claims an
-    emergency; the policy records it but grants nothing for it yet.
+    ``break_glass`` is ``{"justification": ..., "episode": ...}`` when the caller claims an
+    emergency under a break-glass purpose; the policy decides whether the justification is
+    enough (``policies/tvaers/breakglass.rego``), so a short or blank one is passed on as is.
     """
     claim: dict[str, str] | None = None
     if break_glass is not None:
-        justification = break_glass.get("justification", "")
-        if not justification.strip():
-            raise ValueError("a break-glass claim needs a justification")
-        claim = {"justification": justification}
+        claim = {key: str(value) for key, value in sorted(break_glass.items())}
     return {
         "subject": {
             "user_id": subject_user_id,

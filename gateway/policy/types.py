@@ -13,7 +13,7 @@ Input::
       "citizen":    str,                 # HMAC pseudonym, never a CPR
       "categories": [str],               # requested category ids, sorted, unique
       "consents":   [ConsentInput],      # the citizen's consents for this purpose
-      "break_glass": null | {"justification": str},
+      "break_glass": null | {"justification": str, "episode": str},
       "now":        "2026-11-22T10:00:00.000000Z"   # RFC 3339, always sent
     }
 
@@ -29,7 +29,8 @@ Decision::
     {
       "allow":   bool,                   # true when at least one grant
       "grants":  [{"category": str, "fields": [str],
-                   "basis": {"kind": "consent" | "statute" | "own_department",
+                   "basis": {"kind": "consent" | "statute" | "own_department"
+                                     | "break_glass",   # ref: the episode id
                              "ref": str}}],
       "denials": [{"category": str, "code": str,
                    "message": {"da": str, "en": str}}],
@@ -48,7 +49,7 @@ from pydantic import BaseModel, ConfigDict
 
 from gateway.text import Text
 
-BasisKind = Literal["consent", "statute", "own_department"]
+BasisKind = Literal["consent", "statute", "own_department", "break_glass"]
 
 
 class Basis(BaseModel):

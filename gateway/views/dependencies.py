@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends
 
+from gateway.breakglass.dependencies import disclosure_hooks
 from gateway.consent.service import ConsentFactsReader
 from gateway.dependencies import RuntimeDep
 from gateway.views.service import ViewService
@@ -26,6 +27,7 @@ async def view_service(rt: RuntimeDep) -> ViewService:
         catalogue=rt.catalogue,
         clock=rt.clock,
         limits=rt.view_limits,
+        **disclosure_hooks(rt.settings, rt.sessions, rt.catalogue, rt.keys.cipher),
     )
 
 

@@ -22,10 +22,16 @@ class ViewRequest(BaseModel):
     categories: list[str] | None = Field(
         None, max_length=50, description="Optional subset; default: every category of the purpose"
     )
+    justification: str | None = Field(
+        None,
+        max_length=2000,
+        description="Break-glass purposes only: why this is an emergency (at least 20 characters)."
+        " Reviewed by the DPO; the citizen is told afterwards.",
+    )
 
 
 class SectionBasis(BaseModel):
-    kind: Literal["consent", "statute", "own_department"]
+    kind: Literal["consent", "statute", "own_department", "break_glass"]
     ref: str
     consent_valid_until: datetime | None = None
 

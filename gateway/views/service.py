@@ -13,7 +13,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -34,11 +34,17 @@ from gateway.audit.entries.schemas import (
 )
 from gateway.audit.entries.service import AuditWriter
 from gateway.auth.principal import Principal
+from gateway.breakglass.service import BreakGlassClaim, BreakGlassEpisodes, StatuteNotices
 from gateway.catalogue.models import Catalogue
 from gateway.consent.identity import CitizenIdentity, identify
 from gateway.consent.service import ConsentFactsReader
 from gateway.cpr import normalise_cpr
-from gateway.errors import AuditUnavailable, ConsentStoreUnavailable, PolicyUnavailable
+from gateway.errors import (
+    AuditUnavailable,
+    ConsentStoreUnavailable,
+    PolicyUnavailable,
+    StoreUnavailable,
+)
 from gateway.observability.calls import observe_connector, observe_policy, record_view
 from gateway.policy.input import ConsentFacts, build_policy_input
 from gateway.policy.types import Decision, LocalizedText, PolicyEngine, PolicyEngineError
@@ -123,6 +129,8 @@ class ViewTrail:
     correlation_id: str
     started: datetime
     decision_id: str
+    # Break-glass only: the caller's justification as stored (CPR-like digits removed).
+    justification: str | None = None
 
     def _event(
         self,
@@ -155,6 +163,7 @@ class ViewTrail:
             decision_id=self.decision_id if decision is not None else None,
             policy_version=decision.policy_version if decision is not None else None,
             reason=reason,
+            justification=self.justification,
         )
 
     def failure(self, reason: str, *, outcome: str) -> AuditEvent:
@@ -222,7 +231,11 @@ class ViewService:
         timeout_margin_s: float = 0.25,
         store_timeout_s: float | None = None,
         policy_timeout_s: float | None = None,
+        break_glass: BreakGlassEpisodes | None = None,
+        statute_notices: StatuteNotices | None = None,
     ) -> None:
+        self._break_glass = break_glass
+        self._statute_notices = statute_notices
         self._limits = limits
         self._store_timeout_s = STORE_TIMEOUT_S if store_timeout_s is None else store_timeout_s
         self._policy_timeout_s = POLICY_TIMEOUT_S if policy_timeout_s is None else policy_timeout_s
@@ -241,7 +254,12 @@ class ViewService:
         trail = self._trail(body, principal, correlation_id=correlation_id)
         await self._check_limits(trail, principal)
         facts = await self._load_consents(trail)
-        decision = await self._decide(trail, principal, facts)
+        claim = await self._claim(trail, principal, body.justification)
+        if claim is not None:
+            trail = replace(trail, justification=claim.justification)
+        decision = await self._decide(trail, principal, facts, claim)
+        # The break-glass episode and the citizen's notices commit before any data moves.
+        await self._record_disclosures(trail, principal, decision, claim)
         # Invariant 2: the intent is durable before any department system is asked.
         await self._durably([trail.intent(decision)])
         fetched = await self._fan_out(
@@ -310,8 +328,61 @@ class ViewService:
                 )
             ) from exc
 
+    async def _claim(
+        self, trail: ViewTrail, principal: Principal, justification: str | None
+    ) -> BreakGlassClaim | None:
+        """Under a break-glass purpose: the episode the policy will name (nothing stored)."""
+        if self._break_glass is None or not self._break_glass.applies_to(trail.purpose):
+            return None
+        try:
+            return await self._break_glass.claim(
+                principal, trail.identity, justification, now=trail.started
+            )
+        except StoreUnavailable:
+            await self._attempt_audit(trail, reason="break_glass_store_unavailable")
+            raise
+
+    async def _record_disclosures(
+        self,
+        trail: ViewTrail,
+        principal: Principal,
+        decision: Decision,
+        claim: BreakGlassClaim | None,
+    ) -> None:
+        """Open or extend the break-glass episode; queue the citizen's notices (outbox)."""
+        emergency = [g.category for g in decision.grants if g.basis.kind == "break_glass"]
+        statute = [g.category for g in decision.grants if g.basis.kind == "statute"]
+        try:
+            if emergency and claim is not None and self._break_glass is not None:
+                await self._break_glass.record(
+                    claim,
+                    principal,
+                    trail.identity,
+                    cpr=trail.cpr,
+                    purpose=trail.purpose,
+                    categories=emergency,
+                    now=trail.started,
+                    request_id=trail.correlation_id,
+                )
+            if statute and self._statute_notices is not None:
+                await self._statute_notices.record(
+                    principal,
+                    trail.identity,
+                    cpr=trail.cpr,
+                    purpose=trail.purpose,
+                    categories=statute,
+                    now=trail.started,
+                )
+        except StoreUnavailable:
+            await self._attempt_audit(trail, reason="break_glass_store_unavailable")
+            raise
+
     async def _decide(
-        self, trail: ViewTrail, principal: Principal, facts: list[ConsentFacts]
+        self,
+        trail: ViewTrail,
+        principal: Principal,
+        facts: list[ConsentFacts],
+        claim: BreakGlassClaim | None = None,
     ) -> Decision:
         policy_input = build_policy_input(
             subject_user_id=principal.subject,
@@ -322,6 +393,7 @@ class ViewService:
             categories=trail.requested,
             consents=facts,
             now=trail.started,
+            break_glass=claim.policy_input() if claim else None,
         )
         try:
             with observe_policy(self._policy.name) as call:

@@ -8,6 +8,22 @@ register(
     {
         "portal.nav.consents": {"da": "Mine samtykker", "en": "My consents"},
         "portal.nav.log": {"da": "Min log", "en": "My log"},
+        "portal.nav.inbox": {"da": "Indbakke", "en": "Inbox"},
+        "inbox.title": {"da": "Indbakke", "en": "Inbox"},
+        "inbox.intro": {
+            "da": "Her er de beskeder, Tværs har sendt dig: når nogen har bedt om dit samtykke, "
+            "når et samtykke er registreret, udløber eller er tilbagekaldt, og når dine "
+            "oplysninger er set uden dit samtykke.",
+            "en": "These are the messages Tværs has sent you: when someone asked for your "
+            "consent, when a consent was recorded, expires or was withdrawn, and when your data "
+            "was seen without your consent.",
+        },
+        "inbox.none": {"da": "Ingen beskeder.", "en": "No messages."},
+        "inbox.copy": {
+            "da": "Hent en kopi af alt, Tværs har om dig (til udskrift)",
+            "en": "Get a copy of everything Tværs holds about you (printable)",
+        },
+        "inbox.copy_json": {"da": "Hent kopien som JSON", "en": "Download the copy as JSON"},
         "portal.title": {"da": "Mine samtykker", "en": "My consents"},
         "portal.intro": {
             "da": "Her bestemmer du, hvilke oplysninger kommunens forvaltninger må dele om dig. "

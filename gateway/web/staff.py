@@ -16,17 +16,19 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from gateway.auth.principal import Principal
+from gateway.catalogue.models import Purpose
 from gateway.consent.dependencies import ConsentRequestServiceDep
 from gateway.consent.requests import ConsentRequestCreate
 from gateway.cpr import normalise_cpr
 from gateway.dependencies import CorrelationIdDep, RuntimeDep
-from gateway.errors import NotPermitted
+from gateway.errors import InvalidRequest, NotPermitted
 from gateway.text import Text
 from gateway.views.dependencies import ViewServiceDep
 from gateway.views.schemas import ViewRequest
 from gateway.web import staff_text  # noqa: F401  (registers the console's messages)
 from gateway.web.i18n import request_lang, translate
 from gateway.web.security import CsrfProtected, WebEmployee
+from gateway.web.staff_breakglass import router as break_glass_router
 from gateway.web.staff_dpo import router as dpo_router
 from gateway.web.staff_view import (
     citizen_from_token,
@@ -49,6 +51,14 @@ TokenField = Annotated[str, Form(min_length=10, max_length=400)]
 RequestsDep = ConsentRequestServiceDep
 
 
+def _purpose_lists(svc: RuntimeDep, principal: Principal) -> dict[str, dict[str, Purpose]]:
+    """Ordinary purposes for the main form; break-glass ones only in their own form."""
+    usable = usable_purposes(svc.catalogue, principal)
+    emergency = {k: p for k, p in usable.items() if p.basis.kind == "break_glass"}
+    ordinary = {k: p for k, p in usable.items() if k not in emergency}
+    return {"purposes": ordinary, "emergency_purposes": emergency}
+
+
 def _check_purpose(svc: RuntimeDep, principal: Principal, purpose: str) -> None:
     if purpose not in usable_purposes(svc.catalogue, principal):
         raise NotPermitted(
@@ -62,7 +72,7 @@ async def overview_form(request: Request, principal: WebEmployee, svc: RuntimeDe
     return render(
         request,
         "staff/overview.html",
-        {"purposes": usable_purposes(svc.catalogue, principal), "nav_current": "overview"},
+        {**_purpose_lists(svc, principal), "nav_current": "overview"},
     )
 
 
@@ -75,21 +85,39 @@ async def overview(
     correlation_id: CorrelationIdDep,
     cpr: Annotated[str, Form(min_length=10, max_length=11)],
     purpose: PurposeField,
+    justification: Annotated[str | None, Form(max_length=2000)] = None,
+    confirm: Annotated[str | None, Form(max_length=8)] = None,
 ) -> Response:
-    """The shared view for one citizen and purpose, grouped by department (audited)."""
+    """The shared view for one citizen and purpose, grouped by department (audited).
+
+    A break-glass purpose needs the justification and the confirmation that the access will
+    be reviewed and the citizen told; the policy refuses a justification under 20 characters.
+    """
     _check_purpose(svc, principal, purpose)
+    emergency = svc.catalogue.purposes[purpose].basis.kind == "break_glass"
+    if emergency and confirm != "yes":
+        raise InvalidRequest(
+            Text(
+                da="Bekræft, at nødadgangen gennemgås, og at borgeren får besked",
+                en="confirm that the emergency access will be reviewed and the citizen told",
+            ),
+            code="break_glass_not_confirmed",
+        )
     number = normalise_cpr(cpr)
     result = await views.view(
-        ViewRequest(cpr=number, purpose=purpose), principal, correlation_id=correlation_id
+        ViewRequest(
+            cpr=number, purpose=purpose, justification=justification if emergency else None
+        ),
+        principal,
+        correlation_id=correlation_id,
     )
     lang = request_lang(request)
     groups, requestable = present(result, svc.catalogue, lang=lang)
-    purposes = usable_purposes(svc.catalogue, principal)
     return render(
         request,
         "staff/overview.html",
         {
-            "purposes": purposes,
+            **_purpose_lists(svc, principal),
             "chosen_purpose": purpose,
             "result": result,
             "purpose_title": svc.catalogue.purposes[purpose].title.get(lang),
@@ -193,3 +221,4 @@ async def request_consent(
 
 
 router.include_router(dpo_router)
+router.include_router(break_glass_router)

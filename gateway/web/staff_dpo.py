@@ -14,13 +14,15 @@ from typing import Any
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.audit.console.analytics import AuditAnalytics, AuditQuery
-from gateway.audit.console.anomalies import COPENHAGEN
+from gateway.audit.console.anomalies import COPENHAGEN, Anomaly
 from gateway.audit.console.dependencies import DpoConsoleServiceDep
 from gateway.audit.console.downloads import csv_response, signed_zip_response
 from gateway.audit.console.endpoints import job_read, log_verifier, verify_jobs
 from gateway.audit.console.integrity import integrity_status
+from gateway.audit.console.triage import AnomalyTriageService
 from gateway.audit.entries.repository import entry_dict
 from gateway.auth.principal import Principal
 from gateway.db import MAX_SQL_INTEGER
@@ -87,6 +89,11 @@ def _before(request: Request, form: Any) -> int | None:
     return int(raw)
 
 
+async def _with_triage(session: AsyncSession, anomalies: list[Anomaly]) -> list[Anomaly]:
+    await AnomalyTriageService(session).attach(anomalies)
+    return anomalies
+
+
 @router.api_route("", methods=["GET", "POST"])
 async def console(
     request: Request,
@@ -132,7 +139,7 @@ async def console(
             "entries": [(r, entry_dict(r)) for r in rows],
             "total": total,
             "next_cursor": rows[-1].seq if len(rows) == 50 else None,
-            "anomalies": await analytics.anomalies(flt, now=now),
+            "anomalies": await _with_triage(session, await analytics.anomalies(flt, now=now)),
             "charts": charts,
             "series_department": charts.by_department,
             "series_purpose": charts.by_purpose,

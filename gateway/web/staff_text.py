@@ -46,6 +46,27 @@ register(
             "en": "Consent {ref}, valid until {until}",
         },
         "staff.basis.statute": {"da": "Lovhjemmel: {ref}", "en": "Statute: {ref}"},
+        "staff.basis.break_glass": {
+            "da": "Nødadgang (episode {ref}) — gennemgås af DPO, borgeren får besked",
+            "en": "Emergency access (episode {ref}) — reviewed by the DPO, the citizen is told",
+        },
+        "staff.bg.legend": {"da": "Nødadgang", "en": "Emergency access"},
+        "staff.bg.intro": {
+            "da": "Kun i en akut situation, hvor borgeren ikke kan give samtykke. Skriv hvorfor "
+            "(mindst 20 tegn). Adgangen varer kort, gennemgås af databeskyttelsesrådgiveren, "
+            "og borgeren får besked bagefter.",
+            "en": "Only in an emergency where the citizen cannot consent. Write why (at least "
+            "20 characters). Access is short, reviewed by the data protection officer, and "
+            "the citizen is told afterwards.",
+        },
+        "staff.bg.justification": {"da": "Begrundelse", "en": "Justification"},
+        "staff.bg.confirm": {
+            "da": "Jeg bekræfter, at det er akut. Jeg ved, at adgangen gennemgås af "
+            "databeskyttelsesrådgiveren, og at borgeren får besked.",
+            "en": "I confirm this is an emergency. I know the access will be reviewed by the "
+            "data protection officer and that the citizen will be told.",
+        },
+        "staff.bg.submit": {"da": "Brug nødadgang", "en": "Use emergency access"},
         "staff.basis.own_department": {
             "da": "Egen forvaltnings oplysninger",
             "en": "Your own department's information",
@@ -130,6 +151,39 @@ register(
         "dpo.basis.consent": {"da": "Samtykke", "en": "Consent"},
         "dpo.basis.statute": {"da": "Lovhjemmel", "en": "Statute"},
         "dpo.basis.own_department": {"da": "Egen forvaltning", "en": "Own department"},
+        "dpo.basis.break_glass": {"da": "Nødadgang", "en": "Emergency access"},
+        "staff.nav.break_glass": {"da": "Nødadgang", "en": "Emergency access"},
+        "dpo.bg.title": {"da": "Nødadgang til gennemgang", "en": "Emergency access to review"},
+        "dpo.bg.intro": {
+            "da": "Hver brug af nødadgang skal vurderes: var den berettiget?",
+            "en": "Every use of emergency access must be assessed: was it justified?",
+        },
+        "dpo.bg.pending": {"da": "Venter", "en": "Waiting"},
+        "dpo.bg.reviewed": {"da": "Gennemgået", "en": "Reviewed"},
+        "dpo.bg.none": {"da": "Ingen venter.", "en": "None waiting."},
+        "dpo.bg.justification": {"da": "Begrundelse", "en": "Justification"},
+        "dpo.bg.seen": {"da": "Set", "en": "Seen"},
+        "dpo.bg.views": {"da": "opslag", "en": "views"},
+        "dpo.bg.recent": {
+            "da": "Brugerens øvrige opslag: {views} de sidste 7 dage ({citizens} borgere); "
+            "{episodes} nødadgange de sidste 90 dage.",
+            "en": "The user's other look-ups: {views} in the last 7 days ({citizens} citizens); "
+            "{episodes} emergency accesses in the last 90 days.",
+        },
+        "dpo.bg.verdict": {"da": "Vurdering", "en": "Verdict"},
+        "dpo.bg.justified": {"da": "Berettiget", "en": "Justified"},
+        "dpo.bg.unjustified": {"da": "Ikke berettiget", "en": "Not justified"},
+        "dpo.bg.note": {"da": "Note", "en": "Note"},
+        "dpo.bg.save": {"da": "Gem vurdering", "en": "Save verdict"},
+        "dpo.anomalies.open": {"da": "Åben", "en": "Open"},
+        "dpo.anomalies.handled": {"da": "Håndteret", "en": "Handled"},
+        "dpo.anomalies.counts": {
+            "da": "{open} åbne, {handled} håndterede",
+            "en": "{open} open, {handled} handled",
+        },
+        "dpo.anomalies.investigated": {"da": "Undersøgt", "en": "Investigated"},
+        "dpo.anomalies.dismissed": {"da": "Afvist som ufarlig", "en": "Dismissed"},
+        "dpo.anomalies.triage": {"da": "Gem", "en": "Save"},
         "dpo.anomalies.heading": {"da": "Afvigelser", "en": "Anomalies"},
         "dpo.anomalies.none": {
             "da": "Ingen afvigelser i perioden.",

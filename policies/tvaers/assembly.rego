@@ -6,8 +6,8 @@
 # basis exists. Only the categories that are not granted are explained: the
 # lowest-ranked (most fundamental) denial candidate says why.
 #
-# input.break_glass is accepted but grants nothing: no break-glass purpose
-# exists in the catalogue yet.
+# input.break_glass grants only under a purpose whose basis kind is
+# "break_glass" (basis.rego, breakglass.rego); elsewhere it is ignored.
 #
 # The grant path reads the catalogue index (data.catalogue.index, generated
 # from the catalogue by `tvaers policy index`): per purpose, the categories it
@@ -68,7 +68,7 @@ denials := [] if {
 	denial := best_denial[cat]
 ]
 
-candidates := ((data.tvaers.subject.deny | data.tvaers.category.deny) | data.tvaers.consent.deny) | data.tvaers.basis.deny
+candidates := (((data.tvaers.subject.deny | data.tvaers.category.deny) | data.tvaers.consent.deny) | data.tvaers.breakglass.deny) | data.tvaers.basis.deny
 
 # Partial rules rather than functions: regorus caches a rule's value for the
 # whole evaluation but re-evaluates a function's body on every call.

@@ -4,7 +4,8 @@ package tvaers.basis
 import rego.v1
 
 # Data that stays inside the requester's own department crosses no boundary;
-# otherwise the purpose's basis decides: a statute (citation) or consent.
+# otherwise the purpose's basis decides: a statute (citation), consent, or a
+# justified break-glass claim (breakglass.rego) naming its episode.
 #
 # A function of plain values, called once per requested category on the
 # grant path (see assembly.rego): source is the category's department,
@@ -20,6 +21,9 @@ basis_for(cat, source, requester, purpose_basis, usable) := {"kind": "own_depart
 } else := {"kind": "consent", "ref": consent_id} if {
 	purpose_basis.kind == "consent"
 	consent_id := data.tvaers.consent.choose(cat, source, usable)
+} else := {"kind": "break_glass", "ref": input.break_glass.episode} if {
+	purpose_basis.kind == "break_glass"
+	data.tvaers.breakglass.justified
 }
 
 # The basis of a requested category in this request, if it has one.

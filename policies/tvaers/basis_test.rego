@@ -73,3 +73,24 @@ test_last_resort_denial_for_every_category_without_basis if {
 test_unknown_category_has_no_basis if {
 	{[d.category, d.code] | some d in basis.deny with input as object.union(base, {"categories": ["x.y"]})} == {["x.y", "no_basis"]}
 }
+
+breakglass_input := object.union(base, {
+	"subject": {"user_id": "u1", "department": "jobcenter", "roles": ["coordinator"]},
+	"purpose": "noedadgang",
+	"consents": [],
+	"break_glass": {"justification": "Borgeren er i akut livsfare, kontakt nødvendig", "episode": "ep-7"},
+})
+
+test_break_glass_basis_names_episode if {
+	b := basis.basis_of("health.wellbeing") with input as breakglass_input
+	b == {"kind": "break_glass", "ref": "ep-7"}
+}
+
+test_break_glass_without_claim_has_no_basis if {
+	not basis.basis_of("health.wellbeing") with input as object.union(breakglass_input, {"break_glass": null})
+}
+
+test_break_glass_claim_gives_no_basis_under_a_consent_purpose if {
+	inp := object.union(breakglass_input, {"purpose": "tvaerfagligt_team"})
+	not basis.basis_of("health.wellbeing") with input as inp
+}

@@ -60,7 +60,7 @@ def blocks(banner: str) -> dict[str, str]:
 @pytest.fixture
 def demo(tmp_path: Path):  # type: ignore[no-untyped-def]
     gateway_port = free_port_block(1)
-    sim_port = free_port_block(3)
+    sim_port = free_port_block(4)  # three departments and Digital Post
     env = {**os.environ, "TVAERS_ENV": "development", "TVAERS_DATA_DIR": str(tmp_path / "data")}
     process = subprocess.Popen(
         [
@@ -128,7 +128,7 @@ def json_documents(output: str) -> list[dict]:  # type: ignore[type-arg]
 def test_the_printed_commands_work_as_printed_and_the_log_verifies(demo) -> None:  # type: ignore[no-untyped-def]
     banner, env, workdir = demo
     commands = blocks(banner)
-    assert set(commands) == {"1", "2", "3"}
+    assert set(commands) == {"1", "2", "3", "4"}
     # The three steps share shell variables (TOKEN, CONSENT_ID), as in a terminal session.
     output = run(commands["1"] + commands["2"] + commands["3"], workdir)
     consent, view, withdrawn, view_after = json_documents(output)
@@ -140,6 +140,15 @@ def test_the_printed_commands_work_as_printed_and_the_log_verifies(demo) -> None
     after = {s["category"]: s for s in view_after["sections"]}
     assert after["health.wellbeing"]["status"] == "withheld"
     assert after["health.wellbeing"]["reason"]["code"] == "consent_withdrawn"
+
+    # Break-glass: granted on an episode, the notice in the portal inbox and in Digital Post.
+    emergency, inbox, digital_post = json_documents(run(commands["4"], workdir))
+    kinds = {s["basis"]["kind"] for s in emergency["sections"] if s["status"] == "granted"}
+    assert "break_glass" in kinds
+    assert any(n["kind"] == "break_glass" for n in inbox["items"])
+    assert digital_post["simulator"] is True
+    labels = [m["label"] for m in digital_post["messages"]]
+    assert any("nødadgang" in label for label in labels), labels
 
     optional = banner.split("# optional: seed a snooping pattern", 1)[1].split("Stop med")[0]
     optional = optional.split("\n", 1)[1]  # the rest of the comment line

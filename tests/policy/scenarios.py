@@ -77,6 +77,7 @@ def request(
 
 
 WELLBEING = "health.wellbeing"
+BREAK_GLASS = {"justification": "Borgeren er bevidstløs fundet i sin bolig", "episode": "ep-1"}
 TEAM_CONSENT = consent("c-team", [WELLBEING, "social.services"])
 
 SCENARIOS: list[Scenario] = [
@@ -366,6 +367,67 @@ SCENARIOS: list[Scenario] = [
         ),
         grants={"jobcenter.plan": ("own_department", "jobcenter")},
         denials={WELLBEING: "consent_missing"},
+    ),
+    Scenario(
+        "break_glass_with_justification_grants_on_the_episode",
+        request(
+            [WELLBEING, "social.contact", "jobcenter.contact"],
+            purpose="noedadgang",
+            roles=("coordinator",),
+            break_glass=BREAK_GLASS,
+        ),
+        grants={
+            WELLBEING: ("break_glass", "ep-1"),
+            "jobcenter.contact": ("own_department", "jobcenter"),
+            "social.contact": ("break_glass", "ep-1"),
+        },
+        fields={WELLBEING: ["date", "score"]},
+    ),
+    Scenario(
+        "break_glass_without_justification_is_refused",
+        request([WELLBEING, "social.contact"], purpose="noedadgang", roles=("coordinator",)),
+        denials={
+            WELLBEING: "break_glass_justification",
+            "social.contact": "break_glass_justification",
+        },
+    ),
+    Scenario(
+        "break_glass_with_too_short_justification_is_refused",
+        request(
+            [WELLBEING],
+            purpose="noedadgang",
+            roles=("coordinator",),
+            break_glass={"justification": "akut, ring nu    ", "episode": "ep-1"},
+        ),
+        denials={WELLBEING: "break_glass_justification"},
+    ),
+    Scenario(
+        "break_glass_role_not_allowed_is_withheld",
+        request([WELLBEING], purpose="noedadgang", break_glass=BREAK_GLASS),
+        denials={WELLBEING: "role_not_allowed"},
+    ),
+    Scenario(
+        "break_glass_category_outside_the_purpose",
+        request(
+            ["social.substance_treatment", WELLBEING],
+            purpose="noedadgang",
+            department="health",
+            roles=("health_professional",),
+            break_glass=BREAK_GLASS,
+        ),
+        grants={WELLBEING: ("own_department", "health")},
+        denials={"social.substance_treatment": "category_not_in_purpose"},
+    ),
+    Scenario(
+        "break_glass_ignores_consents",
+        request(
+            ["social.services"],
+            purpose="noedadgang",
+            roles=("coordinator",),
+            consents=[consent("c-nd", ["social.services"], purpose="noedadgang")],
+            break_glass=BREAK_GLASS,
+        ),
+        grants={"social.services": ("break_glass", "ep-1")},
     ),
     Scenario("no_categories_requested", request([], consents=[TEAM_CONSENT])),
     Scenario(

@@ -24,6 +24,12 @@ from typing import Any
 from tests.security.principals import ATTACKERS, CITIZENS, EMPLOYEES, KEYS, UNAUTHENTICATED
 
 DPO = ("dpo",)
+# The anomaly the matrix triages (its id is derived from these, see anomalies.anomaly_key).
+TRIAGED = {
+    "kind": "off_hours",
+    "actor_id": "sagsbehandler-jobcenter",
+    "first_seen": "2026-11-22T22:00:00+00:00",
+}
 JOBCENTER = ("job_cw", "job_co")
 # Who may use the purpose "tvaerfagligt_team" (catalogue): the staff pages refuse the others.
 VIEWERS = ("job_cw", "job_co", "soc_cw", "hea_hp")
@@ -93,6 +99,10 @@ async def _fresh_consent(world: World) -> dict[str, str]:
 async def _fresh_request(world: World) -> dict[str, str]:
     assert world.fresh_request is not None
     return {"consent_request_id": await world.fresh_request()}
+
+
+async def _second_episode(world: World) -> dict[str, str]:
+    return {"episode_id": world.ids["second_episode_id"]}
 
 
 def _in(days: int) -> str:
@@ -223,6 +233,20 @@ ROWS: tuple[Row, ...] = (
     Row("POST", "/v1/audit/integrity/verify", api(DPO, ok=202)),
     Row("GET", "/v1/audit/integrity/verify/{job_id}", api(DPO)),
     Row("POST", "/v1/audit/demo/snooping-pattern", api(DPO, ok=201), rule="demo data, DPO only"),
+    Row("GET", "/v1/audit/break-glass", api(DPO), query={"status": "pending"}),
+    Row(
+        "POST",
+        "/v1/audit/break-glass/{episode_id}/review",
+        api(DPO),
+        json={"verdict": "justified", "note": "Akut situation, dokumenteret i journalen."},
+        rule="DPO only; the one DPO call reviews the episode the world opened",
+    ),
+    Row(
+        "POST",
+        "/v1/audit/anomalies/{anomaly_id}/triage",
+        api(DPO),
+        json=lambda world, who: {**TRIAGED, "status": "dismissed", "note": "Kendt mønster."},
+    ),
     Row("GET", "/v1/audit/proof/inclusion", api(DPO), query={"index": "0"}),
     # ------------------------------------------------------------------ audit (public log)
     Row("GET", "/v1/audit/public-key", public()),
@@ -237,6 +261,9 @@ ROWS: tuple[Row, ...] = (
         api(["cit_a"], cit_b=NOT_YOURS),
     ),
     Row("GET", "/v1/me/access-log/{event_id}/entry", api(["cit_a"], cit_b=NOT_YOURS)),
+    Row("GET", "/v1/me/notices", api(CITIZENS)),
+    Row("PUT", "/v1/me/notice-preferences", api(CITIZENS), json={"email": "borger@example.org"}),
+    Row("GET", "/v1/me/export", api(CITIZENS), rule="each citizen gets only their own copy"),
     # ------------------------------------------------------------------ development IdP
     Row("GET", "/.well-known/openid-configuration", public()),
     Row("GET", "/jwks", public()),
@@ -315,6 +342,8 @@ ROWS: tuple[Row, ...] = (
         fresh=_fresh_request,
     ),
     Row("GET", "/portal/log", web(CITIZENS), web=True),
+    Row("GET", "/portal/inbox", web(CITIZENS), web=True),
+    Row("GET", "/portal/export", web(CITIZENS), web=True, rule="each citizen's own copy"),
     Row("GET", "/portal/log/{event_id}/receipt", web(["cit_a"], cit_b=NOT_YOURS), web=True),
     Row("GET", "/portal/log/{event_id}/entry", web(["cit_a"], cit_b=NOT_YOURS), web=True),
     # ------------------------------------------------------------------ web: staff console
@@ -345,6 +374,23 @@ ROWS: tuple[Row, ...] = (
     Row("POST", "/staff/dpo/export.zip", web(DPO), web=True),
     Row("POST", "/staff/dpo/verify", web(DPO), web=True),
     Row("GET", "/staff/dpo/verify/{job_id}", web(DPO), web=True),
+    Row("GET", "/staff/dpo/break-glass", web(DPO), web=True),
+    Row(
+        "POST",
+        "/staff/dpo/break-glass/{episode_id}/review",
+        web(DPO, ok=303),
+        web=True,
+        data={"verdict": "justified", "note": "Akut, dokumenteret."},
+        fresh=_second_episode,
+        rule="DPO only; reviews the world's second episode",
+    ),
+    Row(
+        "POST",
+        "/staff/dpo/anomalies/{anomaly_id}/triage",
+        web(DPO, ok=303),
+        web=True,
+        data={**TRIAGED, "status": "investigated", "note": "Undersøgt."},
+    ),
 )
 
 assert len({row.key for row in ROWS}) == len(ROWS), "one row per route"

@@ -7,6 +7,7 @@ decided before any query, the same on every database.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +17,14 @@ from fastapi import FastAPI
 from starlette.routing import Mount
 
 from gateway.app import create_app
+from gateway.audit.console.anomalies import anomaly_key
 from gateway.web.staff_view import citizen_token
 from tests.audit.log_helpers import sequencer
 from tests.harness import Harness, demo_cpr, running_gateway
 from tests.harness import test_settings as gateway_settings
 from tests.security.authz_table import (
     ROWS,
+    TRIAGED,
     Row,
     World,
     consent_body,
@@ -94,6 +97,33 @@ async def make_world(gw: Harness) -> World:
     world.ids["size"] = str(checkpoint.json()["size"])
     job = await gw.client.post("/v1/audit/integrity/verify", headers=await gw.auth("dpo"))
     world.ids["job_id"] = job.json()["job_id"]
+    emergency = await gw.client.post(
+        "/v1/views",
+        json={
+            "cpr": world.cpr_a,
+            "purpose": "noedadgang",
+            "justification": "Borgeren er fundet bevidstløs; akut behov for kontakt.",
+        },
+        headers=await gw.auth("koordinator-jobcenter"),
+    )
+    assert emergency.status_code == 200, emergency.text
+    second = await gw.client.post(
+        "/v1/views",
+        json={
+            "cpr": world.cpr_a,
+            "purpose": "noedadgang",
+            "justification": "Akut indlæggelse; kontaktpersoner skal findes med det samme.",
+        },
+        headers=await gw.auth("sundhed"),
+    )
+    assert second.status_code == 200, second.text
+    queue = await gw.client.get("/v1/audit/break-glass", headers=await gw.auth("dpo"))
+    by_actor = {e["actor_id"]: e["episode_id"] for e in queue.json()["items"]}
+    world.ids["episode_id"] = by_actor["koordinator-jobcenter"]
+    world.ids["second_episode_id"] = by_actor["sundhed"]
+    world.ids["anomaly_id"] = anomaly_key(
+        TRIAGED["kind"], TRIAGED["actor_id"], datetime.fromisoformat(TRIAGED["first_seen"])
+    )
     return world
 
 

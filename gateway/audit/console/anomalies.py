@@ -7,6 +7,7 @@ Working hours and days are Europe/Copenhagen.
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter, defaultdict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from gateway.audit.console.repository import AccessFact
 from gateway.config import Settings
@@ -29,8 +30,26 @@ class Localized(BaseModel):
     en: str
 
 
+class AnomalyTriage(BaseModel):
+    """The DPO's handling of an anomaly (``gateway.audit.console.triage``)."""
+
+    status: Literal["investigated", "dismissed"]
+    note: str
+    decided_by: str
+    decided_at: datetime
+
+
+def anomaly_key(kind: str, actor_id: str, first_seen: datetime) -> str:
+    """A stable id: rule, user and the Copenhagen day it started (the window may slide)."""
+    text = f"{kind}\x1f{actor_id}\x1f{local_day(first_seen).isoformat()}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
 class Anomaly(BaseModel):
     """A pattern worth a DPO's look, with the numbers behind it and a plain explanation."""
+
+    anomaly_id: str = Field("", description="Stable id for triage (rule, user, first day)")
+    triage: AnomalyTriage | None = Field(None, description="The DPO's triage; none = open")
 
     kind: AnomalyKind
     severity: Literal["high", "medium"]
@@ -42,6 +61,12 @@ class Anomaly(BaseModel):
     last_seen: datetime
     title: Localized
     explanation: Localized
+
+    @model_validator(mode="after")
+    def _with_id(self) -> Anomaly:
+        if not self.anomaly_id:
+            self.anomaly_id = anomaly_key(self.kind, self.actor_id, self.first_seen)
+        return self
 
 
 @dataclass(frozen=True, slots=True)

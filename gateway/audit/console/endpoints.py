@@ -24,6 +24,7 @@ from gateway.audit.console.integrity import (
     VerifyJobs,
     integrity_status,
 )
+from gateway.audit.console.triage import AnomalyTriageService
 from gateway.audit.entries.repository import entry_dict
 from gateway.audit.entries.schemas import AuditEntryRead
 from gateway.audit.log.lifecycle import audit_signer
@@ -56,6 +57,8 @@ class AnomalyReport(BaseModel):
     since: datetime
     until: datetime
     anomalies: list[Anomaly]
+    open: int = Field(0, description="Anomalies no DPO has triaged yet")
+    handled: int = Field(0, description="Anomalies marked investigated or dismissed")
 
 
 def log_verifier(svc: Runtime) -> NoteVerifier:
@@ -111,7 +114,11 @@ async def console_anomalies(
     flt = body.to_filter(svc.keys.pseudonymiser)
     since, until = analytics.time_range(flt, now=svc.clock())
     found = await analytics.anomalies(flt, now=svc.clock())
-    return AnomalyReport(since=since, until=until, anomalies=found)
+    await AnomalyTriageService(session).attach(found)
+    handled = sum(a.triage is not None for a in found)
+    return AnomalyReport(
+        since=since, until=until, anomalies=found, open=len(found) - handled, handled=handled
+    )
 
 
 @router.post(

@@ -92,9 +92,13 @@ class AuditEvent(BaseModel):
     decision_id: str | None = None
     policy_version: str | None = None
     reason: str | None = None
+    # Break-glass only: the caller's justification (CPR-like digits removed). Left out of the
+    # leaf when absent, so every other entry keeps exactly the bytes it had before.
+    justification: str | None = Field(None, max_length=2000)
 
     def leaf_bytes(self) -> bytes:
-        return canonical_json(self.model_dump(mode="json"))
+        exclude = {"justification"} if self.justification is None else set()
+        return canonical_json(self.model_dump(mode="json", exclude=exclude))
 
 
 class AuditEntryRead(BaseModel):

@@ -1,0 +1,1 @@
+"""Break-glass (nødadgang): justified, time-boxed emergency episodes, reviewed by the DPO."""

@@ -1,0 +1,1 @@
+"""GDPR art. 15: the citizen's own copy of everything Tværs holds about them."""

@@ -1,0 +1,1 @@
+"""Citizen notices: a durable outbox, delivered at least once and idempotently by channel."""

@@ -1,0 +1,202 @@
+"""What a notice says, Danish first and English beside it. Never a CPR number.
+
+Each builder takes catalogue titles and plain facts (no free text from the caller except the
+DPO-facing justification, which is not repeated to the citizen), so a notice cannot carry a
+CPR even when a caseworker typed one somewhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from gateway.catalogue.models import Catalogue
+
+COPENHAGEN = ZoneInfo("Europe/Copenhagen")
+FOOTER_DA = (
+    "Du kan se alle opslag i dine oplysninger under »Min log« og hente en kopi af alt, "
+    "Tværs har om dig, i borgerportalen."
+)
+FOOTER_EN = (
+    "You can see every access to your data under »My log« and download a copy of "
+    "everything Tværs holds about you in the citizen portal."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeText:
+    subject_da: str
+    subject_en: str
+    body_da: str
+    body_en: str
+
+
+def _when(moment: datetime) -> str:
+    return moment.astimezone(COPENHAGEN).strftime("%d.%m.%Y %H:%M")
+
+
+def _day(moment: datetime) -> str:
+    return moment.astimezone(COPENHAGEN).strftime("%d.%m.%Y")
+
+
+def _titles(catalogue: Catalogue, categories: list[str], lang: str) -> str:
+    names = [
+        catalogue.categories[c].title.get(lang) if c in catalogue.categories else c
+        for c in sorted(categories)
+    ]
+    return ", ".join(names) if names else "—"
+
+
+def _department(catalogue: Catalogue, department: str | None, lang: str) -> str:
+    found = catalogue.departments.get(department or "")
+    if found is None:
+        return "kommunen" if lang == "da" else "the municipality"
+    return found.title.get(lang)
+
+
+def _purpose(catalogue: Catalogue, purpose: str, lang: str) -> str:
+    found = catalogue.purposes.get(purpose)
+    return found.title.get(lang) if found else purpose
+
+
+def break_glass(
+    catalogue: Catalogue,
+    *,
+    department: str | None,
+    categories: list[str],
+    opened_at: datetime,
+    expires_at: datetime,
+) -> NoticeText:
+    dept_da = _department(catalogue, department, "da")
+    dept_en = _department(catalogue, department, "en")
+    return NoticeText(
+        subject_da="Der er set oplysninger om dig uden dit samtykke (nødadgang)",
+        subject_en="Your data was accessed without your consent (emergency access)",
+        body_da=(
+            f"En medarbejder i {dept_da} har brugt nødadgang til dine oplysninger den "
+            f"{_when(opened_at)} (til {_when(expires_at)}), fordi der var en akut situation. "
+            f"Oplysningerne var: {_titles(catalogue, categories, 'da')}.\n\n"
+            "Kommunens databeskyttelsesrådgiver gennemgår altid brugen af nødadgang og "
+            "vurderer, om den var berettiget. " + FOOTER_DA
+        ),
+        body_en=(
+            f"An employee of {dept_en} used emergency access to your data on "
+            f"{_when(opened_at)} (until {_when(expires_at)}) because of an urgent situation. "
+            f"The data was: {_titles(catalogue, categories, 'en')}.\n\n"
+            "The municipality's data protection officer always reviews emergency access "
+            "and decides whether it was justified. " + FOOTER_EN
+        ),
+    )
+
+
+def consent_request(
+    catalogue: Catalogue, *, purpose: str, department: str, categories: list[str]
+) -> NoticeText:
+    return NoticeText(
+        subject_da="Du er blevet bedt om et samtykke",
+        subject_en="You have been asked for a consent",
+        body_da=(
+            f"{_department(catalogue, department, 'da')} beder om dit samtykke til formålet "
+            f"»{_purpose(catalogue, purpose, 'da')}« "
+            f"({_titles(catalogue, categories, 'da')}). Du kan sige ja eller nej under "
+            "»Mine samtykker« i borgerportalen. Du bestemmer selv."
+        ),
+        body_en=(
+            f"{_department(catalogue, department, 'en')} asks for your consent for the "
+            f"purpose »{_purpose(catalogue, purpose, 'en')}« "
+            f"({_titles(catalogue, categories, 'en')}). You can say yes or no under »My "
+            "consents« in the citizen portal. It is your choice."
+        ),
+    )
+
+
+def consent_recorded(
+    catalogue: Catalogue,
+    *,
+    purpose: str,
+    department: str | None,
+    categories: list[str],
+    valid_until: datetime,
+) -> NoticeText:
+    return NoticeText(
+        subject_da="Et samtykke fra dig er registreret",
+        subject_en="A consent from you has been recorded",
+        body_da=(
+            f"{_department(catalogue, department, 'da')} har registreret dit samtykke til "
+            f"formålet »{_purpose(catalogue, purpose, 'da')}« "
+            f"({_titles(catalogue, categories, 'da')}), gyldigt til {_day(valid_until)}. "
+            "Er det ikke rigtigt, eller fortryder du, kan du tilbagekalde det med det samme "
+            "under »Mine samtykker«. " + FOOTER_DA
+        ),
+        body_en=(
+            f"{_department(catalogue, department, 'en')} has recorded your consent for the "
+            f"purpose »{_purpose(catalogue, purpose, 'en')}« "
+            f"({_titles(catalogue, categories, 'en')}), valid until {_day(valid_until)}. "
+            "If this is wrong, or you change your mind, you can withdraw it at once under "
+            "»My consents«. " + FOOTER_EN
+        ),
+    )
+
+
+def consent_expiring(catalogue: Catalogue, *, purpose: str, valid_until: datetime) -> NoticeText:
+    return NoticeText(
+        subject_da="Dit samtykke udløber snart",
+        subject_en="Your consent expires soon",
+        body_da=(
+            f"Dit samtykke til formålet »{_purpose(catalogue, purpose, 'da')}« udløber den "
+            f"{_day(valid_until)}. Derefter deles oplysningerne ikke længere. Du behøver ikke "
+            "gøre noget; din sagsbehandler spørger, hvis der er brug for et nyt samtykke."
+        ),
+        body_en=(
+            f"Your consent for the purpose »{_purpose(catalogue, purpose, 'en')}« expires on "
+            f"{_day(valid_until)}. After that the data is no longer shared. You need not do "
+            "anything; your caseworker will ask if a new consent is needed."
+        ),
+    )
+
+
+def consent_withdrawn(catalogue: Catalogue, *, purpose: str, at: datetime) -> NoticeText:
+    return NoticeText(
+        subject_da="Dit samtykke er tilbagekaldt",
+        subject_en="Your consent has been withdrawn",
+        body_da=(
+            f"Dit samtykke til formålet »{_purpose(catalogue, purpose, 'da')}« er "
+            f"tilbagekaldt den {_when(at)}. Fra nu af deles oplysningerne ikke længere på "
+            "grundlag af det."
+        ),
+        body_en=(
+            f"Your consent for the purpose »{_purpose(catalogue, purpose, 'en')}« was "
+            f"withdrawn on {_when(at)}. From now on no data is shared on its basis."
+        ),
+    )
+
+
+def statute_disclosure(
+    catalogue: Catalogue,
+    *,
+    purpose: str,
+    department: str | None,
+    categories: list[str],
+    at: datetime,
+) -> NoticeText:
+    citation = ""
+    found = catalogue.purposes.get(purpose)
+    if found is not None and found.basis.citation:
+        citation = found.basis.citation
+    return NoticeText(
+        subject_da="Oplysninger om dig er delt med hjemmel i lov",
+        subject_en="Data about you was shared under the law",
+        body_da=(
+            f"{_department(catalogue, department, 'da')} har den {_when(at)} fået "
+            f"oplysninger om dig til formålet »{_purpose(catalogue, purpose, 'da')}« "
+            f"({_titles(catalogue, categories, 'da')}) uden samtykke, med hjemmel i "
+            f"{citation or 'lovgivningen'}. " + FOOTER_DA
+        ),
+        body_en=(
+            f"{_department(catalogue, department, 'en')} received data about you on "
+            f"{_when(at)} for the purpose »{_purpose(catalogue, purpose, 'en')}« "
+            f"({_titles(catalogue, categories, 'en')}) without consent, under "
+            f"{citation or 'the law'}. " + FOOTER_EN
+        ),
+    )
