@@ -17,7 +17,7 @@ from gateway.audit.console.entries_endpoints import router as audit_router
 from gateway.audit.entries.service import AuditWriter
 from gateway.audit.log.endpoints import me_router as audit_me_router
 from gateway.audit.log.endpoints import router as audit_log_router
-from gateway.audit.log.lifecycle import start_audit_log, stop_audit_log
+from gateway.audit.log.lifecycle import start_audit_log, start_witnessing, stop_audit_log
 from gateway.auth.devidp import DevIdentityProvider, dev_idp_router
 from gateway.auth.tokens import KeySetSource, RemoteJwks, TokenValidator
 from gateway.catalogue.endpoints import router as catalogue_router
@@ -146,9 +146,11 @@ def create_app(settings: Settings | None = None, *, overrides: Overrides | None 
         )
         app.state.tracing.instrument(svc.http)
         app.state.audit_sequencer = await start_audit_log(svc)
+        app.state.audit_witnessing = await start_witnessing(svc, app.state.audit_sequencer)
         try:
             yield
         finally:
+            await app.state.audit_witnessing.stop()
             await stop_audit_log(app.state.audit_sequencer)
             app.state.tracing.uninstrument(svc.http)
             app.state.tracing.shutdown()

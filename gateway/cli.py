@@ -12,6 +12,7 @@ import uvicorn
 from connectors.sdk.cli import connector_app
 from gateway.keys_cli import keys_app
 from gateway.policy.cli import policy_app
+from gateway.witness.cli import witness_app
 
 app = typer.Typer(
     help="Tværs: consent-bound data sharing between municipal departments.", no_args_is_help=True
@@ -25,6 +26,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(connector_app, name="connector")
 app.add_typer(keys_app, name="keys")
 app.add_typer(policy_app, name="policy")
+app.add_typer(witness_app, name="witness")
 
 try:  # the offline verifier needs no database; mounted when present
     from gateway.audit.proofs.cli import audit_verify_app

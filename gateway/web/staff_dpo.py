@@ -25,8 +25,9 @@ from gateway.audit.console.endpoints import (
     signed_export_response,
     verify_jobs,
 )
-from gateway.audit.console.integrity import integrity_status
+from gateway.audit.console.integrity import integrity_status, witnessed_notes
 from gateway.audit.entries.repository import entry_dict
+from gateway.audit.log.dependencies import witness_clients
 from gateway.auth.principal import Principal
 from gateway.db import MAX_SQL_INTEGER
 from gateway.errors import InvalidRequest
@@ -142,7 +143,12 @@ async def console(
             "series_purpose": charts.by_purpose,
             "charts_json": charts.model_dump_json(),
             "integrity": await integrity_status(
-                session, origin=svc.settings.audit_origin, verifier=log_verifier(svc), now=now
+                session,
+                origin=svc.settings.audit_origin,
+                verifier=log_verifier(svc),
+                now=now,
+                witnesses=witness_clients(request),
+                quorum=svc.settings.witness_quorum,
             ),
             "nav_current": "dpo",
         },
@@ -180,10 +186,18 @@ async def export_signed(
 
 
 @router.post("/verify")
-async def start_verify(request: Request, principal: WebDpo, svc: ServicesDep) -> Response:
+async def start_verify(
+    request: Request, principal: WebDpo, svc: ServicesDep, session: SessionDep
+) -> Response:
     """Start "verify now" and return the progress panel (it polls itself while running)."""
+    trusted = await witnessed_notes(
+        session,
+        witness_clients(request),
+        origin=svc.settings.audit_origin,
+        verifier=log_verifier(svc),
+    )
     job = verify_jobs(request).start(
-        svc.sessions, origin=svc.settings.audit_origin, verifier=log_verifier(svc)
+        svc.sessions, origin=svc.settings.audit_origin, verifier=log_verifier(svc), trusted=trusted
     )
     return render(request, "staff/_verify.html", {"job": job_read(job)})
 
