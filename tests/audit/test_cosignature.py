@@ -20,8 +20,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from gateway.audit.proofs.cosignature import (
-    Cosigner,
     CosignatureVerifier,
+    Cosigner,
     cosignature_timestamp,
     verify_cosignatures,
     with_signatures,
@@ -98,7 +98,10 @@ def test_published_cosignature_timestamps() -> None:
 
 def test_spec_example_is_a_well_formed_note_with_two_signature_lines() -> None:
     note = parse_note(SPEC_NOTE)
-    assert [s.name for s in note.signatures] == ["example.com/behind-the-sofa", "witness.example.com/w1"]
+    assert [s.name for s in note.signatures] == [
+        "example.com/behind-the-sofa",
+        "witness.example.com/w1",
+    ]
     assert Checkpoint.parse(note.text).size == 20852163
 
 
@@ -110,9 +113,8 @@ def test_our_cosignature_is_byte_identical_to_the_independent_implementation() -
     )  # Ed25519 is deterministic: same key, same message, same bytes
     public = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
     assert cosigner.key_id == _independent_key_id("witness.example/w1", public)
-    vkey = "witness.example/w1+%08x+%s" % (
-        cosigner.key_id,
-        base64.b64encode(b"\x04" + public).decode(),
+    vkey = (
+        f"witness.example/w1+{cosigner.key_id:08x}+" + base64.b64encode(b"\x04" + public).decode()
     )
     assert str(cosigner.verifier()) == vkey
 

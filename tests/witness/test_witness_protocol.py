@@ -84,7 +84,9 @@ def config(tmp_path: Path, log_signer: NoteSigner, cosigner: Cosigner) -> Witnes
     return WitnessConfig(cosigner, tmp_path / "witness.sqlite3", logs)
 
 
-async def add(client: httpx.AsyncClient, old: int, proof: Sequence[bytes], note: str) -> httpx.Response:
+async def add(
+    client: httpx.AsyncClient, old: int, proof: Sequence[bytes], note: str
+) -> httpx.Response:
     return await client.post("/add-checkpoint", content=body(old, proof, note))
 
 
@@ -179,9 +181,7 @@ async def test_fork_that_grew_further_fails_the_consistency_proof(
         assert (await add(client, 10, log.proof(10), fork.note())).status_code == 422
 
 
-async def test_signature_and_origin_checks(
-    config: WitnessConfig, log_signer: NoteSigner
-) -> None:
+async def test_signature_and_origin_checks(config: WitnessConfig, log_signer: NoteSigner) -> None:
     log = Log(log_signer)
     log.grow(3)
     intruder = Log(NoteSigner.generate(ORIGIN))

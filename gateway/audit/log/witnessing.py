@@ -31,6 +31,7 @@ from typing import Protocol
 from urllib.parse import quote
 
 import httpx
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.audit.entries.models import AuditCheckpointRow
@@ -297,14 +298,17 @@ class WitnessCosigning:
             log = logger.warning if isinstance(exc, WitnessUnavailable) else logger.error
             log("witness %s did not cosign size %d: %s", state.name, latest.size, exc)
             return
-        async with self._sessions() as session, session.begin():
-            await TreeRepository(session).add_cosignature(
-                size=latest.size,
-                witness=client.endpoint.key,
-                line=cosignature.line,
-                cosigned_at=cosignature.timestamp,
-                now=self._clock(),
-            )
+        try:
+            async with self._sessions() as session, session.begin():
+                await TreeRepository(session).add_cosignature(
+                    size=latest.size,
+                    witness=client.endpoint.key,
+                    line=cosignature.line,
+                    cosigned_at=cosignature.timestamp,
+                    now=self._clock(),
+                )
+        except IntegrityError:  # another step stored this witness's line first: same fact
+            pass
         state.held_size = latest.size
         state.last_error = None
         state.last_success = time.monotonic()
