@@ -63,9 +63,9 @@ def serve(
 
 @app.command()
 def demo(host: str = "127.0.0.1", port: int = 8000, sim_port: int = 8101) -> None:
-    """Run the gateway, the three department simulators and the dev identity provider.
+    """Run the gateway, the three department simulators, a witness and the dev identity provider.
 
-    The simulators listen on ``sim_port`` and the two ports after it.
+    The simulators listen on ``sim_port`` and the two ports after it, the witness on the next.
     """
     from gateway.demo import run_demo
     from gateway.logging import configure_logging

@@ -89,5 +89,6 @@ def build_witnessing(svc: Services, sequencer: Sequencer, **options: object) -> 
 async def start_witnessing(svc: Services, sequencer: Sequencer) -> WitnessCosigning:
     """Start cosigning (no task when no witness is configured)."""
     witnessing = build_witnessing(svc, sequencer)
+    sequencer.checkpoint_listeners.append(witnessing.wake)
     witnessing.start()
     return witnessing
