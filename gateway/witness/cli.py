@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from gateway.audit.proofs.cosignature import Cosigner
 from gateway.audit.proofs.notes import NoteError, NoteVerifier
+
+if TYPE_CHECKING:
+    from gateway.witness.config import WitnessConfig
 
 witness_app = typer.Typer(
     help="Vidne der medsignerer revisionslogge / a witness that cosigns audit logs (C2SP).",
@@ -83,11 +86,57 @@ def init(
     typer.echo(str(cosigner.verifier()))
 
 
+def _load(
+    config: Path | None, key_file: Path | None, database: Path | None, log: list[str] | None
+) -> WitnessConfig:
+    """From a witness.toml, or from options/environment (containers: no file to edit)."""
+    from gateway.witness.config import FollowedLog, WitnessConfig, WitnessConfigError
+
+    try:
+        if config is not None:
+            return WitnessConfig.load(config)
+        if key_file is None or database is None or not log:
+            raise WitnessConfigError(
+                "give --config, or --key-file, --database and at least one --log ORIGIN=KEY"
+            )
+        cosigner = Cosigner.parse(key_file.read_text(encoding="utf-8"))
+        logs: dict[str, FollowedLog] = {}
+        for item in log:
+            origin, sep, key = item.partition("=")
+            if not sep or not origin:
+                raise WitnessConfigError("--log must be ORIGIN=VERIFIER_KEY")
+            logs[origin] = FollowedLog(origin, (NoteVerifier.parse(key),))
+        return WitnessConfig(cosigner, database, logs)
+    except (OSError, NoteError) as exc:
+        raise WitnessConfigError(str(exc)) from exc
+
+
+ConfigOption = Annotated[
+    Path | None, typer.Option(envvar="TVAERS_WITNESS_CONFIG", help="witness.toml")
+]
+KeyFileOption = Annotated[
+    Path | None,
+    typer.Option(envvar="TVAERS_WITNESS_KEY_FILE", help="PRIVATE+KEY+… (uden / without --config)"),
+]
+DatabaseOption = Annotated[
+    Path | None,
+    typer.Option(envvar="TVAERS_WITNESS_DATABASE", help="SQLite-fil / SQLite file"),
+]
+LogOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        envvar="TVAERS_WITNESS_LOG",
+        help="Fulgt log / followed log: ORIGIN=VERIFIER_KEY (gentages / repeatable)",
+    ),
+]
+
+
 @witness_app.command("serve")
 def serve(
-    config: Annotated[
-        Path, typer.Option(envvar="TVAERS_WITNESS_CONFIG", help="witness.toml")
-    ] = Path("witness.toml"),
+    config: ConfigOption = None,
+    key_file: KeyFileOption = None,
+    database: DatabaseOption = None,
+    log: LogOption = None,
     host: Annotated[str, typer.Option(envvar="TVAERS_WITNESS_HOST")] = "127.0.0.1",
     port: Annotated[int, typer.Option(envvar="TVAERS_WITNESS_PORT")] = 8300,
 ) -> None:
@@ -95,10 +144,10 @@ def serve(
     import uvicorn
 
     from gateway.witness.app import create_witness_app
-    from gateway.witness.config import WitnessConfig, WitnessConfigError
+    from gateway.witness.config import WitnessConfigError
 
     try:
-        loaded = WitnessConfig.load(config)
+        loaded = _load(config, key_file, database, log)
     except WitnessConfigError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from exc
@@ -108,16 +157,18 @@ def serve(
 
 @witness_app.command("public-key")
 def public_key(
-    config: Annotated[
-        Path, typer.Option(envvar="TVAERS_WITNESS_CONFIG", help="witness.toml")
-    ] = Path("witness.toml"),
+    config: ConfigOption = None,
+    key_file: KeyFileOption = None,
 ) -> None:
     """Vis vidnets offentlige nøgle / print the witness's public key."""
-    from gateway.witness.config import WitnessConfig, WitnessConfigError
+    from gateway.witness.config import WitnessConfigError
 
     try:
-        loaded = WitnessConfig.load(config)
-    except WitnessConfigError as exc:
+        if key_file is not None and config is None:
+            typer.echo(str(Cosigner.parse(key_file.read_text(encoding="utf-8")).verifier()))
+            return
+        loaded = _load(config or Path("witness.toml"), None, None, None)
+    except (WitnessConfigError, OSError, NoteError) as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from exc
     typer.echo(str(loaded.cosigner.verifier()))
