@@ -17,7 +17,12 @@ from gateway.audit.console.entries_endpoints import router as audit_router
 from gateway.audit.entries.service import AuditWriter
 from gateway.audit.log.endpoints import me_router as audit_me_router
 from gateway.audit.log.endpoints import router as audit_log_router
-from gateway.audit.log.lifecycle import start_audit_log, start_witnessing, stop_audit_log
+from gateway.audit.log.lifecycle import (
+    start_audit_log,
+    start_witnessing,
+    stop_audit_log,
+    witness_endpoints,
+)
 from gateway.auth.devidp import DevIdentityProvider, dev_idp_router
 from gateway.auth.tokens import KeySetSource, RemoteJwks, TokenValidator
 from gateway.catalogue.endpoints import router as catalogue_router
@@ -135,6 +140,7 @@ def create_app(settings: Settings | None = None, *, overrides: Overrides | None 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        witness_endpoints(settings.witnesses)  # a malformed witness stops start-up, first
         svc = await build_services(settings, overrides)
         app.state.services = svc
         if settings.log_format == "json":
