@@ -19,8 +19,8 @@ from connectors.simulators import SIMULATORS
 from gateway.app import create_app
 from gateway.audit.log.lifecycle import audit_signer
 from gateway.audit.proofs.cosignature import Cosigner
-from gateway.auth.devidp import demo_users
 from gateway.config import Settings
+from gateway.devtools.demo_users import demo_users
 from gateway.keys import load_checked_keys
 from gateway.witness.app import create_witness_app
 from gateway.witness.config import FollowedLog, WitnessConfig

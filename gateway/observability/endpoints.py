@@ -10,6 +10,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from gateway.audit.log.dependencies import witnessing
 from gateway.audit.log.witnessing import WitnessGap, witness_gaps
+from gateway.dependencies import RuntimeDep
 from gateway.observability.metrics import (
     AUDIT_LAG_SECONDS,
     AUDIT_STATE_UP,
@@ -21,7 +22,7 @@ from gateway.observability.metrics import (
 )
 from gateway.observability.readiness import Check, Readiness, check_readiness
 from gateway.observability.repository import ObservabilityRepository
-from gateway.services import Services, ServicesDep
+from gateway.runtime import Runtime
 
 logger = logging.getLogger("tvaers.observability")
 
@@ -32,7 +33,7 @@ router = APIRouter(tags=["operations"])
     "/readyz",
     responses={503: {"description": "Not ready: database, policy engine or sequencer down"}},
 )
-async def readyz(request: Request, svc: ServicesDep) -> JSONResponse:
+async def readyz(request: Request, svc: RuntimeDep) -> JSONResponse:
     """Readiness: database, policy engine and audit sequencer (critical), and each connector.
 
     `ready` and `degraded` (a department system is down) answer 200; `not_ready` answers 503.
@@ -50,7 +51,7 @@ async def readyz(request: Request, svc: ServicesDep) -> JSONResponse:
     return JSONResponse(report.as_dict(), status_code=200 if report.ready else 503)
 
 
-async def _witness_checks(request: Request, svc: Services) -> dict[str, Check]:
+async def _witness_checks(request: Request, svc: Runtime) -> dict[str, Check]:
     """One non-critical check per witness: a witness that is down delays cosigning only."""
     try:
         gaps = await witness_gaps(svc.sessions, witnessing(request))
@@ -70,7 +71,7 @@ def _witness_check(gap: WitnessGap) -> Check:
 
 
 @router.get("/metrics", response_class=Response)
-async def metrics(request: Request, svc: ServicesDep) -> Response:
+async def metrics(request: Request, svc: RuntimeDep) -> Response:
     """Prometheus metrics (text exposition format). Scrape from the internal network only."""
     await refresh_audit_gauges(svc)
     try:
@@ -82,7 +83,7 @@ async def metrics(request: Request, svc: ServicesDep) -> Response:
     return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
 
-async def refresh_audit_gauges(svc: Services) -> None:
+async def refresh_audit_gauges(svc: Runtime) -> None:
     """Read the sequencer's progress from the database into the audit gauges."""
     try:
         async with svc.sessions() as session:
@@ -98,6 +99,6 @@ async def refresh_audit_gauges(svc: Services) -> None:
     AUDIT_LAG_SECONDS.set(max(0.0, (svc.clock() - oldest).total_seconds()) if oldest else 0.0)
 
 
-def _health_url(svc: Services, name: str) -> str | None:
+def _health_url(svc: Runtime, name: str) -> str | None:
     url = svc.settings.connectors.get(name, {}).get("health_url")
     return str(url) if url else None

@@ -15,7 +15,7 @@ from gateway.audit.log.witnessing import (
 )
 from gateway.audit.proofs.cosignature import CosignatureVerifier
 from gateway.audit.proofs.notes import NoteError, NoteSigner
-from gateway.services import Services
+from gateway.runtime import Runtime
 
 
 def audit_signer(origin: str, key: Ed25519PrivateKey) -> NoteSigner:
@@ -23,7 +23,7 @@ def audit_signer(origin: str, key: Ed25519PrivateKey) -> NoteSigner:
     return NoteSigner(origin, key)
 
 
-def build_sequencer(svc: Services, **options: object) -> Sequencer:
+def build_sequencer(svc: Runtime, **options: object) -> Sequencer:
     """A sequencer on its own engine (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: own pool)."""
     settings = svc.settings
     retention = (
@@ -40,7 +40,7 @@ def build_sequencer(svc: Services, **options: object) -> Sequencer:
     )
 
 
-async def start_audit_log(svc: Services) -> Sequencer:
+async def start_audit_log(svc: Runtime) -> Sequencer:
     """Start the sequencer task; the lifespan stops it with :func:`stop_audit_log`."""
     sequencer = build_sequencer(svc)
     sequencer.start()
@@ -68,7 +68,7 @@ def witness_endpoints(witnesses: list[dict[str, str]]) -> list[WitnessEndpoint]:
     return endpoints
 
 
-def build_witnessing(svc: Services, sequencer: Sequencer, **options: object) -> WitnessCosigning:
+def build_witnessing(svc: Runtime, sequencer: Sequencer, **options: object) -> WitnessCosigning:
     """The cosigning task on the sequencer's engine; it works only while this process leads."""
     settings = svc.settings
     clients = [
@@ -85,7 +85,7 @@ def build_witnessing(svc: Services, sequencer: Sequencer, **options: object) -> 
     )
 
 
-async def start_witnessing(svc: Services, sequencer: Sequencer) -> WitnessCosigning:
+async def start_witnessing(svc: Runtime, sequencer: Sequencer) -> WitnessCosigning:
     """Start cosigning (no task when no witness is configured)."""
     witnessing = build_witnessing(svc, sequencer)
     sequencer.checkpoint_listeners.append(witnessing.wake)

@@ -213,11 +213,6 @@ class TreeRepository:
         )
         return await self._session.scalar(query)
 
-    async def count_pending(self) -> int:
-        """Rows still waiting for a leaf index."""
-        query = select(func.count()).where(AuditEntryRow.leaf_index.is_(None))
-        return int(await self._session.scalar(query) or 0)
-
     # ----------------------------------------------------------------- cosignatures
 
     async def add_cosignature(
