@@ -117,3 +117,18 @@ async def test_publisher_writes_once_and_refuses_a_different_checkpoint_of_the_s
     with pytest.raises(PublishConflict):
         await publisher.publish(0, other)
     assert publisher.path(0).read_text() == cosigned
+
+
+async def test_two_writers_publishing_at_once_never_see_a_partial_file(tmp_path: object) -> None:
+    import asyncio
+    from pathlib import Path
+
+    assert isinstance(tmp_path, Path)
+    publisher = DirectoryPublisher(tmp_path / "published")
+    cosigned = NOTE + WITNESS.cosign(parse_note(NOTE).text, 5)
+    for size in range(40):
+        results = await asyncio.gather(*(publisher.publish(size, cosigned) for _ in range(4)))
+        assert sorted(results) == [False, False, False, True]
+        assert publisher.path(size).read_text() == cosigned
+    assert sorted(p.name for p in (tmp_path / "published").iterdir())[0] == f"{0:020d}.note"
+    assert not [p for p in (tmp_path / "published").iterdir() if p.name.startswith(".")]

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from gateway.audit.log.lifecycle import audit_signer
 from gateway.audit.log.repository import NODE_LEVEL_SHIFT
@@ -25,6 +26,7 @@ from gateway.audit.log.witnessing import WitnessCosigning
 from gateway.audit.proofs.cosignature import Cosigner, verify_cosignatures
 from gateway.audit.proofs.merkle import NodeId, TreeState
 from gateway.audit.proofs.notes import Checkpoint, open_checkpoint, parse_note
+from gateway.cli import app as cli_app
 from gateway.witness.app import create_witness_app, origin_hash
 from gateway.witness.config import FollowedLog, WitnessConfig
 from tests.audit.log_helpers import cli, demo_traffic, execute, public_key, sequencer
@@ -101,6 +103,7 @@ async def latest_size(gw: Harness) -> int:
     return int((await gw.client.get("/v1/audit/checkpoint")).json()["size"])
 
 
+@pytest.mark.usefixtures("database_url")
 async def test_checkpoints_are_cosigned_served_published_and_receipts_verify(
     tmp_path: Path,
 ) -> None:
@@ -168,8 +171,16 @@ async def test_checkpoints_are_cosigned_served_published_and_receipts_verify(
         assert two.exit_code == 1 and f"size {size}" in two.output, two.output
 
         out = tmp_path / "export"
+        env = {
+            "TVAERS_DATA_DIR": str(w.gw.data_dir),
+            "TVAERS_ENV": "test",
+            "TVAERS_DATABASE_URL": w.gw.services.settings.database_url,  # "" on SQLite
+        }
         exported = await asyncio.to_thread(
-            cli, w.gw.data_dir, "audit", "export", "--out", str(out), "--no-progress"
+            CliRunner().invoke,
+            cli_app,
+            ["audit", "export", "--out", str(out), "--no-progress"],
+            env=env,
         )
         assert exported.exit_code == 0, exported.output
         full = await asyncio.to_thread(
@@ -188,6 +199,7 @@ async def test_checkpoints_are_cosigned_served_published_and_receipts_verify(
         assert full.exit_code == 0, full.output
 
 
+@pytest.mark.usefixtures("database_url")
 async def test_stopped_witness_never_blocks_a_view_and_cosigning_catches_up(
     tmp_path: Path,
 ) -> None:
@@ -263,6 +275,7 @@ def _export_and_verify(data_dir: Path, out: Path, *extra: str) -> tuple[int, str
     return result.exit_code, result.output
 
 
+@pytest.mark.sqlite_only(reason="edits the SQLite file as an insider would")
 async def test_deleted_tail_is_refused_by_the_witness_and_fails_verification(
     tmp_path: Path,
 ) -> None:
@@ -323,6 +336,7 @@ async def test_deleted_tail_is_refused_by_the_witness_and_fails_verification(
     assert code == 1, output  # the witness's checkpoint is beyond the log: truncated
 
 
+@pytest.mark.sqlite_only(reason="edits the SQLite file as an insider would")
 async def test_fork_is_detected_by_the_witness_and_the_dpo_panel(tmp_path: Path) -> None:
     data, wdir = tmp_path / "gw", tmp_path / "witness"
     async with witnessed_gateway(data, wdir) as w:

@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -178,19 +179,26 @@ class DirectoryPublisher:
     def _publish(self, size: int, note: str) -> bool:
         self.directory.mkdir(parents=True, exist_ok=True)
         path = self.path(size)
+        # Written in full under a private name, then linked into place: ``link`` fails if the
+        # name exists, so the file appears complete and at most once, even with two writers.
+        fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".publishing-")
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        except FileExistsError:
-            existing = path.read_text(encoding="utf-8")
-            if existing.split("\n\n", 1)[0] != note.split("\n\n", 1)[0]:
-                raise PublishConflict(
-                    f"a different checkpoint of size {size} is published"
-                ) from None
-            return False
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(note)
-            handle.flush()
-            os.fsync(handle.fileno())
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(note)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(tmp, 0o644)
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                existing = path.read_text(encoding="utf-8")
+                if existing.split("\n\n", 1)[0] != note.split("\n\n", 1)[0]:
+                    raise PublishConflict(
+                        f"a different checkpoint of size {size} is already published"
+                    ) from None
+                return False
+        finally:
+            os.unlink(tmp)
         return True
 
 
@@ -232,6 +240,7 @@ class WitnessCosigning:
         self._interval = interval_s
         self._clock = clock
         self._published: int | None = None
+        self.publish_error: str | None = None
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         self.states = {
@@ -322,7 +331,12 @@ class WitnessCosigning:
             )
         if len(lines) < self._quorum:
             return
-        await self._publisher.publish(latest.size, latest.note + "".join(lines))
+        try:
+            await self._publisher.publish(latest.size, latest.note + "".join(lines))
+        except PublishConflict as exc:  # evidence of a fork: say so loudly, keep cosigning
+            logger.error("checkpoint publisher refused size %d: %s", latest.size, exc)
+            self.publish_error = str(exc)
+            return
         self._published = latest.size
 
     # ----------------------------------------------------------------- background task
