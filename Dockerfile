@@ -27,8 +27,8 @@ LABEL org.opencontainers.image.title="tvaers-gateway" \
 RUN groupadd --system --gid 10001 tvaers \
  && useradd --system --uid 10001 --gid tvaers --home-dir /app --no-create-home \
     --shell /usr/sbin/nologin tvaers \
- && mkdir -p /app/data \
- && chown tvaers:tvaers /app/data
+ && mkdir -p /app/data /witness \
+ && chown tvaers:tvaers /app/data /witness
 COPY --from=build /opt/venv /opt/venv
 # Policies and the catalogue are read at start-up (the catalogue also when OPA decides).
 COPY policies /app/policies

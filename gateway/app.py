@@ -18,7 +18,12 @@ from gateway.audit.console.triage_endpoints import router as triage_router
 from gateway.audit.entries.service import AuditWriter
 from gateway.audit.log.endpoints import me_router as audit_me_router
 from gateway.audit.log.endpoints import router as audit_log_router
-from gateway.audit.log.lifecycle import start_audit_log, stop_audit_log
+from gateway.audit.log.lifecycle import (
+    start_audit_log,
+    start_witnessing,
+    stop_audit_log,
+    witness_endpoints,
+)
 from gateway.auth.devidp import DevIdentityProvider, dev_idp_router
 from gateway.auth.tokens import KeySetSource, RemoteJwks, TokenValidator
 from gateway.breakglass.endpoints import router as break_glass_router
@@ -146,6 +151,7 @@ def create_app(settings: Settings | None = None, *, overrides: Overrides | None 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        witness_endpoints(settings.witnesses)  # a malformed witness stops start-up, first
         svc = await build_services(settings, overrides)
         app.state.runtime = svc
         if settings.log_format == "json":
@@ -158,9 +164,11 @@ def create_app(settings: Settings | None = None, *, overrides: Overrides | None 
         app.state.tracing.instrument(svc.http)
         app.state.audit_sequencer = await start_audit_log(svc)
         app.state.notices = start_notices(svc)
+        app.state.audit_witnessing = await start_witnessing(svc, app.state.audit_sequencer)
         try:
             yield
         finally:
+            await app.state.audit_witnessing.stop()
             await stop_notices(app.state.notices)
             await stop_audit_log(app.state.audit_sequencer)
             app.state.tracing.uninstrument(svc.http)

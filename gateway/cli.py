@@ -13,6 +13,7 @@ from connectors.sdk.cli import connector_app
 from gateway.keys_cli import keys_app
 from gateway.notices.cli import notices_app
 from gateway.policy.cli import policy_app
+from gateway.witness.cli import witness_app
 
 app = typer.Typer(
     help="Tværs: consent-bound data sharing between municipal departments.", no_args_is_help=True
@@ -27,6 +28,7 @@ app.add_typer(connector_app, name="connector")
 app.add_typer(keys_app, name="keys")
 app.add_typer(policy_app, name="policy")
 app.add_typer(notices_app, name="notices")
+app.add_typer(witness_app, name="witness")
 
 try:  # the offline verifier needs no database; mounted when present
     from gateway.audit.proofs.cli import audit_verify_app
@@ -63,10 +65,10 @@ def serve(
 
 @app.command()
 def demo(host: str = "127.0.0.1", port: int = 8000, sim_port: int = 8101) -> None:
-    """Run the gateway, the three department simulators and the dev identity provider.
+    """Run the gateway, the three department simulators, a witness and the dev identity provider.
 
     The department simulators listen on ``sim_port`` and the two ports after it, the
-    Digital Post simulator on the third.
+    Digital Post simulator on the third, the witness on the fourth.
     """
     from gateway.demo import run_demo
     from gateway.logging import configure_logging

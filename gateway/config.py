@@ -80,6 +80,17 @@ class Settings(BaseSettings):
     placeholder is refused in production)."""
     audit_retention_days: int | None = Field(default=None, ge=1)
     """Audit entry bodies older than this are purged (leaf hashes stay); unset keeps them all."""
+    witnesses: list[dict[str, str]] = Field(default_factory=list)
+    """Witnesses that cosign audit checkpoints (C2SP tlog-witness), JSON list of
+    `{"url": ..., "key": <witness verifier key>}`; see docs/witness.md. Empty: none."""
+    witness_quorum: int = Field(1, ge=1)
+    """Cosignatures a checkpoint needs before it is published and the DPO console calls the
+    log witnessed."""
+    witness_timeout_s: float = Field(3.0, gt=0)
+    """Deadline for one witness request, seconds (a slow witness only delays cosigning)."""
+    checkpoint_publish_dir: Path | None = None
+    """Directory where each cosigned checkpoint is written once (`<size>.note`). Unset:
+    `data_dir/published-checkpoints`."""
 
     policies_dir: Path = REPO_ROOT / "policies"
     """Rego policies and catalogue data."""
@@ -183,7 +194,7 @@ class Settings(BaseSettings):
     digital_post_sender_cvr: str = "29189846"
     """The municipality's CVR number as MeMo sender (example value)."""
 
-    @field_validator("connectors", mode="before")
+    @field_validator("connectors", "witnesses", mode="before")
     @classmethod
     def _parse_connectors(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -211,6 +222,10 @@ class Settings(BaseSettings):
         if self.oidc_issuer:
             return self.oidc_issuer
         return self.effective_public_url
+
+    @property
+    def effective_publish_dir(self) -> Path:
+        return self.checkpoint_publish_dir or self.data_dir / "published-checkpoints"
 
     @property
     def keys_dir(self) -> Path:

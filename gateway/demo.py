@@ -1,6 +1,9 @@
-"""``tvaers demo``: the gateway, three department simulators and the dev identity provider.
+"""``tvaers demo``: the gateway, three department simulators, a witness and the dev identity
+provider.
 
-All in one process, each on its own port, on embedded defaults (SQLite, regorus).
+All in one process, each on its own port, on embedded defaults (SQLite, regorus). The witness
+(``gateway.witness``) has its own key and SQLite file under ``data_dir/witness`` and cosigns the
+audit log's checkpoints, as another authority's witness would.
 """
 
 from __future__ import annotations
@@ -15,8 +18,13 @@ import uvicorn
 from connectors.simulators import SIMULATORS
 from connectors.simulators.digitalpost import create_app as digital_post_app
 from gateway.app import create_app
+from gateway.audit.log.lifecycle import audit_signer
+from gateway.audit.proofs.cosignature import Cosigner
 from gateway.config import Settings
 from gateway.devtools.demo_users import demo_users
+from gateway.keys import load_checked_keys
+from gateway.witness.app import create_witness_app
+from gateway.witness.config import FollowedLog, WitnessConfig
 
 DEFAULT_SIMULATOR_PORT = 8101
 DEPARTMENTS = ("jobcenter", "social", "health")
@@ -30,6 +38,27 @@ def simulator_ports(first: int = DEFAULT_SIMULATOR_PORT) -> dict[str, int]:
 def digital_post_port(first: int = DEFAULT_SIMULATOR_PORT) -> int:
     """The Digital Post simulator listens right after the three department simulators."""
     return first + len(DEPARTMENTS)
+
+
+def witness_port(sim_port: int = DEFAULT_SIMULATOR_PORT) -> int:
+    """The demo witness listens just after the Digital Post simulator."""
+    return sim_port + len(DEPARTMENTS) + 1
+
+
+def demo_witness(settings: Settings) -> WitnessConfig:
+    """The demo witness: its key (made on first run) and database in ``data_dir/witness``."""
+    directory = settings.data_dir / "witness"
+    key_file = directory / "witness.key"
+    if key_file.exists():
+        cosigner = Cosigner.parse(key_file.read_text(encoding="utf-8"))
+    else:
+        from gateway.witness.cli import write_secret
+
+        cosigner = Cosigner.generate("witness.demo.tvaers/w1")
+        write_secret(key_file, cosigner.signer_key() + "\n")
+    log_key = audit_signer(settings.audit_origin, load_checked_keys(settings).audit_key).verifier()
+    logs = {settings.audit_origin: FollowedLog(settings.audit_origin, (log_key,))}
+    return WitnessConfig(cosigner, directory / "witness.sqlite3", logs)
 
 
 def demo_settings(host: str, port: int, sim_port: int = DEFAULT_SIMULATOR_PORT) -> Settings:
@@ -52,6 +81,12 @@ def demo_settings(host: str, port: int, sim_port: int = DEFAULT_SIMULATOR_PORT) 
             "digital_post_url": base.digital_post_url or digital_post,
         }
     )
+
+
+def with_witness(settings: Settings, witness: WitnessConfig, url: str) -> Settings:
+    """``settings`` with the demo witness configured."""
+    entry = {"url": url, "key": str(witness.cosigner.verifier())}
+    return settings.model_copy(update={"witnesses": [entry]})
 
 
 def curl_commands(base: str, cpr: str, digital_post: str = "") -> list[tuple[str, str]]:
@@ -128,6 +163,26 @@ def curl_commands(base: str, cpr: str, digital_post: str = "") -> list[tuple[str
     ]
 
 
+def receipt_commands(base: str, citizen: str, witness_key: str) -> str:
+    """Step 4: a citizen's receipt, verified offline with the log's and the witness's keys."""
+    return (
+        "sleep 3  # vidnet medsignerer om få sekunder / the witness cosigns within seconds\n"
+        f"CITIZEN=$(curl -s -X POST {base}/dev/token -H 'Content-Type: application/json' "
+        f'-d \'{{"username": "{citizen}"}}\' '
+        "| python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])')\n"
+        f'EVENT_ID=$(curl -s {base}/v1/me/access-log -H "Authorization: Bearer $CITIZEN" '
+        '| python3 -c \'import json,sys; print([i for i in json.load(sys.stdin)["items"] '
+        'if i["status"] == "sequenced"][-1]["event_id"])\')\n'
+        f'curl -s {base}/v1/me/access-log/$EVENT_ID/receipt -H "Authorization: Bearer $CITIZEN" '
+        "-o kvittering.tlog-proof\n"
+        f'curl -s {base}/v1/me/access-log/$EVENT_ID/entry -H "Authorization: Bearer $CITIZEN" '
+        "-o post.json\n"
+        f"curl -s {base}/v1/audit/public-key -H 'Accept: text/plain' -o log.pub\n"
+        "tvaers audit verify receipt kvittering.tlog-proof --entry post.json --key log.pub "
+        f"--witness '{witness_key}'"
+    )
+
+
 def banner(settings: Settings, sim_port: int = DEFAULT_SIMULATOR_PORT) -> str:
     base = settings.effective_public_url
     users = demo_users()
@@ -146,6 +201,10 @@ def banner(settings: Settings, sim_port: int = DEFAULT_SIMULATOR_PORT) -> str:
         ),
         f"  Simulator {'Digital Post':<10} http://{settings.host}:{digital_post_port(sim_port)}"
         "  (MeMo-postkasse, simulator, ikke ægte)",
+        *(
+            f"  Vidne / witness ({w['key'].split('+')[0]}) {w['url']}  nøgle / key: {w['key']}"
+            for w in settings.witnesses
+        ),
         "",
         'Demobrugere / demo users (token: POST /dev/token {"username": ...}):',
     ]
@@ -159,6 +218,13 @@ def banner(settings: Settings, sim_port: int = DEFAULT_SIMULATOR_PORT) -> str:
     for title, command in curl_commands(base, citizen.cpr, digital_post):
         lines.append(f"# {title}")
         lines.append(command)
+        lines.append("")
+    for witness in settings.witnesses:
+        lines.append(
+            "# 4. Borgerens kvittering verificeret offline med vidnets nøgle / the citizen's "
+            "receipt verified offline with the witness's key"
+        )
+        lines.append(receipt_commands(base, citizen.username, witness["key"]))
         lines.append("")
     lines.append(
         "# Valgfrit: læg et mistænkeligt opslagsmønster i loggen, så DPO'en ser afvigelser /\n"
@@ -179,6 +245,8 @@ async def run_demo(
     host: str = "127.0.0.1", port: int = 8000, sim_port: int = DEFAULT_SIMULATOR_PORT
 ) -> None:
     settings = demo_settings(host, port, sim_port)
+    witness = demo_witness(settings)
+    settings = with_witness(settings, witness, f"http://{host}:{witness_port(sim_port)}")
     servers = [
         uvicorn.Server(uvicorn.Config(SIMULATORS[name](), host=host, port=p, log_level="warning"))
         for name, p in simulator_ports(sim_port).items()
@@ -190,6 +258,16 @@ async def run_demo(
             )
         )
     )
+    servers.append(
+        uvicorn.Server(
+            uvicorn.Config(
+                create_witness_app(witness),
+                host=host,
+                port=witness_port(sim_port),
+                log_level="warning",
+            )
+        )
+    )
     gateway = uvicorn.Server(
         uvicorn.Config(create_app(settings), host=host, port=port, log_level="info")
     )
@@ -197,7 +275,7 @@ async def run_demo(
     while not all(s.started for s in servers):
         await asyncio.sleep(0.05)
         if any(t.done() for t in tasks):
-            raise SystemExit("a simulator failed to start (is the port in use?)")
+            raise SystemExit("a simulator or the witness failed to start (is the port in use?)")
     gateway_task = asyncio.create_task(gateway.serve())
     while not gateway.started:
         await asyncio.sleep(0.05)

@@ -39,6 +39,14 @@ class RoutingTransport(httpx.AsyncBaseTransport):
         self._transports = {host: httpx.ASGITransport(app=app) for host, app in apps.items()}
         self.requested_urls: list[str] = []
 
+    def route(self, host: str, app: Any) -> None:
+        """Serve ``host`` by ``app`` from now on (e.g. a witness that starts)."""
+        self._transports[host] = httpx.ASGITransport(app=app)
+
+    def unroute(self, host: str) -> None:
+        """``host`` refuses connections from now on (e.g. a witness that stopped)."""
+        self._transports.pop(host, None)
+
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.requested_urls.append(str(request.url))
         transport = self._transports.get(request.url.host)

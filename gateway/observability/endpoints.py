@@ -8,15 +8,19 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from gateway.audit.log.dependencies import witnessing
+from gateway.audit.log.witnessing import WitnessGap, witness_gaps
 from gateway.dependencies import RuntimeDep
 from gateway.observability.metrics import (
     AUDIT_LAG_SECONDS,
     AUDIT_STATE_UP,
     AUDIT_TREE_SIZE,
     AUDIT_UNSEQUENCED,
+    AUDIT_WITNESS_COSIGNED_SIZE,
+    AUDIT_WITNESS_GAP,
     REGISTRY,
 )
-from gateway.observability.readiness import check_readiness
+from gateway.observability.readiness import Check, Readiness, check_readiness
 from gateway.observability.repository import ObservabilityRepository
 from gateway.runtime import Runtime
 
@@ -43,13 +47,39 @@ async def readyz(request: Request, svc: RuntimeDep) -> JSONResponse:
         http=svc.http,
         timeout_s=svc.settings.readiness_timeout_s,
     )
+    report = Readiness({**report.checks, **await _witness_checks(request, svc)})
     return JSONResponse(report.as_dict(), status_code=200 if report.ready else 503)
 
 
+async def _witness_checks(request: Request, svc: Runtime) -> dict[str, Check]:
+    """One non-critical check per witness: a witness that is down delays cosigning only."""
+    try:
+        gaps = await witness_gaps(svc.sessions, witnessing(request))
+    except Exception as exc:  # the database check above already reports the cause
+        return {"audit_witnesses": Check("down", False, type(exc).__name__)}
+    return {f"witness:{g.name}": _witness_check(g) for g in gaps}
+
+
+def _witness_check(gap: WitnessGap) -> Check:
+    detail = (
+        f"cosigned up to size {gap.cosigned_size or 0} of {gap.latest_size} "
+        f"({gap.gap} entries not yet witnessed)"
+    )
+    if gap.gap > 0 and gap.last_error is not None:
+        return Check("down", False, f"{detail}; last attempt: {gap.last_error}")
+    return Check("ok", False, detail)
+
+
 @router.get("/metrics", response_class=Response)
-async def metrics(svc: RuntimeDep) -> Response:
+async def metrics(request: Request, svc: RuntimeDep) -> Response:
     """Prometheus metrics (text exposition format). Scrape from the internal network only."""
     await refresh_audit_gauges(svc)
+    try:
+        for gap in await witness_gaps(svc.sessions, witnessing(request)):
+            AUDIT_WITNESS_COSIGNED_SIZE.labels(witness=gap.name).set(gap.cosigned_size or 0)
+            AUDIT_WITNESS_GAP.labels(witness=gap.name).set(gap.gap)
+    except Exception as exc:  # a scrape must still answer
+        logger.warning("witness gauges not refreshed: %s", type(exc).__name__)
     return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
 

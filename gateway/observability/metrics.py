@@ -84,3 +84,15 @@ AUDIT_STATE_UP = Gauge(
     "1 if the audit gauges were read from the database at this scrape, else 0.",
     registry=REGISTRY,
 )
+AUDIT_WITNESS_COSIGNED_SIZE = Gauge(
+    "tvaers_audit_witness_cosigned_size",
+    "Largest audit checkpoint size each configured witness has cosigned (read at scrape time).",
+    ["witness"],
+    registry=REGISTRY,
+)
+AUDIT_WITNESS_GAP = Gauge(
+    "tvaers_audit_witness_gap_entries",
+    "Entries in the newest checkpoint that a witness has not cosigned yet (0: up to date).",
+    ["witness"],
+    registry=REGISTRY,
+)

@@ -21,9 +21,10 @@ from gateway.audit.console.anomalies import COPENHAGEN, Anomaly
 from gateway.audit.console.dependencies import DpoConsoleServiceDep
 from gateway.audit.console.downloads import csv_response, signed_zip_response
 from gateway.audit.console.endpoints import job_read, log_verifier, verify_jobs
-from gateway.audit.console.integrity import integrity_status
+from gateway.audit.console.integrity import integrity_status, witnessed_notes
 from gateway.audit.console.triage import AnomalyTriageService
 from gateway.audit.entries.repository import entry_dict
+from gateway.audit.log.dependencies import witness_clients
 from gateway.auth.principal import Principal
 from gateway.db import MAX_SQL_INTEGER
 from gateway.dependencies import CorrelationIdDep, RuntimeDep, SessionDep
@@ -145,7 +146,12 @@ async def console(
             "series_purpose": charts.by_purpose,
             "charts_json": charts.model_dump_json(),
             "integrity": await integrity_status(
-                session, origin=svc.settings.audit_origin, verifier=log_verifier(svc), now=now
+                session,
+                origin=svc.settings.audit_origin,
+                verifier=log_verifier(svc),
+                now=now,
+                witnesses=witness_clients(request),
+                quorum=svc.settings.witness_quorum,
             ),
             "nav_current": "dpo",
         },
@@ -183,10 +189,18 @@ async def export_signed(
 
 
 @router.post("/verify")
-async def start_verify(request: Request, principal: WebDpo, svc: RuntimeDep) -> Response:
+async def start_verify(
+    request: Request, principal: WebDpo, svc: RuntimeDep, session: SessionDep
+) -> Response:
     """Start "verify now" and return the progress panel (it polls itself while running)."""
+    trusted = await witnessed_notes(
+        session,
+        witness_clients(request),
+        origin=svc.settings.audit_origin,
+        verifier=log_verifier(svc),
+    )
     job = verify_jobs(request).start(
-        svc.sessions, origin=svc.settings.audit_origin, verifier=log_verifier(svc)
+        svc.sessions, origin=svc.settings.audit_origin, verifier=log_verifier(svc), trusted=trusted
     )
     return render(request, "staff/_verify.html", {"job": job_read(job)})
 

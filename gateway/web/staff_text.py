@@ -259,6 +259,14 @@ register(
             "en": "Consistency with the previous checkpoint",
         },
         "dpo.integrity.key": {"da": "Offentlig nøgle", "en": "Public key"},
+        "dpo.integrity.witnessed": {
+            "da": "Bekræftet af vidner",
+            "en": "Confirmed by witnesses",
+        },
+        "dpo.integrity.witness_size": {
+            "da": "medsigneret til størrelse {size}, {gap} poster bagud",
+            "en": "cosigned up to size {size}, {gap} entries behind",
+        },
         "dpo.integrity.checked": {"da": "Kontrolleret {at}", "en": "Checked {at}"},
         "dpo.integrity.ok": {"da": "I orden", "en": "OK"},
         "dpo.integrity.failed": {"da": "FEJL", "en": "FAILED"},

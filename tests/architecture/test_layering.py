@@ -18,6 +18,7 @@ CONTRACT_IDS = {
     "domain-layers",
     "connectors-standalone",
     "verifier-offline",
+    "witness-standalone",
     "leaf-services",
     "services-below-http",
     "no-demo-in-production",

@@ -51,6 +51,7 @@ def test_the_production_profile_has_every_service(compose: dict[str, Any]) -> No
         "sim-jobcenter",
         "sim-social",
         "sim-health",
+        "witness",
     }
 
 
@@ -81,7 +82,8 @@ def test_services_start_only_when_what_they_need_is_healthy(compose: dict[str, A
         for dependency, rule in (service.get("depends_on") or {}).items():
             assert dependency in services, f"{name} depends on unknown {dependency}"
             assert rule == {"condition": "service_healthy"}, f"{name} → {dependency}: {rule}"
-    assert set(services["gateway"]["depends_on"]) == set(services) - {"gateway"}
+    # Not on the witness: a witness that is down delays cosigning, never the gateway.
+    assert set(services["gateway"]["depends_on"]) == set(services) - {"gateway", "witness"}
 
 
 def test_every_variable_is_explicit_and_every_secret_is_required(compose_text: str) -> None:
@@ -149,9 +151,24 @@ def test_each_simulator_runs_its_own_factory(compose: dict[str, Any]) -> None:
 def test_the_key_secrets_match_the_gateway_key_files(compose: dict[str, Any]) -> None:
     gateway = compose["services"]["gateway"]
     env = service_env(gateway)
-    assert set(gateway["secrets"]) == set(compose["secrets"])
+    assert set(gateway["secrets"]) == set(compose["secrets"]) - {"witness_key"}
     files = {env[k] for k in env if k.endswith("_KEY_FILE")}
-    assert files == {f"/run/secrets/{name}" for name in compose["secrets"]}
+    assert files == {f"/run/secrets/{name}" for name in gateway["secrets"]}
+
+
+def test_the_witness_runs_apart_with_its_own_key_and_volume(compose: dict[str, Any]) -> None:
+    witness = compose["services"]["witness"]
+    env = service_env(witness)
+    assert witness["command"][:3] == ["tvaers", "witness", "serve"]
+    assert witness["secrets"] == ["witness_key"]  # none of the gateway's keys
+    assert env["TVAERS_WITNESS_KEY_FILE"] == "/run/secrets/witness_key"
+    assert "witness-data:/witness" in witness["volumes"]
+    assert env["TVAERS_WITNESS_DATABASE"].startswith("/witness/")
+    assert "witness-data" in compose["volumes"]
+    gateway_volumes = compose["services"]["gateway"]["volumes"]
+    assert not any(v.startswith("witness-data") for v in gateway_volumes)
+    witnesses = json.loads(service_env(compose["services"]["gateway"])["TVAERS_WITNESSES"])
+    assert witnesses[0]["url"] == f"http://witness:{_port(compose, 'witness')}"
 
 
 def test_databases_and_policy_engine_are_not_published(compose: dict[str, Any]) -> None:

@@ -60,7 +60,7 @@ def blocks(banner: str) -> dict[str, str]:
 @pytest.fixture
 def demo(tmp_path: Path):  # type: ignore[no-untyped-def]
     gateway_port = free_port_block(1)
-    sim_port = free_port_block(4)  # three departments and Digital Post
+    sim_port = free_port_block(5)  # three departments, Digital Post and the witness
     env = {**os.environ, "TVAERS_ENV": "development", "TVAERS_DATA_DIR": str(tmp_path / "data")}
     process = subprocess.Popen(
         [
@@ -98,6 +98,12 @@ def demo(tmp_path: Path):  # type: ignore[no-untyped-def]
             process.kill()
             process.wait(timeout=10)
         process.stdout.close()
+
+
+def _other_witness_key() -> str:
+    from gateway.audit.proofs.cosignature import Cosigner
+
+    return str(Cosigner.generate("witness.demo.tvaers/w1").verifier())
 
 
 def run(script: str, cwd: Path) -> str:
@@ -155,6 +161,22 @@ def test_the_printed_commands_work_as_printed_and_the_log_verifies(demo) -> None
     seeded = json.loads(run(optional, workdir))
     assert seeded["entries"] > 0
     assert seeded["citizens"] > 1
+
+    # Step 4 as printed: a citizen's receipt verifies offline with the witness's public key.
+    witness_key = re.search(r"--witness '([^']+)'", commands["4"])
+    assert witness_key is not None
+    verified_receipt = run(f"export PATH={VENV_BIN}:$PATH\n" + commands["4"], workdir)
+    assert "cosigned by at least 1 witness" in verified_receipt, verified_receipt
+    stranger = commands["4"].replace(witness_key.group(1), _other_witness_key())
+    refused = subprocess.run(
+        ["bash", "-uo", "pipefail", "-c", f"export PATH={VENV_BIN}:$PATH\n" + stranger],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=workdir,
+        check=False,
+    )
+    assert refused.returncode == 1, refused.stdout + refused.stderr
 
     # Offline verification of everything the demo logged (after the sequencer's checkpoint).
     tvaers = str(VENV_BIN / "tvaers")

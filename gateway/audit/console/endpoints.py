@@ -23,10 +23,12 @@ from gateway.audit.console.integrity import (
     VerifyJob,
     VerifyJobs,
     integrity_status,
+    witnessed_notes,
 )
 from gateway.audit.console.triage import AnomalyTriageService
 from gateway.audit.entries.repository import entry_dict
 from gateway.audit.entries.schemas import AuditEntryRead
+from gateway.audit.log.dependencies import WitnessClientsDep
 from gateway.audit.log.lifecycle import audit_signer
 from gateway.audit.proofs.notes import NoteVerifier
 from gateway.auth.dependencies import DpoPrincipal
@@ -163,12 +165,18 @@ async def export_signed(
 
 @router.get("/integrity", response_model=IntegrityStatus, responses=_ERRORS)
 async def integrity(
-    principal: DpoPrincipal, session: SessionDep, svc: RuntimeDep
+    principal: DpoPrincipal, session: SessionDep, svc: RuntimeDep, witnesses: WitnessClientsDep
 ) -> IntegrityStatus:
-    """The newest checkpoint, whether its signature verifies, and whether it is consistent
-    with the checkpoint before it (checked now, with a consistency proof)."""
+    """The newest checkpoint, whether its signature verifies, whether it is consistent
+    with the checkpoint before it (checked now, with a consistency proof), and the log
+    against the newest checkpoint each witness cosigned (fetched from the witnesses)."""
     return await integrity_status(
-        session, origin=svc.settings.audit_origin, verifier=log_verifier(svc), now=svc.clock()
+        session,
+        origin=svc.settings.audit_origin,
+        verifier=log_verifier(svc),
+        now=svc.clock(),
+        witnesses=witnesses,
+        quorum=svc.settings.witness_quorum,
     )
 
 
@@ -221,12 +229,20 @@ def verify_jobs(request: Request) -> VerifyJobs:
 
 @router.post("/integrity/verify", response_model=VerifyJobRead, status_code=202, responses=_ERRORS)
 async def start_verification(
-    request: Request, principal: DpoPrincipal, svc: RuntimeDep
+    request: Request,
+    principal: DpoPrincipal,
+    svc: RuntimeDep,
+    session: SessionDep,
+    witnesses: WitnessClientsDep,
 ) -> VerifyJobRead:
     """Start "verify now": export the whole log up to the newest checkpoint and run the
-    offline verifier on it, on the server. Poll the returned job for progress."""
+    offline verifier on it, on the server, against the checkpoints the witnesses cosigned
+    (a log whose tail was deleted fails). Poll the returned job for progress."""
+    trusted = await witnessed_notes(
+        session, witnesses, origin=svc.settings.audit_origin, verifier=log_verifier(svc)
+    )
     job = verify_jobs(request).start(
-        svc.sessions, origin=svc.settings.audit_origin, verifier=log_verifier(svc)
+        svc.sessions, origin=svc.settings.audit_origin, verifier=log_verifier(svc), trusted=trusted
     )
     return job_read(job)
 

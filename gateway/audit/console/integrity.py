@@ -21,6 +21,7 @@ import shutil
 import tempfile
 import uuid
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,9 +31,11 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.audit.console.repository import AnalyticsRepository, AuditFilter
+from gateway.audit.console.witnesses import WitnessCheck, check_witnesses
 from gateway.audit.log.export import ExportProgress, ExportSummary, export_log
 from gateway.audit.log.repository import TreeRepository
 from gateway.audit.log.service import AuditLogService
+from gateway.audit.log.witnessing import WitnessClient
 from gateway.audit.proofs.merkle import ProofError
 from gateway.audit.proofs.notes import NoteVerifier
 from gateway.audit.proofs.verify import (
@@ -68,12 +71,68 @@ class IntegrityStatus(BaseModel):
     consistency: Status
     consistency_detail: str
     checked_at: datetime
+    witnessed: Status = "none"
+    witnessed_detail: str = "Ingen vidner konfigureret / no witnesses configured"
+    witnesses: list[WitnessCheck] = []
+
+
+def witnessed_verdict(checks: list[WitnessCheck], quorum: int) -> tuple[Status, str]:
+    """The panel's summary of the witness checks."""
+    if not checks:
+        return "none", "Ingen vidner konfigureret / no witnesses configured"
+    failed = [c for c in checks if c.status == "failed"]
+    if failed:
+        return "failed", "; ".join(f"{c.name}: {c.detail}" for c in failed)
+    agreeing = [c for c in checks if c.status in ("ok", "behind")]
+    sizes = [c.witnessed_size or 0 for c in agreeing]
+    if len(agreeing) >= quorum:
+        size = sorted(sizes, reverse=True)[quorum - 1]
+        return "ok", (
+            f"{len(agreeing)} vidne(r) bekræfter loggen op til størrelse {size} / "
+            f"{len(agreeing)} witness(es) confirm the log up to size {size}"
+        )
+    return "none", (
+        f"Kun {len(agreeing)} af {quorum} krævede vidner har bekræftet loggen / only "
+        f"{len(agreeing)} of the {quorum} required witnesses have confirmed the log"
+    )
 
 
 async def integrity_status(
+    session: AsyncSession,
+    *,
+    origin: str,
+    verifier: NoteVerifier,
+    now: datetime,
+    witnesses: Sequence[WitnessClient] = (),
+    quorum: int = 1,
+) -> IntegrityStatus:
+    """Check the newest checkpoint's signature and its consistency with the one before,
+    and the log against the newest checkpoint each witness cosigned."""
+    status = await _own_checks(session, origin=origin, verifier=verifier, now=now)
+    if witnesses:
+        checks = await check_witnesses(session, witnesses, origin=origin, verifier=verifier)
+        witnessed, detail = witnessed_verdict(checks, quorum)
+        status = status.model_copy(
+            update={"witnesses": checks, "witnessed": witnessed, "witnessed_detail": detail}
+        )
+    return status
+
+
+async def witnessed_notes(
+    session: AsyncSession,
+    witnesses: Sequence[WitnessClient],
+    *,
+    origin: str,
+    verifier: NoteVerifier,
+) -> list[str]:
+    """The witnesses' newest cosigned checkpoints that verify (for "verify now")."""
+    checks = await check_witnesses(session, witnesses, origin=origin, verifier=verifier)
+    return [c.note for c in checks if c.note is not None]
+
+
+async def _own_checks(
     session: AsyncSession, *, origin: str, verifier: NoteVerifier, now: datetime
 ) -> IntegrityStatus:
-    """Check the newest checkpoint's signature and its consistency with the one before."""
     logs = AuditLogService(session, origin=origin, verifier=verifier)
     repo = TreeRepository(session)
     latest = await repo.latest_checkpoint()
@@ -260,8 +319,12 @@ class VerifyJobs:
         *,
         origin: str,
         verifier: NoteVerifier,
+        trusted: Sequence[str] = (),
     ) -> VerifyJob:
-        """Start a full verification in the background and return its job."""
+        """Start a full verification in the background and return its job.
+
+        ``trusted``: checkpoints the witnesses cosigned; the log must contain them.
+        """
         running = [j for j in self.jobs.values() if j.phase in ("export", "verify")]
         if running:
             return running[0]
@@ -269,7 +332,9 @@ class VerifyJobs:
         for old in sorted(self.jobs.values(), key=lambda j: j.started_at)[:-4]:
             del self.jobs[old.job_id]
         self.jobs[job.job_id] = job
-        task = asyncio.create_task(_run(job, sessions, origin=origin, verifier=verifier))
+        task = asyncio.create_task(
+            _run(job, sessions, origin=origin, verifier=verifier, trusted=trusted)
+        )
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
         return job
@@ -281,6 +346,7 @@ async def _run(
     *,
     origin: str,
     verifier: NoteVerifier,
+    trusted: Sequence[str] = (),
 ) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="tvaers-verify-"))
 
@@ -292,7 +358,9 @@ async def _run(
         # verifier then checks them against the signed checkpoints alone.
         await _export(sessions, tmp, origin=origin, progress=progress)
         job.phase, job.done = "verify", 0
-        job.result = await asyncio.to_thread(verify_export, tmp, key=verifier, progress=progress)
+        job.result = await asyncio.to_thread(
+            verify_export, tmp, key=verifier, progress=progress, trusted_checkpoints=trusted
+        )
         job.phase = "done" if job.result.ok else "failed"
     except Exception as exc:  # the panel must show the failure, not hang
         job.phase, job.error = "failed", f"{type(exc).__name__}: {exc}"

@@ -93,3 +93,19 @@ class AuditSequencerLeaseRow(Base):
     name: Mapped[str] = mapped_column(String(16), primary_key=True)
     holder: Mapped[str | None] = mapped_column(String(64))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AuditCosignatureRow(Base):
+    """A witness's cosignature line on the checkpoint of ``size`` (C2SP tlog-cosignature).
+
+    ``witness`` is the witness's verifier key string (name, key id and key), so a line is
+    only ever combined with the key it was verified against.
+    """
+
+    __tablename__ = "audit_cosignatures"
+
+    size: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    witness: Mapped[str] = mapped_column(String(200), primary_key=True)
+    line: Mapped[str] = mapped_column(Text)
+    cosigned_at: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -91,6 +91,7 @@ async def export_log(
         latest = await repo.latest_checkpoint()
         size = latest.size if latest is not None else 0
         checkpoints = await repo.checkpoints(up_to=size)
+        cosignatures = await repo.cosignature_lines([row.size for row in checkpoints])
         # Chosen after the checkpoint is read, so every match it covers is already sequenced.
         chosen = await embed_only(session, size) if embed_only is not None else None
     verifier_key = latest.verifier_key if latest is not None else ""
@@ -98,7 +99,8 @@ async def export_log(
         origin = Checkpoint.parse(parse_note(latest.note).text).origin
     for row in checkpoints:
         path = directory / CHECKPOINTS_DIR / checkpoint_filename(row.size)
-        path.write_text(row.note, encoding="utf-8", newline="\n")
+        note = row.note + "".join(cosignatures.get(row.size, []))  # witnesses' cosignatures
+        path.write_text(note, encoding="utf-8", newline="\n")
 
     written = purged = withheld = warnings = 0
     expected = 0

@@ -1,4 +1,4 @@
-"""Wiring of the transparency log into the app: the signing key and the sequencer task."""
+"""Wiring of the transparency log into the app: the signing key, the sequencer and witnessing."""
 
 from __future__ import annotations
 
@@ -7,7 +7,14 @@ from datetime import timedelta
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from gateway.audit.log.sequencer import Sequencer, create_log_engine
-from gateway.audit.proofs.notes import NoteSigner
+from gateway.audit.log.witnessing import (
+    DirectoryPublisher,
+    WitnessClient,
+    WitnessCosigning,
+    WitnessEndpoint,
+)
+from gateway.audit.proofs.cosignature import CosignatureVerifier
+from gateway.audit.proofs.notes import NoteError, NoteSigner
 from gateway.runtime import Runtime
 
 
@@ -44,3 +51,43 @@ async def stop_audit_log(sequencer: Sequencer) -> None:
     """Stop the task, release the lock and close the sequencer's engine."""
     await sequencer.stop()
     await sequencer.engine.dispose()
+
+
+def witness_endpoints(witnesses: list[dict[str, str]]) -> list[WitnessEndpoint]:
+    """The configured witnesses; a malformed one stops start-up (fail closed)."""
+    endpoints = []
+    for item in witnesses:
+        url, key = item.get("url", ""), item.get("key", "")
+        if not url.startswith(("http://", "https://")):
+            raise ValueError(f"witness url must be an http(s) URL, got {url!r}")
+        try:
+            verifier = CosignatureVerifier.parse(key)
+        except NoteError as exc:
+            raise ValueError(f"witness {url}: invalid key: {exc}") from exc
+        endpoints.append(WitnessEndpoint(url, verifier))
+    return endpoints
+
+
+def build_witnessing(svc: Runtime, sequencer: Sequencer, **options: object) -> WitnessCosigning:
+    """The cosigning task on the sequencer's engine; it works only while this process leads."""
+    settings = svc.settings
+    clients = [
+        WitnessClient(endpoint, svc.http, timeout_s=settings.witness_timeout_s)
+        for endpoint in witness_endpoints(settings.witnesses)
+    ]
+    return WitnessCosigning(
+        sequencer.sessions,
+        clients,
+        quorum=settings.witness_quorum,
+        publisher=DirectoryPublisher(settings.effective_publish_dir),
+        is_leader=lambda: sequencer.is_leader,
+        **options,  # type: ignore[arg-type]
+    )
+
+
+async def start_witnessing(svc: Runtime, sequencer: Sequencer) -> WitnessCosigning:
+    """Start cosigning (no task when no witness is configured)."""
+    witnessing = build_witnessing(svc, sequencer)
+    sequencer.checkpoint_listeners.append(witnessing.wake)
+    witnessing.start()
+    return witnessing

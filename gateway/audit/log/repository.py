@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.audit.entries.models import (
     AuditCheckpointRow,
+    AuditCosignatureRow,
     AuditEntryRow,
     AuditSequencerLeaseRow,
     AuditTreeNodeRow,
@@ -211,6 +212,60 @@ class TreeRepository:
             AuditEntryRow.citizen_pseudonym.in_(list(pseudonyms)),
         )
         return await self._session.scalar(query)
+
+    # ----------------------------------------------------------------- cosignatures
+
+    async def add_cosignature(
+        self, *, size: int, witness: str, line: str, cosigned_at: int, now: datetime
+    ) -> bool:
+        """Keep a verified cosignature line; False if this witness's line is already stored."""
+        existing = await self._session.get(AuditCosignatureRow, (size, witness))
+        if existing is not None:
+            return False
+        self._session.add(
+            AuditCosignatureRow(
+                size=size, witness=witness, line=line, cosigned_at=cosigned_at, created_at=now
+            )
+        )
+        await self._session.flush()
+        return True
+
+    async def cosignature_lines(self, sizes: Sequence[int]) -> dict[int, list[str]]:
+        """Cosignature lines by checkpoint size (witness order is stable)."""
+        found: dict[int, list[str]] = {}
+        wanted = sorted(set(sizes))
+        for start in range(0, len(wanted), _IN_CHUNK):
+            query = (
+                select(AuditCosignatureRow.size, AuditCosignatureRow.line)
+                .where(AuditCosignatureRow.size.in_(wanted[start : start + _IN_CHUNK]))
+                .order_by(AuditCosignatureRow.size, AuditCosignatureRow.witness)
+            )
+            for size, line in await self._session.execute(query):
+                found.setdefault(size, []).append(line)
+        return found
+
+    async def cosigned_sizes(self) -> dict[str, int]:
+        """The largest cosigned checkpoint size per witness key."""
+        query = select(AuditCosignatureRow.witness, func.max(AuditCosignatureRow.size)).group_by(
+            AuditCosignatureRow.witness
+        )
+        return {w: int(s) for w, s in await self._session.execute(query)}
+
+    async def latest_cosigned_checkpoint(self, *, above: int) -> AuditCheckpointRow | None:
+        """The largest checkpoint with size > ``above`` that a witness cosigned."""
+        query = (
+            select(AuditCheckpointRow)
+            .join(AuditCosignatureRow, AuditCosignatureRow.size == AuditCheckpointRow.size)
+            .where(AuditCheckpointRow.size > above)
+            .order_by(AuditCheckpointRow.size.desc())
+            .limit(1)
+        )
+        return await self._session.scalar(query)
+
+    async def cosigned_note(self, row: AuditCheckpointRow) -> str:
+        """The checkpoint's note with every stored cosignature line appended."""
+        lines = (await self.cosignature_lines([row.size])).get(row.size, [])
+        return row.note + "".join(lines)
 
     # ----------------------------------------------------------------- retention
 

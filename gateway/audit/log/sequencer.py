@@ -222,6 +222,8 @@ class Sequencer:
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self.is_leader = False
+        self.checkpoint_listeners: list[Callable[[], None]] = []
+        """Called after each signed checkpoint commits (the witnessing task wakes up)."""
 
     @property
     def engine(self) -> AsyncEngine:
@@ -287,6 +289,8 @@ class Sequencer:
         self._crash_point("committed")
         if drained or due or force_checkpoint:
             self._last_signed = time.monotonic()
+            for listener in self.checkpoint_listeners:
+                listener()
             logger.debug("checkpoint size=%d root=%s", state.size, base64.b64encode(root).decode())
         return len(pending)
 

@@ -41,12 +41,15 @@ def _b64(value: bytes) -> str:
     return base64.b64encode(value).decode("ascii")
 
 
-def checkpoint_read(row: AuditCheckpointRow, origin: str) -> CheckpointRead:
+def checkpoint_read(
+    row: AuditCheckpointRow, origin: str, note: str | None = None
+) -> CheckpointRead:
+    """``note``: the note with its cosignatures (default: the log's own signature only)."""
     return CheckpointRead(
         origin=origin,
         size=row.size,
         root_hash=_b64(row.root_hash),
-        note=row.note,
+        note=note if note is not None else row.note,
         created_at=row.created_at,
     )
 
@@ -83,7 +86,7 @@ class AuditLogService:
             raise NotFound(
                 Text(da="Intet checkpoint endnu", en="no checkpoint yet"), code="no_checkpoint"
             )
-        return checkpoint_read(row, self._origin)
+        return checkpoint_read(row, self._origin, await self._repo.cosigned_note(row))
 
     async def checkpoint(self, size: int) -> CheckpointRead:
         """The checkpoint signed at exactly ``size``."""
@@ -93,7 +96,7 @@ class AuditLogService:
                 Text(da=f"Intet checkpoint i størrelse {size}", en=f"no checkpoint of size {size}"),
                 code="no_checkpoint",
             )
-        return checkpoint_read(row, self._origin)
+        return checkpoint_read(row, self._origin, await self._repo.cosigned_note(row))
 
     async def _tree_size(self) -> int:
         return (await self._repo.tree_state()).size
@@ -116,7 +119,9 @@ class AuditLogService:
             size=size,
             leaf_hash=_b64(leaf),
             proof=[_b64(h) for h in plan.assemble(hashes)],
-            checkpoint=checkpoint.note if checkpoint is not None else None,
+            checkpoint=await self._repo.cosigned_note(checkpoint)
+            if checkpoint is not None
+            else None,
         )
 
     async def consistency(self, old: int, new: int) -> ConsistencyProofRead:
@@ -149,13 +154,14 @@ class AuditLogService:
         }
         wanted = list({n for plan in plans.values() for n in plan.nodes})
         fetched = dict(zip(wanted, await self._repo.get_nodes(wanted), strict=True))
+        note = await self._repo.cosigned_note(latest) if latest is not None else None
         items = []
         for row in rows:
             plan = plans.get(row.seq)
             proof = None
             if plan is not None:
                 proof = [_b64(h) for h in plan.assemble([fetched[n] for n in plan.nodes])]
-            items.append(self._item(row, proof, latest, receipt_base))
+            items.append(self._item(row, proof, latest, note, receipt_base))
         next_cursor = rows[-1].seq if len(rows) == limit else None
         return AccessLogPage(items=items, next_cursor=next_cursor, verifier_key=str(self._verifier))
 
@@ -164,6 +170,7 @@ class AuditLogService:
         row: AuditEntryRow,
         proof: list[str] | None,
         latest: AuditCheckpointRow | None,
+        note: str | None,
         receipt_base: str,
     ) -> AccessLogItem:
         body = row.body.encode("utf-8") if row.body is not None else None
@@ -185,7 +192,7 @@ class AuditLogService:
             entry=json.loads(body) if body is not None else None,
             inclusion_proof=proof,
             tree_size=latest.size if proof is not None and latest is not None else None,
-            checkpoint=latest.note if proof is not None and latest is not None else None,
+            checkpoint=note if proof is not None else None,
             receipt_url=f"{receipt_base}/{row.event_id}/receipt" if proof is not None else None,
         )
 
@@ -198,12 +205,16 @@ class AuditLogService:
     async def receipt(self, event_id: str, pseudonyms: Sequence[str]) -> ReceiptFile:
         """A C2SP tlog-proof receipt for one of the citizen's entries."""
         row = await self._own_entry(event_id, pseudonyms)
-        latest = await self._repo.latest_checkpoint()
+        latest = None
+        if row.leaf_index is not None:  # prefer a checkpoint a witness has cosigned
+            latest = await self._repo.latest_cosigned_checkpoint(above=row.leaf_index)
+        latest = latest or await self._repo.latest_checkpoint()
         if row.leaf_index is None or latest is None or row.leaf_index >= latest.size:
             raise Conflict(_PENDING_TEXT, code="not_sequenced")
         plan = inclusion_plan(row.leaf_index, latest.size)
         proof = plan.assemble(await self._repo.get_nodes(plan.nodes))
-        text = format_receipt(row.leaf_index, proof, latest.note)
+        # The receipt carries the checkpoint with every witness cosignature the log holds.
+        text = format_receipt(row.leaf_index, proof, await self._repo.cosigned_note(latest))
         return ReceiptFile(f"tvaers-{event_id}{RECEIPT_SUFFIX}", text)
 
     async def entry_bytes(self, event_id: str, pseudonyms: Sequence[str]) -> bytes:

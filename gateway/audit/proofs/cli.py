@@ -14,13 +14,16 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from gateway.audit.proofs.cosignature import CosignatureVerifier
 from gateway.audit.proofs.export_format import ExportFormatError
 from gateway.audit.proofs.notes import Checkpoint, NoteError, parse_note
 from gateway.audit.proofs.verify import (
     Failure,
     VerificationFailed,
+    check_quorum,
     load_entry_bytes,
     load_verifier,
+    load_witnesses,
     parse_proof_file,
     verify_checkpoint_consistency,
     verify_checkpoint_note,
@@ -41,6 +44,47 @@ KeyOption = Annotated[
         "<name>+<hex id>+<base64>.",
     ),
 ]
+
+WitnessOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--witness",
+        help="Et vidnes offentlige nøgle (streng eller fil; gentages) / a witness's public "
+        "key (string or file; repeatable): <name>+<hex id>+<base64>.",
+    ),
+]
+QuorumOption = Annotated[
+    int | None,
+    typer.Option(
+        "--quorum",
+        min=1,
+        help="Mindst så mange gyldige medsignaturer (standard: alle --witness) / at least "
+        "this many valid witness cosignatures (default: every --witness).",
+    ),
+]
+
+
+def _witnesses(keys: list[str] | None, quorum: int | None) -> tuple[list[CosignatureVerifier], int]:
+    """The trusted witnesses and the quorum (0: no witness check asked for)."""
+    texts = [t for t in (_key_text(k) for k in keys or []) if t]
+    if quorum is not None and quorum > len(texts):
+        _usage_error(
+            f"--quorum {quorum} kræver mindst {quorum} --witness / "
+            f"needs at least {quorum} --witness"
+        )
+    try:
+        witnesses = load_witnesses(texts)
+    except VerificationFailed as exc:
+        _usage_error(f"{exc.failure.message_da} / {exc.failure.message_en}")
+    return witnesses, (quorum if quorum is not None else len(witnesses))
+
+
+def _witnessed(count: int, quorum: int) -> None:
+    if quorum:
+        _ok(
+            f"{count} gyldige medsignaturer fra vidner (krævet: {quorum}).",
+            f"{count} valid witness cosignatures (required: {quorum}).",
+        )
 
 
 def _read_text(path: Path) -> str:
@@ -91,19 +135,25 @@ def checkpoint_command(
     file: Annotated[Path, typer.Argument(help="Signeret checkpoint / signed checkpoint note")],
     key: KeyOption = None,
     origin: Annotated[str | None, typer.Option(help="Forventet origin / expected origin")] = None,
+    witness: WitnessOption = None,
+    quorum: QuorumOption = None,
 ) -> None:
     """Verificér et signeret checkpoint / verify a signed checkpoint."""
     key_text = _key_text(key)
     if key_text is None:
         _usage_error("--key er påkrævet / --key is required")
+    witnesses, needed = _witnesses(witness, quorum)
+    note = _read_text(file)
     try:
-        checkpoint = verify_checkpoint_note(_read_text(file), key_text, origin=origin)
+        checkpoint = verify_checkpoint_note(note, key_text, origin=origin)
+        found = check_quorum(note, witnesses, needed, size=checkpoint.size) if needed else []
     except VerificationFailed as exc:
         _failed(exc.failure)
     _ok(
         f"checkpoint for {checkpoint.origin} i størrelse {checkpoint.size} er gyldigt signeret.",
         f"checkpoint of {checkpoint.origin} at size {checkpoint.size} is validly signed.",
     )
+    _witnessed(len(found), needed)
 
 
 @audit_verify_app.command("consistency")
@@ -141,14 +191,24 @@ def receipt_command(
     entry: Annotated[Path, typer.Option("--entry", help="Posten / the entry (JSON)")],
     key: KeyOption = None,
     origin: Annotated[str | None, typer.Option(help="Forventet origin / expected origin")] = None,
+    witness: WitnessOption = None,
+    quorum: QuorumOption = None,
 ) -> None:
     """Verificér en kvittering for en post / verify a receipt for an entry."""
     key_text = _key_text(key)
     if key_text is None:
         _usage_error("--key er påkrævet / --key is required")
+    witnesses, needed = _witnesses(witness, quorum)
     try:
         entry_bytes = load_entry_bytes(entry.read_bytes())
-        result = verify_receipt(_read_text(file), entry_bytes, key_text, origin=origin)
+        result = verify_receipt(
+            _read_text(file),
+            entry_bytes,
+            key_text,
+            origin=origin,
+            witnesses=witnesses,
+            quorum=needed,
+        )
     except VerificationFailed as exc:
         _failed(exc.failure)
     except (OSError, ExportFormatError) as exc:
@@ -159,6 +219,11 @@ def receipt_command(
         f"the entry is at index {result.index} of {result.checkpoint.origin} "
         f"(signed size {result.checkpoint.size}).",
     )
+    if needed:
+        _ok(
+            f"checkpointet er medsigneret af mindst {needed} vidne(r).",
+            f"the checkpoint is cosigned by at least {needed} witness(es).",
+        )
 
 
 @audit_verify_app.command("full")
@@ -194,9 +259,12 @@ def full_command(
     progress: Annotated[
         bool, typer.Option("--progress/--no-progress", help="Vis fremdrift / show progress")
     ] = True,
+    witness: WitnessOption = None,
+    quorum: QuorumOption = None,
 ) -> None:
     """Genberegn hele loggen fra en eksport / recompute the whole log from an export."""
     key_text = _key_text(key)
+    witnesses, needed = _witnesses(witness, quorum)
     trusted = [_read_text(p) for p in checkpoint or []]
     show = progress and sys.stderr.isatty()
 
@@ -212,6 +280,8 @@ def full_command(
         check_canonical=canonical,
         jobs=jobs,
         progress=report if show else None,
+        witnesses=witnesses,
+        quorum=needed,
     )
     if show:
         sys.stderr.write("\n")
@@ -236,6 +306,13 @@ def full_command(
         f"{result.checkpoints} signed checkpoints agree; root verified up to size "
         f"{result.verified_size}.",
     )
+    if needed:
+        _ok(
+            f"det nyeste checkpoint (størrelse {result.verified_size}) er medsigneret af mindst "
+            f"{needed} vidne(r).",
+            f"the newest checkpoint (size {result.verified_size}) is cosigned by at least "
+            f"{needed} witness(es).",
+        )
 
 
 @audit_verify_app.command("key")

@@ -14,6 +14,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from gateway.audit.proofs.cosignature import Cosignature, CosignatureVerifier, verify_cosignatures
 from gateway.audit.proofs.export_format import (
     ExportFormatError,
     parse_receipt,
@@ -45,6 +46,47 @@ def verify_checkpoint_note(
             "Checkpointet er ikke gyldigt signeret med nøglen.",
             f"Checkpoint does not verify: {exc}",
         ) from exc
+
+
+def load_witnesses(keys: Sequence[str | CosignatureVerifier]) -> list[CosignatureVerifier]:
+    """Parse witness verifier keys (``<name>+<hex id>+<base64(0x04 ‖ key)>``)."""
+    witnesses = []
+    for key in keys:
+        if isinstance(key, CosignatureVerifier):
+            witnesses.append(key)
+            continue
+        try:
+            witnesses.append(CosignatureVerifier.parse(key))
+        except NoteError as exc:
+            raise _fail(
+                "bad_witness_key", "Vidnenøglen er ugyldig.", f"Invalid witness key: {exc}"
+            ) from exc
+    return witnesses
+
+
+def check_quorum(
+    note: str | bytes, witnesses: Sequence[CosignatureVerifier], quorum: int, *, size: int
+) -> list[Cosignature]:
+    """The valid cosignatures on ``note``; fails when fewer than ``quorum``, naming ``size``."""
+    try:
+        found = verify_cosignatures(note, witnesses)
+    except NoteError as exc:
+        raise _fail(
+            "cosignature",
+            f"Checkpointet i størrelse {size} har en ugyldig medsignatur.",
+            f"The checkpoint of size {size} carries an invalid cosignature: {exc}",
+            size,
+        ) from exc
+    if len(found) < quorum:
+        raise _fail(
+            "witness_quorum",
+            f"Checkpointet i størrelse {size} har {len(found)} af {quorum} krævede gyldige "
+            "medsignaturer fra vidner.",
+            f"The checkpoint of size {size} has {len(found)} of the {quorum} required valid "
+            "witness cosignatures.",
+            size,
+        )
+    return found
 
 
 def parse_proof_file(text: str) -> list[bytes]:
@@ -118,14 +160,26 @@ class ReceiptCheck:
 
 
 def verify_receipt(
-    receipt_text: str, entry: bytes, key: str | NoteVerifier, *, origin: str | None = None
+    receipt_text: str,
+    entry: bytes,
+    key: str | NoteVerifier,
+    *,
+    origin: str | None = None,
+    witnesses: Sequence[CosignatureVerifier] = (),
+    quorum: int = 0,
 ) -> ReceiptCheck:
-    """Verify a tlog-proof receipt for ``entry`` (the exact logged bytes)."""
+    """Verify a tlog-proof receipt for ``entry`` (the exact logged bytes).
+
+    With ``quorum`` > 0 the receipt's checkpoint must carry that many valid cosignatures
+    from ``witnesses``.
+    """
     try:
         receipt = parse_receipt(receipt_text)
     except ExportFormatError as exc:
         raise _fail("malformed", "Kvitteringen er ikke læselig.", f"Bad receipt: {exc}") from exc
     checkpoint = verify_checkpoint_note(receipt.checkpoint_note, key, origin=origin)
+    if quorum > 0:
+        check_quorum(receipt.checkpoint_note, witnesses, quorum, size=checkpoint.size)
     try:
         _verify_inclusion(
             receipt.index, checkpoint.size, leaf_hash(entry), receipt.proof, checkpoint.root_hash
@@ -154,8 +208,10 @@ __all__ = [
     "ReceiptCheck",
     "VerificationFailed",
     "_is_canonical",
+    "check_quorum",
     "load_entry_bytes",
     "load_verifier",
+    "load_witnesses",
     "parse_proof_file",
     "verify_checkpoint_consistency",
     "verify_checkpoint_note",

@@ -23,6 +23,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gateway.audit.proofs.cosignature import CosignatureVerifier, verify_cosignatures
 from gateway.audit.proofs.export_format import (
     CHECKPOINTS_DIR,
     ENTRIES_FILE,
@@ -61,7 +62,11 @@ class ExportVerification:
 
 
 def _load_checkpoints(
-    directory: Path, verifier: NoteVerifier, origin: str, extra: Sequence[str]
+    directory: Path,
+    verifier: NoteVerifier,
+    origin: str,
+    extra: Sequence[str],
+    notes_by_size: dict[int, list[bytes]] | None = None,
 ) -> tuple[dict[int, bytes], Failure | None]:
     roots: dict[int, bytes] = {}
     checkpoint_dir = directory / CHECKPOINTS_DIR
@@ -97,6 +102,8 @@ def _load_checkpoints(
                 previous_good,
             )
         roots[checkpoint.size] = checkpoint.root_hash
+        if notes_by_size is not None:
+            notes_by_size.setdefault(checkpoint.size, []).append(text)
         previous_good = checkpoint.size
     return roots, None
 
@@ -187,6 +194,8 @@ def verify_export(
     check_canonical: bool = False,
     jobs: int = 1,
     progress: ProgressCallback | None = None,
+    witnesses: Sequence[CosignatureVerifier] = (),
+    quorum: int = 0,
 ) -> ExportVerification:
     """Verify an export directory end to end and return the verdict.
 
@@ -199,7 +208,10 @@ def verify_export(
     verifier key the auditor trusts; without it the key in the manifest is used and the
     result says so. ``trusted_checkpoints`` are checkpoint notes obtained independently
     (e.g. published), which the export must contain. ``jobs`` > 1 hashes in that many
-    worker processes (for exports above ~32 MB).
+    worker processes (for exports above ~32 MB). With ``quorum`` > 0, the newest
+    checkpoint must carry valid cosignatures from at least ``quorum`` of ``witnesses``:
+    a log whose tail was deleted and regrown, or that forked, gets none from an honest
+    witness.
     """
     directory = Path(directory)
     try:
@@ -226,7 +238,10 @@ def verify_export(
                 "The export names a different key than the one you trust.",
             ),
         )
-    roots, failure = _load_checkpoints(directory, verifier, manifest.origin, trusted_checkpoints)
+    notes_by_size: dict[int, list[bytes]] = {}
+    roots, failure = _load_checkpoints(
+        directory, verifier, manifest.origin, trusted_checkpoints, notes_by_size
+    )
     total = manifest.entries
     sizes = sorted(roots)
     if failure is None and sizes and sizes[0] == 0 and roots[0] != EMPTY_ROOT:
@@ -286,6 +301,8 @@ def verify_export(
         progress(index, total)
     if failure is None:
         failure = _tail_failure(index, total, sizes, verified_size)
+    if failure is None and quorum > 0:
+        failure = quorum_failure(sizes[-1] if sizes else 0, notes_by_size, witnesses, quorum)
     warnings: tuple[str, ...] = ("key_from_export",) if key is None else ()
     return ExportVerification(
         ok=failure is None,
@@ -358,3 +375,38 @@ def _tail_failure(
             verified_size,
         )
     return None
+
+
+def quorum_failure(
+    size: int,
+    notes_by_size: dict[int, list[bytes]],
+    witnesses: Sequence[CosignatureVerifier],
+    quorum: int,
+) -> Failure | None:
+    """Whether the checkpoint of ``size`` lacks ``quorum`` valid witness cosignatures.
+
+    The cosignatures of every copy of that checkpoint count (export and ``--checkpoint``).
+    """
+    valid: set[str] = set()
+    for note in notes_by_size.get(size, []):
+        try:
+            valid.update(str(c.witness) for c in verify_cosignatures(note, witnesses))
+        except NoteError as exc:
+            return Failure(
+                "cosignature",
+                f"Checkpointet i størrelse {size} har en ugyldig medsignatur ({exc}).",
+                f"The checkpoint of size {size} carries an invalid cosignature ({exc}).",
+                size,
+            )
+    if len(valid) >= quorum:
+        return None
+    return Failure(
+        "witness_quorum",
+        f"Det nyeste checkpoint (størrelse {size}) har {len(valid)} af {quorum} krævede "
+        "gyldige medsignaturer fra vidner: intet vidne bekræfter loggen i denne størrelse "
+        "(rullet tilbage eller forgrenet?).",
+        f"The newest checkpoint (size {size}) has {len(valid)} of the {quorum} required "
+        "valid witness cosignatures: no witness vouches for the log at this size (rolled "
+        "back or forked?).",
+        size,
+    )
