@@ -164,7 +164,7 @@ def curl_commands(base: str, cpr: str, digital_post: str = "") -> list[tuple[str
 
 
 def receipt_commands(base: str, citizen: str, witness_key: str) -> str:
-    """Step 4: a citizen's receipt, verified offline with the log's and the witness's keys."""
+    """Step 5: a citizen's receipt, verified offline with the log's and the witness's keys."""
     return (
         "sleep 3  # vidnet medsignerer om få sekunder / the witness cosigns within seconds\n"
         f"CITIZEN=$(curl -s -X POST {base}/dev/token -H 'Content-Type: application/json' "
@@ -221,7 +221,7 @@ def banner(settings: Settings, sim_port: int = DEFAULT_SIMULATOR_PORT) -> str:
         lines.append("")
     for witness in settings.witnesses:
         lines.append(
-            "# 4. Borgerens kvittering verificeret offline med vidnets nøgle / the citizen's "
+            "# 5. Borgerens kvittering verificeret offline med vidnets nøgle / the citizen's "
             "receipt verified offline with the witness's key"
         )
         lines.append(receipt_commands(base, citizen.username, witness["key"]))

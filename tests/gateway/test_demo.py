@@ -134,7 +134,7 @@ def json_documents(output: str) -> list[dict]:  # type: ignore[type-arg]
 def test_the_printed_commands_work_as_printed_and_the_log_verifies(demo) -> None:  # type: ignore[no-untyped-def]
     banner, env, workdir = demo
     commands = blocks(banner)
-    assert set(commands) == {"1", "2", "3", "4"}
+    assert set(commands) == {"1", "2", "3", "4", "5"}
     # The three steps share shell variables (TOKEN, CONSENT_ID), as in a terminal session.
     output = run(commands["1"] + commands["2"] + commands["3"], workdir)
     consent, view, withdrawn, view_after = json_documents(output)
@@ -162,12 +162,12 @@ def test_the_printed_commands_work_as_printed_and_the_log_verifies(demo) -> None
     assert seeded["entries"] > 0
     assert seeded["citizens"] > 1
 
-    # Step 4 as printed: a citizen's receipt verifies offline with the witness's public key.
-    witness_key = re.search(r"--witness '([^']+)'", commands["4"])
+    # Step 5 as printed: a citizen's receipt verifies offline with the witness's public key.
+    witness_key = re.search(r"--witness '([^']+)'", commands["5"])
     assert witness_key is not None
-    verified_receipt = run(f"export PATH={VENV_BIN}:$PATH\n" + commands["4"], workdir)
+    verified_receipt = run(f"export PATH={VENV_BIN}:$PATH\n" + commands["5"], workdir)
     assert "cosigned by at least 1 witness" in verified_receipt, verified_receipt
-    stranger = commands["4"].replace(witness_key.group(1), _other_witness_key())
+    stranger = commands["5"].replace(witness_key.group(1), _other_witness_key())
     refused = subprocess.run(
         ["bash", "-uo", "pipefail", "-c", f"export PATH={VENV_BIN}:$PATH\n" + stranger],
         capture_output=True,

@@ -1,15 +1,15 @@
 """witness cosignatures of audit checkpoints
 
-Revision ID: 0003_witness_cosignatures
-Revises: 0002_audit_log
+Revision ID: 0004_witness_cosignatures
+Revises: 0003_notices
 Create Date: 2026-12-04
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_witness_cosignatures"
-down_revision = "0002_audit_log"
+revision = "0004_witness_cosignatures"
+down_revision = "0003_notices"
 branch_labels = None
 depends_on = None
 
