@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import uuid
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gateway.problems import PROBLEM_MEDIA_TYPE, negotiate_lang, problem_body
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
-# /docs loads Swagger UI's assets; it is the only page allowed to (and it holds no personal data).
+# /docs and /redoc run vendored Swagger UI and Redoc (scripts same-origin only, as everywhere);
+# both set inline styles and Redoc runs its search in a blob: worker. No personal data there.
 DOCS_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; frame-ancestors 'none'"
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; font-src 'self'; worker-src 'self' blob:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 
 
@@ -42,7 +47,7 @@ class GatewayMiddleware:
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
-            await _too_large(send, request_id, https=https)
+            await _too_large(send, request_id, https=https, headers=headers)
             return
 
         received = 0
@@ -56,7 +61,7 @@ class GatewayMiddleware:
                 if received > self.max_body_bytes and not refused:
                     # Answer now: frameworks turn errors while reading a body into a 400.
                     refused = True
-                    await _too_large(send, request_id, https=https)
+                    await _too_large(send, request_id, https=https, headers=headers)
                     raise _BodyTooLarge
             return message
 
@@ -92,10 +97,23 @@ class _BodyTooLarge(Exception):
     pass
 
 
-async def _too_large(send: Send, request_id: str, *, https: bool) -> None:
-    body = b'{"error":"payload_too_large","detail":"Request body too large"}'
-    headers = [
-        (b"content-type", b"application/json"),
+async def _too_large(
+    send: Send, request_id: str, *, https: bool, headers: dict[bytes, bytes]
+) -> None:
+    accept = headers.get(b"accept-language", b"").decode("latin-1")
+    lang = negotiate_lang(accept)
+    document = problem_body(
+        code="payload_too_large",
+        status=413,
+        detail_da="Forespørgslen er for stor",
+        detail_en="Request body too large",
+        lang=lang,
+        request_id=request_id,
+    )
+    body = json.dumps(document, ensure_ascii=False).encode()
+    answer = [
+        (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
+        (b"content-language", lang.encode()),
         (b"content-length", str(len(body)).encode()),
         (b"x-request-id", request_id.encode()),
         # Sent past the app (and past the header wrapper): the same headers as every answer.
@@ -106,7 +124,7 @@ async def _too_large(send: Send, request_id: str, *, https: bool) -> None:
         (b"cache-control", b"no-store"),
     ]
     if https:
-        headers.append((b"strict-transport-security", b"max-age=63072000; includeSubDomains"))
-    start: dict[str, Any] = {"type": "http.response.start", "status": 413, "headers": headers}
+        answer.append((b"strict-transport-security", b"max-age=63072000; includeSubDomains"))
+    start: dict[str, Any] = {"type": "http.response.start", "status": 413, "headers": answer}
     await send(start)
     await send({"type": "http.response.body", "body": body})
