@@ -12,6 +12,7 @@ from joserfc.jwk import KeySet
 from opentelemetry.sdk.trace.export import SpanExporter
 
 from gateway import __version__
+from gateway.apidocs import router as apidocs_router
 from gateway.audit.console.endpoints import router as dpo_audit_router
 from gateway.audit.console.entries_endpoints import router as audit_router
 from gateway.audit.entries.service import AuditWriter
@@ -27,7 +28,6 @@ from gateway.consent.endpoints import router as consent_router
 from gateway.consent.receipts import ReceiptSigner
 from gateway.consent.requests_endpoints import router as consent_requests_router
 from gateway.db import create_engine, make_sessionmaker, migrate
-from gateway.apidocs import router as apidocs_router
 from gateway.errors import install_error_handlers
 from gateway.keys import load_checked_keys
 from gateway.logging import configure_logging

@@ -207,7 +207,7 @@ def install_error_handlers(app: FastAPI) -> None:
             headers=dict(exc.headers or {}),
         )
 
-    async def handle_infrastructure_error(request: Request, exc: Exception) -> JSONResponse:
+    async def handle_infrastructure_error(request: Request, exc: Exception) -> Response:
         # The type only: driver messages can carry SQL parameters (a CPR among them).
         logger.error("infrastructure failure: %s", type(exc).__name__)
         unavailable = StoreUnavailable(

@@ -47,7 +47,7 @@ class GatewayMiddleware:
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
-            await _too_large(send, request_id, https=https, headers=headers)
+            await _too_large(send, request_id, https=https, headers=headers, path=path)
             return
 
         received = 0
@@ -61,7 +61,7 @@ class GatewayMiddleware:
                 if received > self.max_body_bytes and not refused:
                     # Answer now: frameworks turn errors while reading a body into a 400.
                     refused = True
-                    await _too_large(send, request_id, https=https, headers=headers)
+                    await _too_large(send, request_id, https=https, headers=headers, path=path)
                     raise _BodyTooLarge
             return message
 
@@ -97,22 +97,45 @@ class _BodyTooLarge(Exception):
     pass
 
 
+_WEB_PREFIXES = ("/portal", "/staff", "/auth", "/lang", "/dev/authorize")
+_TOO_LARGE_PAGE = {
+    "da": ("Noget gik galt", "Det, du sendte, var for stort.", "Gå tilbage til forsiden"),
+    "en": ("Something went wrong", "What you sent was too large.", "Go to the front page"),
+}
+
+
+def _lang_cookie(headers: dict[bytes, bytes]) -> str:
+    cookies = headers.get(b"cookie", b"").decode("latin-1")
+    return "en" if "tvaers_lang=en" in cookies.replace(" ", "").split(";") else "da"
+
+
 async def _too_large(
-    send: Send, request_id: str, *, https: bool, headers: dict[bytes, bytes]
+    send: Send, request_id: str, *, https: bool, headers: dict[bytes, bytes], path: str = ""
 ) -> None:
-    accept = headers.get(b"accept-language", b"").decode("latin-1")
-    lang = negotiate_lang(accept)
-    document = problem_body(
-        code="payload_too_large",
-        status=413,
-        detail_da="Forespørgslen er for stor",
-        detail_en="Request body too large",
-        lang=lang,
-        request_id=request_id,
-    )
-    body = json.dumps(document, ensure_ascii=False).encode()
+    if path == "/" or path.startswith(_WEB_PREFIXES):
+        # A form on a page: answer with a page, in the visitor's language (the cookie).
+        lang = _lang_cookie(headers)
+        title, message, back = _TOO_LARGE_PAGE[lang]
+        body = (
+            f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
+            f"<title>{title} — Tværs</title></head><body><main><h1>{title}</h1>"
+            f'<p role="alert">{message}</p><p><a href="/">{back}</a></p></main></body></html>'
+        ).encode()
+        content_type = b"text/html; charset=utf-8"
+    else:
+        lang = negotiate_lang(headers.get(b"accept-language", b"").decode("latin-1"))
+        document = problem_body(
+            code="payload_too_large",
+            status=413,
+            detail_da="Forespørgslen er for stor",
+            detail_en="Request body too large",
+            lang=lang,
+            request_id=request_id,
+        )
+        body = json.dumps(document, ensure_ascii=False).encode()
+        content_type = PROBLEM_MEDIA_TYPE.encode()
     answer = [
-        (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
+        (b"content-type", content_type),
         (b"content-language", lang.encode()),
         (b"content-length", str(len(body)).encode()),
         (b"x-request-id", request_id.encode()),

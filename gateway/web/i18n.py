@@ -106,6 +106,14 @@ register(
             "en": "You do not have access to this page.",
         },
         "error.404": {"da": "Siden findes ikke.", "en": "The page does not exist."},
+        "error.405": {
+            "da": "Siden kan ikke bruges på den måde.",
+            "en": "The page cannot be used that way.",
+        },
+        "error.413": {
+            "da": "Det, du sendte, var for stort.",
+            "en": "What you sent was too large.",
+        },
         "error.409": {
             "da": "Det er allerede sket — siden var forældet.",
             "en": "That has already happened — the page was out of date.",

@@ -18,7 +18,7 @@ from fastapi.responses import Response
 from gateway.audit.entries.repository import AuditRepository
 from gateway.auth.principal import Principal
 from gateway.consent.requests import ConsentRequestCreate, ConsentRequestService, request_event
-from gateway.cpr import normalise_cpr
+from gateway.cpr import InvalidCpr, normalise_cpr
 from gateway.errors import NotPermitted
 from gateway.services import (
     ConsentServiceDep,
@@ -81,16 +81,31 @@ async def overview(
     svc: ServicesDep,
     views: ViewServiceDep,
     request_id: RequestIdDep,
-    cpr: Annotated[str, Form(min_length=10, max_length=11)],
+    cpr: Annotated[str, Form(max_length=20)],
     purpose: PurposeField,
 ) -> Response:
     """The shared view for one citizen and purpose, grouped by department (audited)."""
     _check_purpose(svc, principal, purpose)
-    number = normalise_cpr(cpr)
+    lang = request_lang(request)
+    try:
+        number = normalise_cpr(cpr)
+    except InvalidCpr as exc:
+        # The form again, as typed, with the error at the field (nothing was looked up).
+        return render(
+            request,
+            "staff/overview.html",
+            {
+                "purposes": usable_purposes(svc.catalogue, principal),
+                "chosen_purpose": purpose,
+                "cpr_value": cpr,
+                "cpr_error": exc.text(lang),
+                "nav_current": "overview",
+            },
+            status_code=422,
+        )
     result = await views.view(
         ViewRequest(cpr=number, purpose=purpose), principal, request_id=request_id
     )
-    lang = request_lang(request)
     groups, requestable = present(result, svc.catalogue, lang=lang)
     purposes = usable_purposes(svc.catalogue, principal)
     return render(

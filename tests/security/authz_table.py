@@ -164,7 +164,6 @@ ROWS: tuple[Row, ...] = (
     Row("GET", "/metrics", public(), rule="Prometheus scrape; no personal data (tested)"),
     Row("GET", "/openapi.json", public()),
     Row("GET", "/docs", public()),
-    Row("GET", "/docs/oauth2-redirect", public()),
     Row("GET", "/redoc", public()),
     # ------------------------------------------------------------------ catalogue, consents
     Row("GET", "/v1/catalogue", api([*CITIZENS, *EMPLOYEES]), rule="any valid token"),
