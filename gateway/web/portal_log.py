@@ -85,7 +85,14 @@ async def my_log(
     return render(
         request,
         "portal/log.html",
-        {"nav_current": "log", "items": items, "next_cursor": page.next_cursor},
+        {
+            "nav_current": "log",
+            "items": items,
+            "next_cursor": page.next_cursor,
+            # What "Bekræft kvitteringen" checks signatures against (and the CLI line shows).
+            "log_key": logs.public_key().verifier_key,
+            "public_url": svc.settings.effective_public_url,
+        },
     )
 
 

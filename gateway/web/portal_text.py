@@ -160,6 +160,45 @@ register(
         "log.action.other": {"da": "Hændelse", "en": "Event"},
         "log.receipt": {"da": "Hent kvittering", "en": "Download receipt"},
         "log.entry": {"da": "Hent posten", "en": "Download the entry"},
+        "log.verify": {"da": "Bekræft kvitteringen", "en": "Verify the receipt"},
+        "log.verify.working": {"da": "Kontrollerer …", "en": "Checking …"},
+        "log.verify.ok": {
+            "da": "Bekræftet: posten står som nr. {index} i den signerede log ({size} poster).",
+            "en": "Verified: the entry is number {index} in the signed log ({size} entries).",
+        },
+        "log.verify.fail_signature": {
+            "da": "Ikke bekræftet: logens signatur passer ikke med nøglen.",
+            "en": "Not verified: the log's signature does not match the key.",
+        },
+        "log.verify.fail_inclusion": {
+            "da": "Ikke bekræftet: posten findes ikke i den signerede log.",
+            "en": "Not verified: the entry is not in the signed log.",
+        },
+        "log.verify.fail_download": {
+            "da": "Kvitteringen eller posten kunne ikke hentes. Prøv igen.",
+            "en": "The receipt or the entry could not be downloaded. Try again.",
+        },
+        "log.verify.fail_key": {
+            "da": "Ikke bekræftet: logens nøgle kan ikke læses.",
+            "en": "Not verified: the log's key cannot be read.",
+        },
+        "log.verify.fail_malformed": {
+            "da": "Ikke bekræftet: kvitteringen kan ikke læses.",
+            "en": "Not verified: the receipt cannot be read.",
+        },
+        "log.cli.summary": {
+            "da": "Kontrollér selv på din egen computer",
+            "en": "Check it yourself on your own computer",
+        },
+        "log.cli.explain": {
+            "da": "Knappen kontrollerer kvitteringen i din browser. Du kan også hente kvitteringen "
+            "og posten og kontrollere dem med Tværs' kommandolinjeværktøj, uden forbindelse til "
+            "kommunen. Sammenlign nøglen med den, kommunen offentliggør.",
+            "en": "The button checks the receipt in your browser. You can also download the "
+            "receipt and the entry and check them with the Tværs command-line tool, without "
+            "contacting the municipality. Compare the key with the one the municipality "
+            "publishes.",
+        },
         "log.pending": {
             "da": "Kvitteringen er klar om et øjeblik.",
             "en": "The receipt is ready in a moment.",

@@ -3,10 +3,15 @@ typo on /staff answers with a field error and the form as it was typed."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from connectors.simulators.seed import citizens
+from gateway.audit.proofs.notes import NoteVerifier
 from tests.e2e.conftest import Live, assert_accessible, login, screenshot, switch_language
 
 OPERATIONS = ("createView", "createConsent", "withdrawConsent", "accessLog")
@@ -67,3 +72,68 @@ def test_cpr_typo_on_staff_keeps_the_form_and_marks_the_field(page: Any, live: L
     page.get_by_test_id("cpr-error").wait_for()
     assert "invalid CPR number" in page.get_by_test_id("cpr-error").inner_text()
     screenshot(page, "staff-cpr-error")
+
+
+def _log_with_receipts(page: Any, live: Live, username: str, cpr: str) -> None:
+    with live.api("sagsbehandler-jobcenter") as api:
+        response = api.post("/v1/views", json={"cpr": cpr, "purpose": "tvaerfagligt_team"})
+        assert response.status_code == 200, response.text
+    login(page, live, username, next_path="/portal/log")
+    # Receipts appear once the sequencer has put the entries in a checkpoint (about 1 s).
+    deadline = time.monotonic() + 15
+    while page.get_by_test_id("verify-receipt").count() == 0 and time.monotonic() < deadline:
+        page.wait_for_timeout(500)
+        page.reload()
+
+
+def test_receipt_is_verified_in_the_browser_with_webcrypto(page: Any, live: Live) -> None:
+    _log_with_receipts(page, live, "borger-3", citizens()[2].cpr)
+    button = page.get_by_test_id("verify-receipt").first
+    assert button.is_visible()
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    button.click()
+    result = page.get_by_test_id("verify-result").first
+    page.wait_for_function(
+        "el => el.dataset.verdict !== undefined", arg=result.element_handle(), timeout=10_000
+    )
+    assert result.get_attribute("data-verdict") == "ok", result.inner_text()
+    assert result.inner_text().startswith("Bekræftet")
+    # Only the two files were fetched: the check itself is done in the browser.
+    assert sorted(u.rsplit("/", 1)[-1] for u in requests) == ["entry", "receipt"]
+    assert "tvaers audit verify receipt" in page.get_by_test_id("verify-cli").text_content()
+    assert_accessible(page)
+    screenshot(page, "portal-receipt-verified")
+
+
+def test_a_tampered_entry_is_not_verified(page: Any, live: Live) -> None:
+    _log_with_receipts(page, live, "borger-3", citizens()[2].cpr)
+
+    def tamper(route: Any) -> None:
+        original = route.fetch()
+        body = original.body().replace(b'"outcome":"', b'"outcome":"x', 1)
+        route.fulfill(response=original, body=body)
+
+    page.route("**/portal/log/*/entry", tamper)
+    page.get_by_test_id("verify-receipt").first.click()
+    result = page.get_by_test_id("verify-result").first
+    page.wait_for_function(
+        "el => el.dataset.verdict !== undefined", arg=result.element_handle(), timeout=10_000
+    )
+    assert result.get_attribute("data-verdict") == "inclusion"
+    assert "Ikke bekræftet" in result.inner_text()
+
+
+def test_a_receipt_under_another_key_is_not_verified(page: Any, live: Live) -> None:
+    _log_with_receipts(page, live, "borger-3", citizens()[2].cpr)
+    # A real Ed25519 key with the log's name that did not sign the checkpoint (a swapped key).
+    real = NoteVerifier.parse(page.locator("[data-log-key]").get_attribute("data-log-key"))
+    other = Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    forged = str(NoteVerifier.from_public_key(real.name, other))
+    page.evaluate("k => document.querySelector('[data-log-key]').dataset.logKey = k", forged)
+    page.get_by_test_id("verify-receipt").first.click()
+    result = page.get_by_test_id("verify-result").first
+    page.wait_for_function(
+        "el => el.dataset.verdict !== undefined", arg=result.element_handle(), timeout=10_000
+    )
+    assert result.get_attribute("data-verdict") == "signature"
