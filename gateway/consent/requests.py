@@ -121,8 +121,12 @@ class ConsentRequestService:
 
     async def create(
         self, body: ConsentRequestCreate, principal: Principal, *, now: datetime
-    ) -> tuple[ConsentRequestRow, CitizenIdentity]:
-        """Validate (as the consent it would become) and store a pending request."""
+    ) -> tuple[ConsentRequestRow, CitizenIdentity, bool]:
+        """Validate (as the consent it would become) and store a pending request.
+
+        One pending request per citizen, purpose and caseworker: asking again returns the
+        pending one unchanged (the third value says whether a new request was stored).
+        """
         if principal.kind != "employee" or principal.department is None:
             raise NotPermitted("Kun medarbejdere kan anmode om samtykke / employees only")
         purpose = self._catalogue.purposes.get(body.purpose)
@@ -140,6 +144,11 @@ class ConsentRequestService:
         # The citizen will grant it through the portal: validate it exactly as that consent.
         self._consents.validate(as_consent, _future_citizen(cpr), now=now)
         identity = await self._consents.ensure_citizen(cpr, now=now)
+        pending = await self._repo.pending_from(
+            identity.all_pseudonyms, purpose=body.purpose, requested_by=principal.subject
+        )
+        if pending is not None:
+            return pending, identity, False
         categories = sorted(set(body.categories))
         row = ConsentRequestRow(
             request_id=str(uuid.uuid4()),
@@ -161,7 +170,7 @@ class ConsentRequestService:
             created_at=now,
         )
         self._repo.add(row)
-        return row, identity
+        return row, identity, True
 
     async def get_for_employee(self, request_id: str, principal: Principal) -> ConsentRequestRow:
         """A request seen by its caseworker or their department; others get 404."""

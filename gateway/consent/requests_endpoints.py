@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from gateway.audit.entries.repository import AuditRepository
 from gateway.auth.dependencies import EmployeePrincipal
@@ -35,7 +35,16 @@ ConsentRequestServiceDep = Annotated[ConsentRequestService, Depends(consent_requ
 
 
 @router.post(
-    "/consent-requests", status_code=201, response_model=ConsentRequestRead, responses=_ERRORS
+    "/consent-requests",
+    status_code=201,
+    response_model=ConsentRequestRead,
+    responses={
+        **_ERRORS,
+        200: {
+            "model": ConsentRequestRead,
+            "description": "Your unanswered request for this citizen and purpose, unchanged",
+        },
+    },
 )
 async def create_consent_request(
     body: ConsentRequestCreate,
@@ -44,14 +53,21 @@ async def create_consent_request(
     svc: ServicesDep,
     session: SessionDep,
     request_id: RequestIdDep,
+    response: Response,
 ) -> ConsentRequestRead:
     """Ask a citizen for consent; they approve or decline in the citizen portal.
 
     Validated exactly as the consent it would become (purpose, categories within the purpose,
     recipients allowed, validity within the purpose's maximum), and your department must be
     allowed to use the purpose. `message` is shown to the citizen. Audited.
+
+    One pending request per citizen, purpose and caseworker: while yours is unanswered,
+    asking again answers 200 with that request (nothing new is stored); a new one is 201.
     """
-    row, identity = await requests.create(body, principal, now=svc.clock())
+    row, identity, created = await requests.create(body, principal, now=svc.clock())
+    if not created:
+        response.status_code = 200  # the pending request you already sent, unchanged
+        return request_read(row)
     AuditRepository(session).add(
         [request_event("consent_request.create", principal, identity, row, request_id=request_id)]
     )

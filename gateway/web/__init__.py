@@ -29,6 +29,8 @@ from gateway.web.templating import STATIC_DIR, render
 
 # Paths whose errors are pages for people, not JSON for programs.
 WEB_PREFIXES = ("/portal", "/staff", "/auth", "/lang", "/dev/authorize")
+# Pages behind a login: a stale form there means the session ended, so log in again.
+LOGIN_PREFIXES = ("/portal", "/staff")
 
 
 def is_web_path(path: str) -> bool:
@@ -107,8 +109,13 @@ def _install_error_pages(app: FastAPI) -> None:
             return await api_handlers[GatewayError](request, exc)
         if isinstance(exc, LoginRequired):
             return login_redirect(request)
-        if isinstance(exc, CsrfFailed) and session_principal(request) is None:
+        if (
+            isinstance(exc, CsrfFailed)
+            and request.url.path.startswith(LOGIN_PREFIXES)
+            and session_principal(request) is None
+        ):
             # The session expired (or never was): the form is stale because the login is.
+            # Nothing was done; the visitor logs in again (pages behind a login only).
             return login_redirect(request)
         key = "error.csrf" if isinstance(exc, CsrfFailed) else f"error.{exc.status_code}"
         headers = None

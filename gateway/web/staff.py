@@ -32,6 +32,7 @@ from gateway.web import staff_text  # noqa: F401  (registers the console's messa
 from gateway.web.i18n import request_lang, translate
 from gateway.web.security import CsrfProtected, WebEmployee
 from gateway.web.staff_dpo import router as dpo_router
+from gateway.web.staff_requests import router as requests_router
 from gateway.web.staff_view import (
     citizen_from_token,
     citizen_token,
@@ -103,6 +104,35 @@ async def overview(
             },
             status_code=422,
         )
+    return await _overview_page(request, principal, svc, views, request_id, number, purpose)
+
+
+@router.post("/overview/open")
+async def overview_from_token(
+    request: Request,
+    principal: WebEmployee,
+    svc: ServicesDep,
+    views: ViewServiceDep,
+    request_id: RequestIdDep,
+    token: TokenField,
+    purpose: PurposeField,
+) -> Response:
+    """The shared view for a citizen listed on a staff page (by token, never by number)."""
+    _check_purpose(svc, principal, purpose)
+    cpr = citizen_from_token(svc.keys.cipher, token, principal)
+    return await _overview_page(request, principal, svc, views, request_id, cpr, purpose)
+
+
+async def _overview_page(
+    request: Request,
+    principal: Principal,
+    svc: ServicesDep,
+    views: ViewServiceDep,
+    request_id: str,
+    number: str,
+    purpose: str,
+) -> Response:
+    lang = request_lang(request)
     result = await views.view(
         ViewRequest(cpr=number, purpose=purpose), principal, request_id=request_id
     )
@@ -207,16 +237,32 @@ async def request_consent(
             purpose=chosen.title.da,
         ),
     )
-    row, identity = await requests.create(body, principal, now=now)
-    AuditRepository(session).add(
-        [request_event("consent_request.create", principal, identity, row, request_id=request_id)]
-    )
+    row, identity, created = await requests.create(body, principal, now=now)
+    if created:
+        AuditRepository(session).add(
+            [
+                request_event(
+                    "consent_request.create", principal, identity, row, request_id=request_id
+                )
+            ]
+        )
     htmx = request.headers.get("hx-request") == "true"
     return render(
         request,
         "staff/_request_sent.html" if htmx else "staff/request_sent.html",
-        {"consent_request": row, "categories": row.categories},
+        {
+            "consent_request": row,
+            "already_pending": not created,
+            "categories": row.categories,
+            "category_titles": [
+                catalogue.categories[c].title.get(request_lang(request))
+                if c in catalogue.categories
+                else c
+                for c in row.categories
+            ],
+        },
     )
 
 
 router.include_router(dpo_router)
+router.include_router(requests_router)

@@ -26,6 +26,7 @@ def test_swagger_ui_lists_the_operations(page: Any, live: Live) -> None:
     for operation in OPERATIONS:
         assert f"operations-views-{operation}" in html or operation in html, operation
     assert "/v1/views" in page.locator(".opblock-summary-path").all_inner_texts()
+    screenshot(page, "api-docs")
 
 
 def test_redoc_lists_the_operations_and_the_problem_schema(page: Any, live: Live) -> None:
@@ -71,6 +72,7 @@ def test_cpr_typo_on_staff_keeps_the_form_and_marks_the_field(page: Any, live: L
     page.get_by_test_id("show-overview").click()
     page.get_by_test_id("cpr-error").wait_for()
     assert "invalid CPR number" in page.get_by_test_id("cpr-error").inner_text()
+    assert_accessible(page)
     screenshot(page, "staff-cpr-error")
 
 
@@ -102,6 +104,15 @@ def test_receipt_is_verified_in_the_browser_with_webcrypto(page: Any, live: Live
     # Only the two files were fetched: the check itself is done in the browser.
     assert sorted(u.rsplit("/", 1)[-1] for u in requests) == ["entry", "receipt"]
     assert "tvaers audit verify receipt" in page.get_by_test_id("verify-cli").text_content()
+    assert_accessible(page)
+    screenshot(page, "portal-receipt-verified")
+    switch_language(page)
+    page.get_by_test_id("verify-receipt").first.click()
+    result = page.get_by_test_id("verify-result").first
+    page.wait_for_function(
+        "el => el.dataset.verdict === 'ok'", arg=result.element_handle(), timeout=10_000
+    )
+    assert result.inner_text().startswith("Verified")
     assert_accessible(page)
     screenshot(page, "portal-receipt-verified")
 

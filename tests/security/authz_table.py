@@ -329,6 +329,15 @@ ROWS: tuple[Row, ...] = (
     ),
     Row(
         "POST",
+        "/staff/overview/open",
+        web(VIEWERS),
+        web=True,
+        data=staff_token_form,
+        rule=PURPOSE_RULE,
+    ),
+    Row("GET", "/staff/requests", web(EMPLOYEES), web=True),
+    Row(
+        "POST",
         "/staff/consent-request",
         web(VIEWERS),
         rule=PURPOSE_RULE,
