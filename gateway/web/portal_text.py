@@ -52,6 +52,15 @@ register(
             "{purpose}.",
         },
         "portal.given": {"da": "Givet", "en": "Given"},
+        "portal.given_on": {"da": "Givet {date}", "en": "Given {date}"},
+        "portal.withdrawn_on": {"da": "trukket tilbage {date}", "en": "taken back {date}"},
+        "portal.expired_on": {"da": "udløb {date}", "en": "expired {date}"},
+        "portal.sentence_past": {
+            "da": "{recipients} måtte se oplysninger om dig fra {sources}, for at: {purpose}. "
+            "Det må de ikke længere.",
+            "en": "{recipients} could see information about you from {sources}, in order to: "
+            "{purpose}. They no longer can.",
+        },
         "portal.withdrawn_at": {"da": "Tilbagekaldt", "en": "Taken back"},
         "portal.consent.title": {"da": "Samtykke: {purpose}", "en": "Consent: {purpose}"},
         "portal.revoke": {"da": "Træk samtykket tilbage", "en": "Take the consent back"},
@@ -160,6 +169,12 @@ register(
         "log.action.other": {"da": "Hændelse", "en": "Event"},
         "log.receipt": {"da": "Hent kvittering", "en": "Download receipt"},
         "log.entry": {"da": "Hent posten", "en": "Download the entry"},
+        "log.period": {"da": "Periode", "en": "Period"},
+        "log.period.30": {"da": "De seneste 30 dage", "en": "The last 30 days"},
+        "log.period.90": {"da": "De seneste 3 måneder", "en": "The last 3 months"},
+        "log.period.365": {"da": "Det seneste år", "en": "The last year"},
+        "log.period.all": {"da": "Hele perioden", "en": "All time"},
+        "log.period.show": {"da": "Vis", "en": "Show"},
         "log.verify": {"da": "Bekræft kvitteringen", "en": "Verify the receipt"},
         "log.verify.working": {"da": "Kontrollerer …", "en": "Checking …"},
         "log.verify.ok": {
