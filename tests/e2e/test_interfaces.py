@@ -148,3 +148,55 @@ def test_a_receipt_under_another_key_is_not_verified(page: Any, live: Live) -> N
         "el => el.dataset.verdict !== undefined", arg=result.element_handle(), timeout=10_000
     )
     assert result.get_attribute("data-verdict") == "signature"
+
+
+def test_min_log_names_who_looked_and_filters_by_period(page: Any, live: Live) -> None:
+    _log_with_receipts(page, live, "borger-3", citizens()[2].cpr)
+    names = page.get_by_test_id("log-name").all_inner_texts()
+    assert "Mette Sørensen" in names  # sagsbehandler-jobcenter, who looked
+    rows = page.get_by_test_id("log-row").count()
+    page.get_by_test_id("period").select_option("30")
+    page.get_by_role("button", name="Vis", exact=True).click()
+    page.wait_for_url("**/portal/log?period=30")
+    assert page.get_by_test_id("log-row").count() == rows  # all of today's entries
+    assert page.get_by_test_id("period").input_value() == "30"
+    assert_accessible(page)
+    screenshot(page, "portal-min-log")
+    switch_language(page)
+    assert page.get_by_test_id("period").input_value() == "30"
+    assert_accessible(page)
+    screenshot(page, "portal-min-log")
+
+
+def test_asking_twice_shows_the_pending_request_and_my_requests_lists_it(
+    page: Any, live: Live
+) -> None:
+    cpr = citizens()[7].cpr
+    login(page, live, "koordinator-jobcenter", next_path="/staff")
+    page.get_by_test_id("cpr").fill(cpr)
+    page.get_by_test_id("purpose").select_option("tvaerfagligt_team")
+    page.get_by_test_id("show-overview").click()
+    page.get_by_test_id("overview-result").wait_for()
+    page.get_by_test_id("request-consent").first.click()
+    sent = page.get_by_test_id("request-sent").first
+    sent.wait_for()
+    assert sent.get_attribute("data-pending") == "new"
+    # Asking again from a fresh overview: the pending request is shown, no new one is made.
+    page.get_by_test_id("cpr").fill(cpr)
+    page.get_by_test_id("show-overview").click()
+    page.get_by_test_id("overview-result").wait_for()
+    page.get_by_test_id("request-consent").first.click()
+    again = page.get_by_test_id("request-sent").first
+    again.wait_for()
+    assert again.get_attribute("data-pending") == "existing"
+    page.get_by_test_id("nav-requests").click()
+    page.wait_for_url("**/staff/requests")
+    mine = page.get_by_test_id("my-requests").get_by_test_id("request-row")
+    assert mine.count() == 1 and mine.first.get_attribute("data-status") == "pending"
+    assert cpr not in page.content()
+    assert_accessible(page)
+    screenshot(page, "staff-my-requests")
+    switch_language(page)
+    assert "My requests" in page.content()
+    assert_accessible(page)
+    screenshot(page, "staff-my-requests")
