@@ -269,6 +269,11 @@ register(
         "dpo.verify.progress": {"da": "Fremdrift", "en": "Progress"},
         # Raw outcome and action values of audit entries, in plain words.
         "dpo.value.granted": {"da": "Udleveret", "en": "Granted"},
+        "dpo.filter.date_format": {"da": "dd-mm-åååå", "en": "dd-mm-yyyy"},
+        "dpo.filter.date_help": {
+            "da": "Datoer skrives dd-mm-åååå, fx 31-12-2026.",
+            "en": "Dates are written dd-mm-yyyy, e.g. 31-12-2026.",
+        },
         "dpo.value.partial": {"da": "Delvist", "en": "Partly"},
         "dpo.value.denied": {"da": "Afvist", "en": "Denied"},
         "dpo.value.unavailable": {"da": "Utilgængelig", "en": "Unavailable"},
