@@ -97,7 +97,7 @@ class _BodyTooLarge(Exception):
     pass
 
 
-_WEB_PREFIXES = ("/portal", "/staff", "/auth", "/lang", "/dev/authorize")
+_WEB_PREFIXES = ("/portal", "/staff", "/auth", "/lang", "/dev/authorize", "/tilgaengelighed")
 _TOO_LARGE_PAGE = {
     "da": ("Noget gik galt", "Det, du sendte, var for stort.", "Gå tilbage til forsiden"),
     "en": ("Something went wrong", "What you sent was too large.", "Go to the front page"),

@@ -28,7 +28,7 @@ from gateway.web.state import WebState
 from gateway.web.templating import STATIC_DIR, render
 
 # Paths whose errors are pages for people, not JSON for programs.
-WEB_PREFIXES = ("/portal", "/staff", "/auth", "/lang", "/dev/authorize")
+WEB_PREFIXES = ("/portal", "/staff", "/auth", "/lang", "/dev/authorize", "/tilgaengelighed")
 # Pages behind a login: a stale form there means the session ended, so log in again.
 LOGIN_PREFIXES = ("/portal", "/staff")
 
@@ -60,11 +60,13 @@ def install_web(app: FastAPI, settings: Settings, *, web: WebSettings | None = N
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     _install_error_pages(app)
 
+    from gateway.web.accessibility import router as accessibility_router
     from gateway.web.auth_routes import router as auth_router
     from gateway.web.portal import router as portal_router
     from gateway.web.portal_log import router as portal_log_router
 
     app.include_router(auth_router)
+    app.include_router(accessibility_router)
     app.include_router(portal_router)
     app.include_router(portal_log_router)
     try:  # the staff console (its own module) is mounted when present

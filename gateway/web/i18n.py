@@ -83,6 +83,9 @@ register(
             "da": "Demonstration med syntetiske borgere og simulerede fagsystemer.",
             "en": "Demonstration with synthetic citizens and simulated department systems.",
         },
+        "footer.a11y": {"da": "Tilgængelighedserklæring", "en": "Accessibility statement"},
+        "a11y.title": {"da": "Tilgængelighedserklæring", "en": "Accessibility statement"},
+        "a11y.prepared": {"da": "4. december 2026", "en": "4 December 2026"},
         "login.title": {"da": "Log ind", "en": "Log in"},
         "login.citizen": {"da": "Log ind som borger", "en": "Log in as a citizen"},
         "login.citizen_help": {

@@ -200,3 +200,19 @@ def test_asking_twice_shows_the_pending_request_and_my_requests_lists_it(
     assert "My requests" in page.content()
     assert_accessible(page)
     screenshot(page, "staff-my-requests")
+
+
+def test_accessibility_statement_is_linked_from_every_page(page: Any, live: Live) -> None:
+    page.goto(f"{live.base_url}/")
+    page.get_by_test_id("a11y-link").click()
+    page.wait_for_url("**/tilgaengelighed")
+    statement = page.get_by_test_id("accessibility-statement")
+    assert "Tilgængelighedserklæring" in statement.inner_text()
+    assert (
+        "WCAG 2.1" in statement.inner_text()
+        and "Digitaliseringsstyrelsen" in statement.inner_text()
+    )
+    assert_accessible(page)
+    switch_language(page)
+    assert "Accessibility statement" in page.get_by_test_id("accessibility-statement").inner_text()
+    assert_accessible(page)

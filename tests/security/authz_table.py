@@ -275,6 +275,7 @@ ROWS: tuple[Row, ...] = (
     Row("GET", "/auth/callback", public(400), web=True, rule="no login in progress"),
     Row("POST", "/auth/logout", public(), web=True, rule="last row of the session (see runner)"),
     Row("POST", "/lang", public(303), web=True, data={"lang": "en", "next": "/"}),
+    Row("GET", "/tilgaengelighed", public(), web=True, rule="accessibility statement"),
     # ------------------------------------------------------------------ web: citizen portal
     Row("GET", "/portal", web(CITIZENS), web=True),
     Row("GET", "/portal/consents/{consent_id}", web(["cit_a"], cit_b=NOT_YOURS), web=True),
