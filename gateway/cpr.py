@@ -15,6 +15,7 @@ from gateway.errors import InvalidRequest
 
 class InvalidCpr(InvalidRequest):
     code = "invalid_cpr"
+    field = "cpr"
 
 
 def normalise_cpr(value: str) -> str:
@@ -23,7 +24,8 @@ def normalise_cpr(value: str) -> str:
         number = stdnum_cpr.validate(value)
     except StdnumValidationError as exc:
         raise InvalidCpr(
-            "Ugyldigt CPR-nummer / invalid CPR number (10 cifre, gyldig fødselsdato)"
+            "Ugyldigt CPR-nummer (10 cifre med en gyldig fødselsdato) / "
+            "invalid CPR number (10 digits with a valid date of birth)"
         ) from exc
     return str(number)
 
