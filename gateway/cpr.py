@@ -25,7 +25,7 @@ def normalise_cpr(value: str) -> str:
     except StdnumValidationError as exc:
         raise InvalidCpr(
             "Ugyldigt CPR-nummer (10 cifre med en gyldig fødselsdato) / "
-            "invalid CPR number (10 digits with a valid date of birth)"
+            "Invalid CPR number (10 digits with a valid date of birth)"
         ) from exc
     return str(number)
 

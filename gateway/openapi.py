@@ -25,6 +25,51 @@ RATE_LIMITED_OPERATIONS = frozenset({"createView"})
 # Operations that answer with their own, standard error format (OAuth 2.0, RFC 6749 §5.2).
 OWN_ERROR_FORMAT = frozenset({"oauthToken"})
 
+# Request examples for the main operations (synthetic CPR numbers, as in the demo).
+REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
+    "createView": {
+        "team": {
+            "summary": "Shared view for an interdisciplinary team",
+            "value": {"cpr": "0101901234", "purpose": "tvaerfagligt_team"},
+        },
+        "one_category": {
+            "summary": "Only the WHO-5 wellbeing scores",
+            "value": {
+                "cpr": "0101901234",
+                "purpose": "tvaerfagligt_team",
+                "categories": ["health.wellbeing"],
+            },
+        },
+    },
+    "createConsent": {
+        "written": {
+            "summary": "A consent given on a written form",
+            "value": {
+                "cpr": "0101901234",
+                "purpose": "tvaerfagligt_team",
+                "categories": ["health.wellbeing", "social.services"],
+                "recipient_departments": ["jobcenter"],
+                "valid_until": "2027-06-30T23:59:59+02:00",
+                "collection_method": "written_form",
+                "evidence_ref": "journal/2026/123",
+            },
+        }
+    },
+    "createConsentRequest": {
+        "ask": {
+            "summary": "Ask the citizen before a team meeting",
+            "value": {
+                "cpr": "0101901234",
+                "purpose": "tvaerfagligt_team",
+                "categories": ["health.wellbeing", "social.services"],
+                "recipient_departments": ["jobcenter"],
+                "valid_until": "2027-03-31T23:59:59+02:00",
+                "message": "Før vores møde vil jeg gerne se, hvordan du har det. Du bestemmer.",
+            },
+        }
+    },
+}
+
 _PROBLEM_CONTENT = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
 _RETRY_AFTER = {
     "Retry-After": {
@@ -75,6 +120,10 @@ def add_problem_responses(spec: dict[str, Any]) -> dict[str, Any]:
                         response["headers"] = _RETRY_AFTER
             if "requestBody" in operation:
                 responses.setdefault("413", _problem_response("Request body too large."))
+                examples = REQUEST_EXAMPLES.get(operation.get("operationId", ""))
+                body = operation["requestBody"].get("content", {}).get("application/json")
+                if examples and body is not None:
+                    body["examples"] = examples
             if operation.get("operationId") in RATE_LIMITED_OPERATIONS:
                 responses["429"] = _problem_response(
                     "Too many requests; wait `Retry-After` seconds.", retry_after=True

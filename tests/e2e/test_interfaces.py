@@ -71,7 +71,7 @@ def test_cpr_typo_on_staff_keeps_the_form_and_marks_the_field(page: Any, live: L
     page.get_by_test_id("cpr").fill("3213456789")
     page.get_by_test_id("show-overview").click()
     page.get_by_test_id("cpr-error").wait_for()
-    assert "invalid CPR number" in page.get_by_test_id("cpr-error").inner_text()
+    assert "Invalid CPR number" in page.get_by_test_id("cpr-error").inner_text()
     assert_accessible(page)
     screenshot(page, "staff-cpr-error")
 

@@ -79,7 +79,7 @@ async def test_the_same_error_in_english_when_asked(gw: Harness) -> None:
     body = response.json()
     assert response.headers["content-language"] == "en"
     assert body["title"] == "Invalid CPR number"
-    assert body["detail"].startswith("invalid CPR number") and "Ugyldigt" not in body["detail"]
+    assert body["detail"].startswith("Invalid CPR number") and "Ugyldigt" not in body["detail"]
     assert body["type"] == "urn:tvaers:problem:invalid_cpr"  # the type never changes
 
 
