@@ -216,3 +216,26 @@ def test_accessibility_statement_is_linked_from_every_page(page: Any, live: Live
     switch_language(page)
     assert "Accessibility statement" in page.get_by_test_id("accessibility-statement").inner_text()
     assert_accessible(page)
+
+
+def test_the_summary_line_counts_again_after_a_successful_retry(page: Any, live: Live) -> None:
+    live.set_simulator("jobcenter", fault="error500")
+    try:
+        login(page, live, "sagsbehandler-jobcenter", next_path="/staff")
+        page.get_by_test_id("cpr").fill(citizens()[9].cpr)
+        page.get_by_test_id("purpose").select_option("tvaerfagligt_team")
+        page.get_by_test_id("show-overview").click()
+        page.get_by_test_id("overview-result").wait_for()
+        summary = page.get_by_test_id("summary")
+        before = summary.inner_text()
+        unavailable = page.locator("[data-testid=section][data-status=unavailable]")
+        assert unavailable.count() >= 1, before
+    finally:
+        live.set_simulator("jobcenter", fault="none")
+    category = unavailable.first.get_attribute("data-category")
+    page.locator(f"[data-category='{category}'] [data-testid=retry]").click()
+    page.wait_for_selector(f"[data-category='{category}']:not([data-status=unavailable])")
+    after = summary.inner_text()
+    assert after != before
+    n_unavailable = page.locator("[data-testid=section][data-status=unavailable]").count()
+    assert f"{n_unavailable} utilgængelige" in after
