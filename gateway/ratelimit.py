@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from gateway.config import Settings
 from gateway.errors import GatewayError
+from gateway.text import Text
 
 
 class RateLimited(GatewayError):
@@ -42,8 +43,10 @@ class RateLimiter:
         if len(hits) >= self.limit:
             wait_s = max(1, math.ceil(hits[0] + self.window_s - now))
             raise RateLimited(
-                f"For mange forsøg; prøv igen om {wait_s} s / "
-                f"too many attempts; try again in {wait_s} s",
+                Text(
+                    da=f"For mange forsøg; prøv igen om {wait_s} s",
+                    en=f"too many attempts; try again in {wait_s} s",
+                ),
                 retry_after_s=wait_s,
             )
         hits.append(now)

@@ -12,21 +12,17 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from gateway.audit.entries.repository import AuditRepository
 from gateway.auth.principal import Principal
-from gateway.consent.requests import ConsentRequestCreate, ConsentRequestService, request_event
+from gateway.consent.dependencies import ConsentRequestServiceDep
+from gateway.consent.requests import ConsentRequestCreate
 from gateway.cpr import InvalidCpr, normalise_cpr
+from gateway.dependencies import CorrelationIdDep, RuntimeDep
 from gateway.errors import NotPermitted
-from gateway.services import (
-    ConsentServiceDep,
-    RequestIdDep,
-    ServicesDep,
-    SessionDep,
-    ViewServiceDep,
-)
+from gateway.text import Text
+from gateway.views.dependencies import ViewServiceDep
 from gateway.views.schemas import ViewRequest
 from gateway.web import staff_text  # noqa: F401  (registers the console's messages)
 from gateway.web.i18n import request_lang, translate
@@ -51,22 +47,18 @@ PurposeField = Annotated[str, Form(pattern=r"^[a-z0-9_]+$", max_length=64)]
 TokenField = Annotated[str, Form(min_length=10, max_length=400)]
 
 
-def _requests(
-    svc: ServicesDep, session: SessionDep, consents: ConsentServiceDep
-) -> ConsentRequestService:
-    return ConsentRequestService(session, consents=consents, catalogue=svc.catalogue)
+RequestsDep = ConsentRequestServiceDep
 
 
-RequestsDep = Annotated[ConsentRequestService, Depends(_requests)]
-
-
-def _check_purpose(svc: ServicesDep, principal: Principal, purpose: str) -> None:
+def _check_purpose(svc: RuntimeDep, principal: Principal, purpose: str) -> None:
     if purpose not in usable_purposes(svc.catalogue, principal):
-        raise NotPermitted("Formålet kan ikke bruges af din rolle / purpose not for your role")
+        raise NotPermitted(
+            Text(da="Formålet kan ikke bruges af din rolle", en="purpose not for your role")
+        )
 
 
 @router.get("")
-async def overview_form(request: Request, principal: WebEmployee, svc: ServicesDep) -> Response:
+async def overview_form(request: Request, principal: WebEmployee, svc: RuntimeDep) -> Response:
     """The search form: CPR and one of the purposes the caller's role may use."""
     return render(
         request,
@@ -79,9 +71,9 @@ async def overview_form(request: Request, principal: WebEmployee, svc: ServicesD
 async def overview(
     request: Request,
     principal: WebEmployee,
-    svc: ServicesDep,
+    svc: RuntimeDep,
     views: ViewServiceDep,
-    request_id: RequestIdDep,
+    correlation_id: CorrelationIdDep,
     cpr: Annotated[str, Form(max_length=20)],
     purpose: PurposeField,
 ) -> Response:
@@ -99,42 +91,42 @@ async def overview(
                 "purposes": usable_purposes(svc.catalogue, principal),
                 "chosen_purpose": purpose,
                 "cpr_value": cpr,
-                "cpr_error": exc.text(lang),
+                "cpr_error": exc.text.get(lang),
                 "nav_current": "overview",
             },
             status_code=422,
         )
-    return await _overview_page(request, principal, svc, views, request_id, number, purpose)
+    return await _overview_page(request, principal, svc, views, correlation_id, number, purpose)
 
 
 @router.post("/overview/open")
 async def overview_from_token(
     request: Request,
     principal: WebEmployee,
-    svc: ServicesDep,
+    svc: RuntimeDep,
     views: ViewServiceDep,
-    request_id: RequestIdDep,
+    correlation_id: CorrelationIdDep,
     token: TokenField,
     purpose: PurposeField,
 ) -> Response:
     """The shared view for a citizen listed on a staff page (by token, never by number)."""
     _check_purpose(svc, principal, purpose)
     cpr = citizen_from_token(svc.keys.cipher, token, principal)
-    return await _overview_page(request, principal, svc, views, request_id, cpr, purpose)
+    return await _overview_page(request, principal, svc, views, correlation_id, cpr, purpose)
 
 
 async def _overview_page(
     request: Request,
     principal: Principal,
-    svc: ServicesDep,
+    svc: RuntimeDep,
     views: ViewServiceDep,
-    request_id: str,
+    correlation_id: str,
     number: str,
     purpose: str,
 ) -> Response:
     lang = request_lang(request)
     result = await views.view(
-        ViewRequest(cpr=number, purpose=purpose), principal, request_id=request_id
+        ViewRequest(cpr=number, purpose=purpose), principal, correlation_id=correlation_id
     )
     groups, requestable = present(result, svc.catalogue, lang=lang)
     purposes = usable_purposes(svc.catalogue, principal)
@@ -163,9 +155,9 @@ async def _overview_page(
 async def retry_section(
     request: Request,
     principal: WebEmployee,
-    svc: ServicesDep,
+    svc: RuntimeDep,
     views: ViewServiceDep,
-    request_id: RequestIdDep,
+    correlation_id: CorrelationIdDep,
     token: TokenField,
     purpose: PurposeField,
     category: CategoryField,
@@ -177,7 +169,7 @@ async def retry_section(
     result = await views.view(
         ViewRequest(cpr=cpr, purpose=purpose, categories=[category]),
         principal,
-        request_id=request_id,
+        correlation_id=correlation_id,
     )
     lang = request_lang(request)
     section = present_section(
@@ -205,10 +197,9 @@ async def retry_section(
 async def request_consent(
     request: Request,
     principal: WebEmployee,
-    svc: ServicesDep,
-    session: SessionDep,
+    svc: RuntimeDep,
     requests: RequestsDep,
-    request_id: RequestIdDep,
+    correlation_id: CorrelationIdDep,
     token: TokenField,
     purpose: PurposeField,
     categories: Annotated[list[str], Form(min_length=1, max_length=50)],
@@ -237,15 +228,7 @@ async def request_consent(
             purpose=chosen.title.da,
         ),
     )
-    row, identity, created = await requests.create(body, principal, now=now)
-    if created:
-        AuditRepository(session).add(
-            [
-                request_event(
-                    "consent_request.create", principal, identity, row, request_id=request_id
-                )
-            ]
-        )
+    row, created = await requests.create(body, principal, now=now, correlation_id=correlation_id)
     htmx = request.headers.get("hx-request") == "true"
     return render(
         request,

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from gateway.catalogue.models import Catalogue
+from gateway.consent.dependencies import ConsentRequestServiceDep, ConsentServiceDep
 from gateway.consent.models import ConsentRequestRow
-from gateway.consent.requests import ConsentRequestService
-from gateway.services import ConsentServiceDep, ServicesDep, SessionDep
+from gateway.dependencies import RuntimeDep
 from gateway.web.i18n import request_lang
 from gateway.web.plain import category_titles, department_title
 from gateway.web.security import WebEmployee
@@ -36,15 +36,14 @@ def _request_row(row: ConsentRequestRow, catalogue: Catalogue, lang: str) -> dic
 async def my_requests(
     request: Request,
     principal: WebEmployee,
-    svc: ServicesDep,
-    session: SessionDep,
+    svc: RuntimeDep,
+    requests: ConsentRequestServiceDep,
     consents: ConsentServiceDep,
 ) -> Response:
     """Requests (mine, then the department's) and consents that expire within 30 days."""
     lang = request_lang(request)
     catalogue = svc.catalogue
-    service = ConsentRequestService(session, consents=consents, catalogue=catalogue)
-    rows = await service.for_department(principal) if principal.department else []
+    rows = await requests.for_department(principal) if principal.department else []
     mine = [_request_row(r, catalogue, lang) for r in rows if r.requested_by == principal.subject]
     team = [_request_row(r, catalogue, lang) for r in rows if r.requested_by != principal.subject]
     usable = usable_purposes(catalogue, principal)

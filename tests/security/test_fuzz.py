@@ -35,6 +35,7 @@ from starlette.types import Receive, Scope, Send
 from connectors.simulators import SIMULATORS
 from gateway.app import Overrides, create_app
 from gateway.auth.devidp import DevIdentityProvider
+from gateway.devtools.demo_users import demo_users
 from gateway.problems import PROBLEM_MEDIA_TYPE, TYPE_PREFIX, Problem
 from tests.harness import SIM_URLS, RoutingTransport
 from tests.harness import test_settings as gateway_settings
@@ -55,6 +56,7 @@ IDP = DevIdentityProvider(
     key_path=SETTINGS.keys_dir / "dev-idp-key.json",
     issuer=SETTINGS.effective_issuer,
     audience=SETTINGS.oidc_audience,
+    users=demo_users(),
 )
 TOKENS = {
     "citizen": IDP.issue("borger-1"),
