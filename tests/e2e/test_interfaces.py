@@ -9,9 +9,11 @@ from typing import Any
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from typer.testing import CliRunner
 
 from connectors.simulators.seed import citizens
 from gateway.audit.proofs.notes import NoteVerifier
+from gateway.cli import app as cli_app
 from tests.e2e.conftest import Live, assert_accessible, login, screenshot, switch_language
 
 OPERATIONS = ("createView", "createConsent", "withdrawConsent", "accessLog")
@@ -239,3 +241,17 @@ def test_the_summary_line_counts_again_after_a_successful_retry(page: Any, live:
     assert after != before
     n_unavailable = page.locator("[data-testid=section][data-status=unavailable]").count()
     assert f"{n_unavailable} utilgængelige" in after
+
+
+def test_public_key_command_works_from_anywhere_given_the_url(live: Live) -> None:
+    runner = CliRunner()
+    # The key comes from the running gateway, not from local settings or key files.
+    result = runner.invoke(cli_app, ["audit", "public-key", "--url", live.base_url])
+    assert result.exit_code == 0, result.output
+    published = httpx.get(f"{live.base_url}/v1/audit/public-key").json()["verifier_key"]
+    assert result.output.strip() == published
+    refused = runner.invoke(cli_app, ["audit", "public-key", "--url", "ftp://example"])
+    assert refused.exit_code == 2
+    # A page that is not a key is refused, not printed.
+    wrong = runner.invoke(cli_app, ["audit", "public-key", "--url", f"{live.base_url}/healthz#"])
+    assert wrong.exit_code == 1
