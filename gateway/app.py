@@ -12,6 +12,7 @@ from joserfc.jwk import KeySet
 from opentelemetry.sdk.trace.export import SpanExporter
 
 from gateway import __version__
+from gateway.apidocs import router as apidocs_router
 from gateway.audit.console.endpoints import router as dpo_audit_router
 from gateway.audit.console.entries_endpoints import router as audit_router
 from gateway.audit.console.triage_endpoints import router as triage_router
@@ -44,6 +45,7 @@ from gateway.notices.lifecycle import start_notices, stop_notices
 from gateway.observability.endpoints import router as observability_router
 from gateway.observability.middleware import ObservabilityMiddleware
 from gateway.observability.tracing import Tracing
+from gateway.openapi import install_openapi, operation_id
 from gateway.policy import load_policy_engine
 from gateway.policy.types import PolicyEngine
 from gateway.ratelimit import ViewLimits
@@ -59,8 +61,11 @@ know about a citizen they serve together — only for a declared purpose, under 
 (usually the citizen's consent), decided by policy-as-code, minimised to the purpose's fields,
 and written to a tamper-evident audit log before anything is returned.
 
-Errors are JSON: `{"error": "<code>", "detail": "<message>"}`. CPR numbers are only ever sent
-in request bodies, never in URLs.
+Errors are RFC 9457 problem details (`application/problem+json`): a stable `type` URI per error
+(`urn:tvaers:problem:<code>`), `title` and `detail` in Danish or English after
+`Accept-Language` (Danish by default), the extension members `code`, `request_id` and `errors`
+(one entry per invalid field: `location`, `field`, `code`, `detail`). A 429 or 503 carries
+`Retry-After`. CPR numbers are only ever sent in request bodies, never in URLs.
 """
 
 
@@ -184,7 +189,11 @@ def create_app(settings: Settings | None = None, *, overrides: Overrides | None 
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # vendored Swagger UI and Redoc instead of FastAPI's CDN pages
+        redoc_url=None,
+        generate_unique_id_function=operation_id,
     )
+    install_openapi(app)
     install_error_handlers(app)
     # Inside GatewayMiddleware (added after it), so the request id exists when it runs.
     app.add_middleware(ObservabilityMiddleware)
@@ -215,6 +224,7 @@ def create_app(settings: Settings | None = None, *, overrides: Overrides | None 
     install_web(app, settings)
 
     app.include_router(observability_router)
+    app.include_router(apidocs_router)
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:

@@ -22,6 +22,7 @@ CPR_PATTERN = re.compile(r"(?<!\d)(0[1-9]|[12]\d|3[01])(0[1-9]|1[0-2])\d{2}-?\d{
 
 class InvalidCpr(InvalidRequest):
     code = "invalid_cpr"
+    field = "cpr"
 
 
 def normalise_cpr(value: str) -> str:
@@ -30,7 +31,10 @@ def normalise_cpr(value: str) -> str:
         number = stdnum_cpr.validate(value)
     except StdnumValidationError as exc:
         raise InvalidCpr(
-            Text(da="Ugyldigt CPR-nummer", en="invalid CPR number (10 cifre, gyldig fødselsdato)")
+            Text(
+                da="Ugyldigt CPR-nummer (10 cifre med en gyldig fødselsdato)",
+                en="Invalid CPR number (10 digits with a valid date of birth)",
+            )
         ) from exc
     return str(number)
 

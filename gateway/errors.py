@@ -18,13 +18,29 @@ class GatewayError(Exception):
 
     status_code = 500
     code = "internal_error"
+    # The input at fault, when there is one: a field error in the problem document, and the
+    # field a page's form marks (e.g. ``cpr``).
+    field: str | None = None
+    # Seconds a client should wait (``Retry-After`` on 429 and 503).
+    retry_after_s: int | None = None
 
-    def __init__(self, text: Text | str, *, code: str | None = None) -> None:
+    def __init__(
+        self,
+        text: Text | str,
+        *,
+        code: str | None = None,
+        field: str | None = None,
+        retry_after_s: int | None = None,
+    ) -> None:
         self.text = text if isinstance(text, Text) else Text(da=text, en=text)
         self.message = text.both() if isinstance(text, Text) else text
         super().__init__(self.message)
         if code is not None:
             self.code = code
+        if field is not None:
+            self.field = field
+        if retry_after_s is not None:
+            self.retry_after_s = retry_after_s
 
 
 class InvalidRequest(GatewayError):
@@ -81,9 +97,10 @@ class StoreUnavailable(ServiceUnavailable):
     code = "store_unavailable"
 
 
+# Per-operation descriptions; ``gateway/openapi.py`` gives every 4xx/5xx the Problem schema.
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"description": "Missing, invalid or expired bearer token."},
     403: {"description": "The caller may not do this."},
-    422: {"description": "The request body is invalid."},
+    422: {"description": "The request is invalid; field errors are in `errors`."},
     503: {"description": "A dependency failed; nothing was released (fail closed)."},
 }

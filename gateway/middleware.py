@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import uuid
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gateway.problems import PROBLEM_MEDIA_TYPE, negotiate_lang, problem_body
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
-# /docs loads Swagger UI's assets; it is the only page allowed to (and it holds no personal data).
+# /docs and /redoc run vendored Swagger UI and Redoc (scripts same-origin only, as everywhere);
+# both set inline styles and Redoc runs its search in a blob: worker. No personal data there.
 DOCS_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; frame-ancestors 'none'"
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; font-src 'self'; worker-src 'self' blob:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 
 
@@ -42,7 +47,7 @@ class GatewayMiddleware:
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
-            await _too_large(send, request_id, https=https)
+            await _too_large(send, request_id, https=https, headers=headers, path=path)
             return
 
         received = 0
@@ -56,7 +61,7 @@ class GatewayMiddleware:
                 if received > self.max_body_bytes and not refused:
                     # Answer now: frameworks turn errors while reading a body into a 400.
                     refused = True
-                    await _too_large(send, request_id, https=https)
+                    await _too_large(send, request_id, https=https, headers=headers, path=path)
                     raise _BodyTooLarge
             return message
 
@@ -92,10 +97,46 @@ class _BodyTooLarge(Exception):
     pass
 
 
-async def _too_large(send: Send, request_id: str, *, https: bool) -> None:
-    body = b'{"error":"payload_too_large","detail":"Request body too large"}'
-    headers = [
-        (b"content-type", b"application/json"),
+_WEB_PREFIXES = ("/portal", "/staff", "/auth", "/lang", "/dev/authorize", "/tilgaengelighed")
+_TOO_LARGE_PAGE = {
+    "da": ("Noget gik galt", "Det, du sendte, var for stort.", "Gå tilbage til forsiden"),
+    "en": ("Something went wrong", "What you sent was too large.", "Go to the front page"),
+}
+
+
+def _lang_cookie(headers: dict[bytes, bytes]) -> str:
+    cookies = headers.get(b"cookie", b"").decode("latin-1")
+    return "en" if "tvaers_lang=en" in cookies.replace(" ", "").split(";") else "da"
+
+
+async def _too_large(
+    send: Send, request_id: str, *, https: bool, headers: dict[bytes, bytes], path: str = ""
+) -> None:
+    if path == "/" or path.startswith(_WEB_PREFIXES):
+        # A form on a page: answer with a page, in the visitor's language (the cookie).
+        lang = _lang_cookie(headers)
+        title, message, back = _TOO_LARGE_PAGE[lang]
+        body = (
+            f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
+            f"<title>{title} — Tværs</title></head><body><main><h1>{title}</h1>"
+            f'<p role="alert">{message}</p><p><a href="/">{back}</a></p></main></body></html>'
+        ).encode()
+        content_type = b"text/html; charset=utf-8"
+    else:
+        lang = negotiate_lang(headers.get(b"accept-language", b"").decode("latin-1"))
+        document = problem_body(
+            code="payload_too_large",
+            status=413,
+            detail_da="Forespørgslen er for stor",
+            detail_en="Request body too large",
+            lang=lang,
+            request_id=request_id,
+        )
+        body = json.dumps(document, ensure_ascii=False).encode()
+        content_type = PROBLEM_MEDIA_TYPE.encode()
+    answer = [
+        (b"content-type", content_type),
+        (b"content-language", lang.encode()),
         (b"content-length", str(len(body)).encode()),
         (b"x-request-id", request_id.encode()),
         # Sent past the app (and past the header wrapper): the same headers as every answer.
@@ -106,7 +147,7 @@ async def _too_large(send: Send, request_id: str, *, https: bool) -> None:
         (b"cache-control", b"no-store"),
     ]
     if https:
-        headers.append((b"strict-transport-security", b"max-age=63072000; includeSubDomains"))
-    start: dict[str, Any] = {"type": "http.response.start", "status": 413, "headers": headers}
+        answer.append((b"strict-transport-security", b"max-age=63072000; includeSubDomains"))
+    start: dict[str, Any] = {"type": "http.response.start", "status": 413, "headers": answer}
     await send(start)
     await send({"type": "http.response.body", "body": body})

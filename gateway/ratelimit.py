@@ -7,6 +7,7 @@ be the next step.
 
 from __future__ import annotations
 
+import math
 import time
 from collections import deque
 from collections.abc import Callable
@@ -40,11 +41,13 @@ class RateLimiter:
         while hits and hits[0] <= now - self.window_s:
             hits.popleft()
         if len(hits) >= self.limit:
+            wait_s = max(1, math.ceil(hits[0] + self.window_s - now))
             raise RateLimited(
                 Text(
-                    da="For mange forsøg; prøv igen om lidt",
-                    en="too many attempts; try again shortly",
-                )
+                    da=f"For mange forsøg; prøv igen om {wait_s} s",
+                    en=f"too many attempts; try again in {wait_s} s",
+                ),
+                retry_after_s=wait_s,
             )
         hits.append(now)
         if len(self._hits) > 10_000:  # bound memory under a flood of distinct keys

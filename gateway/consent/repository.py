@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,4 +36,18 @@ class ConsentRepository:
         if purpose is not None:
             query = query.where(ConsentRow.purpose == purpose)
         query = query.order_by(ConsentRow.created_at.desc(), ConsentRow.consent_id)
+        return list((await self._session.scalars(query)).all())
+
+    async def expiring(self, *, after: datetime, before: datetime) -> list[ConsentRow]:
+        """Active consents whose validity ends in ``(after, before]``, soonest first."""
+        query = (
+            select(ConsentRow)
+            .where(
+                ConsentRow.status == "active",
+                ConsentRow.valid_until > after,
+                ConsentRow.valid_until <= before,
+            )
+            .order_by(ConsentRow.valid_until, ConsentRow.consent_id)
+            .limit(500)
+        )
         return list((await self._session.scalars(query)).all())

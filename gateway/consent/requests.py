@@ -132,8 +132,13 @@ class ConsentRequestService:
         *,
         now: datetime,
         correlation_id: str,
-    ) -> ConsentRequestRow:
-        """Validate (as the consent it would become), store and audit a pending request."""
+    ) -> tuple[ConsentRequestRow, bool]:
+        """Validate (as the consent it would become), store and audit a pending request.
+
+        One pending request per citizen, purpose and caseworker: asking again returns the
+        pending one unchanged and writes nothing (the second value says whether a new request
+        was stored).
+        """
         if principal.kind != "employee" or principal.department is None:
             raise NotPermitted(
                 Text(da="Kun medarbejdere kan anmode om samtykke", en="employees only")
@@ -155,6 +160,11 @@ class ConsentRequestService:
         # The citizen will grant it through the portal: validate it exactly as that consent.
         self._consents.validate(as_consent, _future_citizen(cpr), now=now)
         identity = await self._consents.ensure_citizen(cpr, now=now)
+        pending = await self._repo.pending_from(
+            identity.all_pseudonyms, purpose=body.purpose, requested_by=principal.subject
+        )
+        if pending is not None:
+            return pending, False
         categories = sorted(set(body.categories))
         row = ConsentRequestRow(
             request_id=str(uuid.uuid4()),
@@ -196,7 +206,7 @@ class ConsentRequestService:
                 )
             ]
         )
-        return row
+        return row, True
 
     async def get_for_employee(
         self, consent_request_id: str, principal: Principal

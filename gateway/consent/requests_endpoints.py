@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 
 from gateway.auth.dependencies import EmployeePrincipal
 from gateway.consent.dependencies import ConsentRequestServiceDep
@@ -24,7 +24,16 @@ RequestIdPath = Path(pattern=r"^[0-9a-f-]{36}$", description="Consent request id
 
 
 @router.post(
-    "/consent-requests", status_code=201, response_model=ConsentRequestRead, responses=_ERRORS
+    "/consent-requests",
+    status_code=201,
+    response_model=ConsentRequestRead,
+    responses={
+        **_ERRORS,
+        200: {
+            "model": ConsentRequestRead,
+            "description": "Your unanswered request for this citizen and purpose, unchanged",
+        },
+    },
 )
 async def create_consent_request(
     body: ConsentRequestCreate,
@@ -32,14 +41,22 @@ async def create_consent_request(
     requests: ConsentRequestServiceDep,
     svc: RuntimeDep,
     correlation_id: CorrelationIdDep,
+    response: Response,
 ) -> ConsentRequestRead:
     """Ask a citizen for consent; they approve or decline in the citizen portal.
 
     Validated exactly as the consent it would become (purpose, categories within the purpose,
     recipients allowed, validity within the purpose's maximum), and your department must be
     allowed to use the purpose. `message` is shown to the citizen. Audited.
+
+    One pending request per citizen, purpose and caseworker: while yours is unanswered,
+    asking again answers 200 with that request (nothing new is stored); a new one is 201.
     """
-    row = await requests.create(body, principal, now=svc.clock(), correlation_id=correlation_id)
+    row, created = await requests.create(
+        body, principal, now=svc.clock(), correlation_id=correlation_id
+    )
+    if not created:
+        response.status_code = 200  # the pending request you already sent, unchanged
     return request_read(row)
 
 

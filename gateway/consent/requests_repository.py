@@ -23,6 +23,23 @@ class ConsentRequestRepository:
             query = query.with_for_update()
         return (await self._session.scalars(query)).one_or_none()
 
+    async def pending_from(
+        self, pseudonyms: Sequence[str], *, purpose: str, requested_by: str
+    ) -> ConsentRequestRow | None:
+        """The pending request this caseworker already sent this citizen for this purpose."""
+        query = (
+            select(ConsentRequestRow)
+            .where(
+                ConsentRequestRow.citizen_pseudonym.in_(list(pseudonyms)),
+                ConsentRequestRow.purpose == purpose,
+                ConsentRequestRow.requested_by == requested_by,
+                ConsentRequestRow.status == "pending",
+            )
+            .order_by(ConsentRequestRow.created_at.desc())
+            .limit(1)
+        )
+        return (await self._session.scalars(query)).first()
+
     async def for_citizen(
         self, pseudonyms: Sequence[str], *, status: str | None = None
     ) -> list[ConsentRequestRow]:

@@ -389,6 +389,25 @@ class ConsentService:
         )
         return row
 
+    async def expiring_for_department(
+        self, department: str, *, now: datetime, days: int = 30
+    ) -> list[tuple[ConsentRow, str]]:
+        """Active consents to ``department`` that end within ``days``, with each citizen's CPR
+        (decrypted for the caseworker's page, which refers to it by an opaque token)."""
+        rows = await self._repo.expiring(after=now, before=now + timedelta(days=days))
+        found = []
+        for row in rows:
+            if department not in row.recipient_departments:
+                continue
+            citizen = await self._repo.citizen(row.citizen_pseudonym)
+            if citizen is None:
+                continue
+            cpr = self._cipher.decrypt(
+                citizen.cpr_key_id, citizen.cpr_ciphertext, aad=b"citizen.cpr"
+            ).decode("ascii")
+            found.append((row, cpr))
+        return found
+
     async def identity_of(self, pseudonym: str) -> CitizenIdentity:
         row = await self._repo.citizen(pseudonym)
         key_id = row.pseudonym_key_id if row else self._pseudonymiser.current_key_id

@@ -22,6 +22,7 @@ from gateway.observability.metrics import (
 )
 from gateway.observability.readiness import Check, Readiness, check_readiness
 from gateway.observability.repository import ObservabilityRepository
+from gateway.problems import problem_response
 from gateway.runtime import Runtime
 
 logger = logging.getLogger("tvaers.observability")
@@ -48,7 +49,19 @@ async def readyz(request: Request, svc: RuntimeDep) -> JSONResponse:
         timeout_s=svc.settings.readiness_timeout_s,
     )
     report = Readiness({**report.checks, **await _witness_checks(request, svc)})
-    return JSONResponse(report.as_dict(), status_code=200 if report.ready else 503)
+    body = report.as_dict()
+    if report.ready:
+        return JSONResponse(body)
+    # Not ready is an error like any other: a problem document, the checks as an extension.
+    return problem_response(
+        request,
+        code="not_ready",
+        status=503,
+        detail_da="Database, politikmotor eller sekvenser er nede",
+        detail_en="Database, policy engine or sequencer down",
+        headers={"Retry-After": "5"},
+        extensions={"checks": body["checks"]},
+    )
 
 
 async def _witness_checks(request: Request, svc: Runtime) -> dict[str, Check]:

@@ -83,6 +83,9 @@ register(
             "da": "Demonstration med syntetiske borgere og simulerede fagsystemer.",
             "en": "Demonstration with synthetic citizens and simulated department systems.",
         },
+        "footer.a11y": {"da": "Tilgængelighedserklæring", "en": "Accessibility statement"},
+        "a11y.title": {"da": "Tilgængelighedserklæring", "en": "Accessibility statement"},
+        "a11y.prepared": {"da": "4. december 2026", "en": "4 December 2026"},
         "login.title": {"da": "Log ind", "en": "Log in"},
         "login.citizen": {"da": "Log ind som borger", "en": "Log in as a citizen"},
         "login.citizen_help": {
@@ -106,6 +109,14 @@ register(
             "en": "You do not have access to this page.",
         },
         "error.404": {"da": "Siden findes ikke.", "en": "The page does not exist."},
+        "error.405": {
+            "da": "Siden kan ikke bruges på den måde.",
+            "en": "The page cannot be used that way.",
+        },
+        "error.413": {
+            "da": "Det, du sendte, var for stort.",
+            "en": "What you sent was too large.",
+        },
         "error.409": {
             "da": "Det er allerede sket — siden var forældet.",
             "en": "That has already happened — the page was out of date.",

@@ -7,7 +7,7 @@ receipt that ``tvaers audit verify receipt`` checks offline.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -27,6 +27,7 @@ from gateway.web.templating import render
 
 router = APIRouter(prefix="/portal/log", include_in_schema=False, dependencies=[CsrfProtected])
 
+PERIODS = ("30", "90", "365", "all")
 EventIdPath = Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$")]
 
 
@@ -51,6 +52,7 @@ def _row(entry: dict[str, Any], catalogue: Catalogue, lang: str, me: Principal) 
         "action_key": action_key if is_known(action_key) else "log.action.other",
         "outcome": entry.get("outcome"),
         "by_me": by_me,
+        "name": actor.get("name") or "",
         "department": department_title(catalogue, actor.get("department"), lang),
         "role": role_titles(catalogue, list(actor.get("roles") or []), lang),
         "purpose": purpose.title.get(lang) if purpose else (purpose_id or ""),
@@ -70,10 +72,14 @@ async def my_log(
     logs: LogServiceDep,
     svc: RuntimeDep,
     before: Annotated[int | None, Query(ge=1, le=MAX_SQL_INTEGER)] = None,
+    period: Annotated[str, Query(pattern="^(30|90|365|all)$")] = "all",
 ) -> Response:
     """Min log: who looked at what, when and why — and what was withheld."""
     lang = request_lang(request)
-    page = await logs.access_log(pseudonyms, before=before, limit=50, receipt_base="/portal/log")
+    since = None if period == "all" else svc.clock() - timedelta(days=int(period))
+    page = await logs.access_log(
+        pseudonyms, before=before, limit=50, receipt_base="/portal/log", since=since
+    )
     items = []
     for item in page.items:
         entry = item.entry or {}
@@ -85,7 +91,16 @@ async def my_log(
     return render(
         request,
         "portal/log.html",
-        {"nav_current": "log", "items": items, "next_cursor": page.next_cursor},
+        {
+            "nav_current": "log",
+            "items": items,
+            "next_cursor": page.next_cursor,
+            "period": period,
+            "periods": PERIODS,
+            # What "Bekræft kvitteringen" checks signatures against (and the CLI line shows).
+            "log_key": logs.public_key().verifier_key,
+            "public_url": svc.settings.effective_public_url,
+        },
     )
 
 

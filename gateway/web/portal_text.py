@@ -68,6 +68,15 @@ register(
             "{purpose}.",
         },
         "portal.given": {"da": "Givet", "en": "Given"},
+        "portal.given_on": {"da": "Givet {date}", "en": "Given {date}"},
+        "portal.withdrawn_on": {"da": "trukket tilbage {date}", "en": "taken back {date}"},
+        "portal.expired_on": {"da": "udløb {date}", "en": "expired {date}"},
+        "portal.sentence_past": {
+            "da": "{recipients} måtte se oplysninger om dig fra {sources}, for at: {purpose}. "
+            "Det må de ikke længere.",
+            "en": "{recipients} could see information about you from {sources}, in order to: "
+            "{purpose}. They no longer can.",
+        },
         "portal.withdrawn_at": {"da": "Tilbagekaldt", "en": "Taken back"},
         "portal.consent.title": {"da": "Samtykke: {purpose}", "en": "Consent: {purpose}"},
         "portal.revoke": {"da": "Træk samtykket tilbage", "en": "Take the consent back"},
@@ -176,6 +185,51 @@ register(
         "log.action.other": {"da": "Hændelse", "en": "Event"},
         "log.receipt": {"da": "Hent kvittering", "en": "Download receipt"},
         "log.entry": {"da": "Hent posten", "en": "Download the entry"},
+        "log.period": {"da": "Periode", "en": "Period"},
+        "log.period.30": {"da": "De seneste 30 dage", "en": "The last 30 days"},
+        "log.period.90": {"da": "De seneste 3 måneder", "en": "The last 3 months"},
+        "log.period.365": {"da": "Det seneste år", "en": "The last year"},
+        "log.period.all": {"da": "Hele perioden", "en": "All time"},
+        "log.period.show": {"da": "Vis", "en": "Show"},
+        "log.verify": {"da": "Bekræft kvitteringen", "en": "Verify the receipt"},
+        "log.verify.working": {"da": "Kontrollerer …", "en": "Checking …"},
+        "log.verify.ok": {
+            "da": "Bekræftet: posten står som nr. {index} i den signerede log ({size} poster).",
+            "en": "Verified: the entry is number {index} in the signed log ({size} entries).",
+        },
+        "log.verify.fail_signature": {
+            "da": "Ikke bekræftet: logens signatur passer ikke med nøglen.",
+            "en": "Not verified: the log's signature does not match the key.",
+        },
+        "log.verify.fail_inclusion": {
+            "da": "Ikke bekræftet: posten findes ikke i den signerede log.",
+            "en": "Not verified: the entry is not in the signed log.",
+        },
+        "log.verify.fail_download": {
+            "da": "Kvitteringen eller posten kunne ikke hentes. Prøv igen.",
+            "en": "The receipt or the entry could not be downloaded. Try again.",
+        },
+        "log.verify.fail_key": {
+            "da": "Ikke bekræftet: logens nøgle kan ikke læses.",
+            "en": "Not verified: the log's key cannot be read.",
+        },
+        "log.verify.fail_malformed": {
+            "da": "Ikke bekræftet: kvitteringen kan ikke læses.",
+            "en": "Not verified: the receipt cannot be read.",
+        },
+        "log.cli.summary": {
+            "da": "Kontrollér selv på din egen computer",
+            "en": "Check it yourself on your own computer",
+        },
+        "log.cli.explain": {
+            "da": "Knappen kontrollerer kvitteringen i din browser. Du kan også hente kvitteringen "
+            "og posten og kontrollere dem med Tværs' kommandolinjeværktøj, uden forbindelse til "
+            "kommunen. Sammenlign nøglen med den, kommunen offentliggør.",
+            "en": "The button checks the receipt in your browser. You can also download the "
+            "receipt and the entry and check them with the Tværs command-line tool, without "
+            "contacting the municipality. Compare the key with the one the municipality "
+            "publishes.",
+        },
         "log.pending": {
             "da": "Kvitteringen er klar om et øjeblik.",
             "en": "The receipt is ready in a moment.",

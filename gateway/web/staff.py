@@ -19,7 +19,7 @@ from gateway.auth.principal import Principal
 from gateway.catalogue.models import Purpose
 from gateway.consent.dependencies import ConsentRequestServiceDep
 from gateway.consent.requests import ConsentRequestCreate
-from gateway.cpr import normalise_cpr
+from gateway.cpr import InvalidCpr, normalise_cpr
 from gateway.dependencies import CorrelationIdDep, RuntimeDep
 from gateway.errors import InvalidRequest, NotPermitted
 from gateway.text import Text
@@ -30,6 +30,7 @@ from gateway.web.i18n import request_lang, translate
 from gateway.web.security import CsrfProtected, WebEmployee
 from gateway.web.staff_breakglass import router as break_glass_router
 from gateway.web.staff_dpo import router as dpo_router
+from gateway.web.staff_requests import router as requests_router
 from gateway.web.staff_view import (
     citizen_from_token,
     citizen_token,
@@ -83,7 +84,7 @@ async def overview(
     svc: RuntimeDep,
     views: ViewServiceDep,
     correlation_id: CorrelationIdDep,
-    cpr: Annotated[str, Form(min_length=10, max_length=11)],
+    cpr: Annotated[str, Form(max_length=20)],
     purpose: PurposeField,
     justification: Annotated[str | None, Form(max_length=2000)] = None,
     confirm: Annotated[str | None, Form(max_length=8)] = None,
@@ -103,15 +104,68 @@ async def overview(
             ),
             code="break_glass_not_confirmed",
         )
-    number = normalise_cpr(cpr)
+    lang = request_lang(request)
+    try:
+        number = normalise_cpr(cpr)
+    except InvalidCpr as exc:
+        # The form again, as typed, with the error at the field (nothing was looked up).
+        return render(
+            request,
+            "staff/overview.html",
+            {
+                **_purpose_lists(svc, principal),
+                "chosen_purpose": purpose,
+                "cpr_value": cpr,
+                "cpr_error": exc.text.get(lang),
+                "nav_current": "overview",
+            },
+            status_code=422,
+        )
+    return await _overview_page(
+        request,
+        principal,
+        svc,
+        views,
+        correlation_id,
+        number,
+        purpose,
+        justification=justification if emergency else None,
+    )
+
+
+@router.post("/overview/open")
+async def overview_from_token(
+    request: Request,
+    principal: WebEmployee,
+    svc: RuntimeDep,
+    views: ViewServiceDep,
+    correlation_id: CorrelationIdDep,
+    token: TokenField,
+    purpose: PurposeField,
+) -> Response:
+    """The shared view for a citizen listed on a staff page (by token, never by number)."""
+    _check_purpose(svc, principal, purpose)
+    cpr = citizen_from_token(svc.keys.cipher, token, principal)
+    return await _overview_page(request, principal, svc, views, correlation_id, cpr, purpose)
+
+
+async def _overview_page(
+    request: Request,
+    principal: Principal,
+    svc: RuntimeDep,
+    views: ViewServiceDep,
+    correlation_id: str,
+    number: str,
+    purpose: str,
+    *,
+    justification: str | None = None,
+) -> Response:
+    lang = request_lang(request)
     result = await views.view(
-        ViewRequest(
-            cpr=number, purpose=purpose, justification=justification if emergency else None
-        ),
+        ViewRequest(cpr=number, purpose=purpose, justification=justification),
         principal,
         correlation_id=correlation_id,
     )
-    lang = request_lang(request)
     groups, requestable = present(result, svc.catalogue, lang=lang)
     return render(
         request,
@@ -211,14 +265,25 @@ async def request_consent(
             purpose=chosen.title.da,
         ),
     )
-    row = await requests.create(body, principal, now=now, correlation_id=correlation_id)
+    row, created = await requests.create(body, principal, now=now, correlation_id=correlation_id)
     htmx = request.headers.get("hx-request") == "true"
     return render(
         request,
         "staff/_request_sent.html" if htmx else "staff/request_sent.html",
-        {"consent_request": row, "categories": row.categories},
+        {
+            "consent_request": row,
+            "already_pending": not created,
+            "categories": row.categories,
+            "category_titles": [
+                catalogue.categories[c].title.get(request_lang(request))
+                if c in catalogue.categories
+                else c
+                for c in row.categories
+            ],
+        },
     )
 
 
 router.include_router(dpo_router)
 router.include_router(break_glass_router)
+router.include_router(requests_router)

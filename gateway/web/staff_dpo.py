@@ -8,6 +8,7 @@ code as the JSON API in ``gateway/audit/console/endpoints.py``.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -41,13 +42,26 @@ router = APIRouter(prefix="/dpo", include_in_schema=False)
 _FIELDS = ("department", "actor", "purpose", "outcome", "basis_kind")
 
 
+_DANISH_DAY = re.compile(r"^(\d{1,2})[-./](\d{1,2})[-./](\d{4})$")
+
+
 def _day(value: str | None) -> date | None:
+    """A day typed the Danish way (``31-12-2026``, ``31.12.2026``) or as ISO 8601."""
     if not value:
         return None
     try:
+        danish = _DANISH_DAY.match(value)
+        if danish:
+            return date(int(danish[3]), int(danish[2]), int(danish[1]))
         return date.fromisoformat(value)
     except ValueError as exc:
-        raise InvalidRequest(Text(da="Ugyldig dato", en="invalid date")) from exc
+        raise InvalidRequest(
+            Text(da="Ugyldig dato (dd-mm-åååå)", en="invalid date (dd-mm-yyyy)")
+        ) from exc
+
+
+def danish_day(day: date) -> str:
+    return f"{day.day:02d}-{day.month:02d}-{day.year}"
 
 
 def _midnight(day: date) -> datetime:
@@ -112,9 +126,9 @@ async def console(
     now = svc.clock()
     since, until = analytics.time_range(flt, now=now)
     if not values["since"]:
-        values["since"] = since.astimezone(COPENHAGEN).date().isoformat()
+        values["since"] = danish_day(since.astimezone(COPENHAGEN).date())
     if not values["until"]:
-        values["until"] = (until.astimezone(COPENHAGEN) - timedelta(days=1)).date().isoformat()
+        values["until"] = danish_day((until.astimezone(COPENHAGEN) - timedelta(days=1)).date())
     rows, total = await console_service.page(
         query, principal, before=_before(request, form), limit=50, correlation_id=correlation_id
     )

@@ -94,10 +94,50 @@ register(
         },
         "staff.request.sent": {
             "da": "Anmodning om samtykke sendt til borgeren ({count} kategorier). Borgeren "
-            "svarer i Tværs; du kan se svaret under anmodningen.",
+            "svarer i Tværs; du ser svaret under »Mine anmodninger«.",
             "en": "Consent request sent to the citizen ({count} categories). The citizen "
-            "answers in Tværs; you can see the answer on the request.",
+            'answers in Tværs; you see the answer under "My requests".',
         },
+        "staff.request.pending": {
+            "da": "Du har allerede bedt borgeren om samtykke til dette formål ({when}); "
+            "anmodningen venter på svar. Der er ikke sendt en ny.",
+            "en": "You already asked the citizen for consent to this purpose ({when}); "
+            "the request awaits an answer. No new one was sent.",
+        },
+        "staff.nav.requests": {"da": "Mine anmodninger", "en": "My requests"},
+        "staff.requests.intro": {
+            "da": "Dine og din forvaltnings anmodninger om samtykke og borgernes svar, nyeste "
+            "først.",
+            "en": "Your and your department's consent requests and the citizens' answers, "
+            "newest first.",
+        },
+        "staff.requests.mine": {"da": "Mine", "en": "Mine"},
+        "staff.requests.team": {"da": "Forvaltningens øvrige", "en": "The rest of the department"},
+        "staff.requests.none": {"da": "Ingen anmodninger.", "en": "No requests."},
+        "staff.requests.sent": {"da": "Sendt", "en": "Sent"},
+        "staff.requests.citizen": {"da": "Borger", "en": "Citizen"},
+        "staff.requests.purpose": {"da": "Formål", "en": "Purpose"},
+        "staff.requests.what": {"da": "Oplysninger", "en": "Information"},
+        "staff.requests.status": {"da": "Svar", "en": "Answer"},
+        "staff.requests.by": {"da": "Sendt af", "en": "Sent by"},
+        "staff.requests.status.pending": {"da": "Afventer svar", "en": "Awaiting answer"},
+        "staff.requests.status.approved": {"da": "Givet {when}", "en": "Given {when}"},
+        "staff.requests.status.declined": {"da": "Afslået {when}", "en": "Declined {when}"},
+        "staff.caseload.heading": {
+            "da": "Samtykker, der udløber inden for 30 dage",
+            "en": "Consents that expire within 30 days",
+        },
+        "staff.caseload.intro": {
+            "da": "Aktive samtykker til din forvaltning, der snart udløber. Bed borgeren om et "
+            "nyt i god tid, hvis samarbejdet fortsætter.",
+            "en": "Active consents to your department that expire soon. Ask the citizen for a "
+            "new one in good time if the work continues.",
+        },
+        "staff.caseload.none": {
+            "da": "Ingen samtykker udløber inden for 30 dage.",
+            "en": "No consents expire within 30 days.",
+        },
+        "staff.caseload.expires": {"da": "Udløber", "en": "Expires"},
         "staff.request.id": {"da": "Anmodning", "en": "Request"},
         "staff.request.message": {
             "da": "{name} fra {department} beder om dit samtykke til formålet »{purpose}«. "
@@ -291,6 +331,11 @@ register(
         "dpo.verify.progress": {"da": "Fremdrift", "en": "Progress"},
         # Raw outcome and action values of audit entries, in plain words.
         "dpo.value.granted": {"da": "Udleveret", "en": "Granted"},
+        "dpo.filter.date_format": {"da": "dd-mm-åååå", "en": "dd-mm-yyyy"},
+        "dpo.filter.date_help": {
+            "da": "Datoer skrives dd-mm-åååå, fx 31-12-2026.",
+            "en": "Dates are written dd-mm-yyyy, e.g. 31-12-2026.",
+        },
         "dpo.value.partial": {"da": "Delvist", "en": "Partly"},
         "dpo.value.denied": {"da": "Afvist", "en": "Denied"},
         "dpo.value.unavailable": {"da": "Utilgængelig", "en": "Unavailable"},

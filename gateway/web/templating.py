@@ -9,6 +9,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from gateway.problems import split_bilingual
 from gateway.web import timefmt
 from gateway.web.i18n import Translator, request_lang
 from gateway.web.security import CSRF_FIELD, csrf_token, session_principal
@@ -18,6 +19,15 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 templates.env.globals["CSRF_FIELD"] = CSRF_FIELD
+
+
+def in_lang(text: str, lang: str) -> str:
+    """A ``"dansk / english"`` service message in the page's language only."""
+    da, en = split_bilingual(text)
+    return en if lang == "en" else da
+
+
+templates.env.filters["in_lang"] = in_lang
 
 
 def page_context(request: Request) -> dict[str, Any]:

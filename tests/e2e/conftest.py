@@ -46,7 +46,14 @@ WIDTHS = {"narrow": 320, "wide": 1280}
 class Live:
     base_url: str
     process: subprocess.Popen[str]
+    simulators: dict[str, str] = field(default_factory=dict)  # department → simulator URL
     _tokens: dict[str, str] = field(default_factory=dict)
+
+    def set_simulator(self, department: str, **config: Any) -> None:
+        """Reconfigure a department simulator (latency, faults) at run time."""
+        url = f"{self.simulators[department]}/_simulator/config"
+        current = httpx.get(url).json()
+        httpx.put(url, json={**current, **config}).raise_for_status()
 
     def token(self, username: str) -> str:
         if username not in self._tokens:
@@ -83,9 +90,9 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         process.wait(timeout=10)
         process.stdout.close()
         pytest.fail("the e2e server did not start")
-    base_url = json.loads(line)["base_url"]
+    started = json.loads(line)
     try:
-        yield Live(base_url=base_url, process=process)
+        yield Live(base_url=started["base_url"], process=process, simulators=started["simulators"])
     finally:
         process.terminate()
         try:

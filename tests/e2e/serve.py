@@ -57,7 +57,11 @@ async def serve(data_dir: Path) -> None:
         if any(t.done() for t in tasks):
             raise SystemExit("a server failed to start")
         await asyncio.sleep(0.05)
-    print(json.dumps({"base_url": settings.effective_public_url}), flush=True)
+    simulators = {name: f"http://{HOST}:{p}" for name, p in ports.items()}
+    print(
+        json.dumps({"base_url": settings.effective_public_url, "simulators": simulators}),
+        flush=True,
+    )
     await asyncio.gather(*tasks)
 
 

@@ -100,7 +100,7 @@ async def test_garbage_and_missing_tokens(gw: Harness) -> None:
     response = await gw.client.get("/v1/catalogue")
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == "Bearer"
-    assert response.json()["error"] == "not_authenticated"
+    assert response.json()["code"] == "not_authenticated"
 
 
 async def test_citizen_token_without_cpr_is_refused(gw: Harness) -> None:

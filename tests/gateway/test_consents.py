@@ -74,7 +74,7 @@ async def test_validation_against_the_catalogue(gw: Harness) -> None:
     for code, body in cases.items():
         response = await post(gw, "sagsbehandler-jobcenter", body)
         assert response.status_code == 422, (code, response.text)
-        assert response.json()["error"] == code, (code, response.text)
+        assert response.json()["code"] == code, (code, response.text)
         assert "3213991234" not in response.text
 
 

@@ -79,7 +79,7 @@ async def test_audit_failure_on_intent_returns_503_and_calls_no_connector(gw: Ha
     gw.services.audit = FailingWriter(gw.services.audit, fail_on_call=1)
     response = await post_view(gw, cpr)
     assert response.status_code == 503
-    assert response.json()["error"] == "audit_unavailable"
+    assert response.json()["code"] == "audit_unavailable"
     assert gw.transport.requested_urls == []
     assert "records" not in response.text
 
@@ -111,7 +111,7 @@ async def test_policy_failure_returns_503_audited_and_no_connector_call(gw: Harn
     gw.transport.requested_urls.clear()
     response = await post_view(gw, demo_cpr(0))
     assert response.status_code == 503
-    assert response.json()["error"] == "policy_unavailable"
+    assert response.json()["code"] == "policy_unavailable"
     assert gw.transport.requested_urls == []
     mine = [e for e in await entries(gw) if e["request_id"] == response.headers["x-request-id"]]
     assert [(e["outcome"], e["reason"]) for e in mine] == [("error", "policy_unavailable")]
@@ -125,5 +125,5 @@ async def test_consent_store_failure_returns_503(gw: Harness) -> None:
     gw.transport.requested_urls.clear()
     response = await post_view(gw, cpr)
     assert response.status_code == 503
-    assert response.json()["error"] == "consent_store_unavailable"
+    assert response.json()["code"] == "consent_store_unavailable"
     assert gw.transport.requested_urls == []

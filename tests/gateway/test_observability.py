@@ -95,8 +95,10 @@ async def test_readyz_is_503_when_the_policy_engine_is_down(gw: Harness) -> None
     gw.services.policy = UnhealthyPolicy()
     response = await gw.client.get("/readyz")
     assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
     body = response.json()
-    assert body["status"] == "not_ready"
+    assert body["code"] == "not_ready"
+    assert body["type"] == "urn:tvaers:problem:not_ready"
     assert body["checks"]["policy_engine"]["status"] == "down"
     assert body["checks"]["database"]["status"] == "ok"
 

@@ -187,4 +187,4 @@ async def test_invalid_cpr_is_rejected_without_echo(gw: Harness) -> None:
     )
     assert response.status_code == 422
     assert "3213991234" not in response.text
-    assert response.json()["error"] == "invalid_cpr"
+    assert response.json()["code"] == "invalid_cpr"

@@ -54,7 +54,7 @@ async def assert_fails_closed(gw: Harness) -> None:
     gw.transport.requested_urls.clear()
     response = await post_view(gw)
     assert response.status_code == 503
-    assert response.json()["error"] == "policy_unavailable"
+    assert response.json()["code"] == "policy_unavailable"
     assert "records" not in response.text
     assert gw.transport.requested_urls == []  # no connector was called
     mine = await audit_entries(gw, response.headers["x-request-id"])

@@ -232,14 +232,14 @@ async def during_fault(gw: Harness, fault: Fault, cpr: str) -> list[str]:
         before = await consent_count(gw)
         response = await record_consent(gw, cpr)
         assert response.status_code == 503, response.text
-        assert response.json()["error"] == fault.error
+        assert response.json()["code"] == fault.error
         assert await consent_count(gw) == before, "a consent was stored despite the 503"
         return []
     gw.transport.requested_urls.clear()
     response = await view(gw, cpr)
     if fault.check == "refused":
         assert response.status_code == 503, response.text
-        assert response.json()["error"] == fault.error
+        assert response.json()["code"] == fault.error
         assert "records" not in response.text
         if not fault.departments_asked:
             assert gw.transport.requested_urls == [], "a department was asked"

@@ -1,7 +1,9 @@
 """Schemathesis against the OpenAPI schema, in-process over ASGI, with valid tokens.
 
 Every operation is fuzzed with the principal that may use it (citizen for /v1/me, DPO for
-/v1/audit, a caseworker otherwise): no 5xx, and responses match the schema.
+/v1/audit, a caseworker otherwise), with valid and deliberately invalid input: no 5xx,
+responses match the schema, and every error answer is an RFC 9457 problem document that
+validates against the ``Problem`` schema (``problem_details`` below).
 
 One gateway serves the whole module. Schemathesis would start and stop the app's lifespan
 for every operation (about two seconds each: migrations, policy engine, keys); instead a thin
@@ -22,10 +24,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import jsonschema
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from schemathesis import Case
+from schemathesis import Case, CheckContext, GenerationMode, Response
 from schemathesis.python import asgi as schemathesis_asgi
 from starlette.types import Receive, Scope, Send
 
@@ -33,6 +36,7 @@ from connectors.simulators import SIMULATORS
 from gateway.app import Overrides, create_app
 from gateway.auth.devidp import DevIdentityProvider
 from gateway.devtools.demo_users import demo_users
+from gateway.problems import PROBLEM_MEDIA_TYPE, TYPE_PREFIX, Problem
 from tests.harness import SIM_URLS, RoutingTransport
 from tests.harness import test_settings as gateway_settings
 
@@ -94,6 +98,27 @@ SHARED = OneLifespan(APP)
 schema = schemathesis.openapi.from_dict(json.loads(json.dumps(APP.openapi())))
 schema.app = SHARED
 schema.location = "/openapi.json"
+schema.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+
+PROBLEM_SCHEMA = Problem.model_json_schema()
+# RFC 6749 §5.2 fixes the token endpoint's error format ({"error": "invalid_grant"}).
+OAUTH_ERRORS = {("POST", "/dev/oauth/token", 400)}
+
+
+@schemathesis.check
+def problem_details(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+    """Every 4xx/5xx is application/problem+json and validates against ``Problem``."""
+    if response.status_code < 400:
+        return None
+    if (case.method.upper(), case.path, response.status_code) in OAUTH_ERRORS:
+        return None
+    content_type = response.headers.get("content-type", [""])[0]
+    assert content_type == PROBLEM_MEDIA_TYPE, f"{response.status_code} as {content_type}"
+    body = json.loads(response.content)
+    jsonschema.validate(body, PROBLEM_SCHEMA)
+    assert body["status"] == response.status_code
+    assert body["type"] == TYPE_PREFIX + body["code"]
+    return True
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -122,5 +147,6 @@ def test_no_server_errors_and_schema_conformance(case: Case) -> None:
         checks=[
             schemathesis.checks.not_a_server_error,
             schemathesis.checks.response_schema_conformance,
+            problem_details,
         ],
     )

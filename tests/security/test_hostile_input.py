@@ -37,7 +37,10 @@ async def test_malformed_bodies_are_4xx_in_our_error_shape(gw: Harness, name: st
     headers = {**await gw.auth("sagsbehandler-jobcenter"), "content-type": "application/json"}
     response = await gw.client.post("/v1/views", content=MALFORMED[name], headers=headers)
     assert 400 <= response.status_code < 500
-    assert set(response.json()) == {"error", "detail"}
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert {"type", "title", "status", "detail", "code"} <= set(body)
+    assert body["status"] == response.status_code
 
 
 async def test_oversized_body_is_refused_before_parsing(gw: Harness) -> None:
@@ -45,7 +48,7 @@ async def test_oversized_body_is_refused_before_parsing(gw: Harness) -> None:
     body = json.dumps({"cpr": "1" * 200_000}).encode()
     response = await gw.client.post("/v1/views", content=body, headers=headers)
     assert response.status_code == 413
-    assert response.json()["error"] == "payload_too_large"
+    assert response.json()["code"] == "payload_too_large"
 
 
 async def test_oversized_chunked_body_is_refused(gw: Harness) -> None:
@@ -177,4 +180,6 @@ async def test_views_are_rate_limited_per_citizen(tmp_path: Path) -> None:
             )
             statuses.append(response.status_code)
         assert statuses == [200, 200, 429]
-        assert response.json()["error"] == "rate_limited"
+        assert response.json()["code"] == "rate_limited"
+        # Retry-After says when the oldest hit leaves the window: a whole number of seconds.
+        assert 1 <= int(response.headers["retry-after"]) <= 60

@@ -177,3 +177,25 @@ async def test_dpo_console_filters_by_citizen_without_showing_the_cpr(gw: Harnes
     body = exported.content.decode("utf-8-sig")
     assert viewed.json()["request_id"] in body
     assert other.json()["request_id"] not in body
+
+
+async def test_dpo_console_speaks_one_language_and_uses_readable_names(gw: Harness) -> None:
+    await gw.record_consent(demo_cpr(0))
+    viewed = await gw.client.post(
+        "/v1/views",
+        json={"cpr": demo_cpr(0), "purpose": "tvaerfagligt_team"},
+        headers=await gw.auth("sagsbehandler-jobcenter"),
+    )
+    assert viewed.status_code == 200
+    page, _csrf = await logged_in(gw, "dpo", "/staff/dpo")
+    text = page.text
+    # The integrity panel: Danish only on the Danish page (no "dansk / english" glued).
+    assert " / no checkpoint yet" not in text and " / valid Ed25519 signature" not in text
+    assert "valid Ed25519 signature" not in text and "nothing to compare" not in text
+    # The results: the caseworker's name and readable category names, not raw ids.
+    assert "Mette Sørensen" in text
+    assert "Trivsel (WHO-5)" in text
+    results = text.split('data-testid="entry"', 1)[1]
+    assert "health.wellbeing" not in results.split("</table>")[0]
+    # Danish date fields: dd-mm-åååå.
+    assert re.search(r'id="f-since" name="since" value="\d{2}-\d{2}-\d{4}"', text)

@@ -49,10 +49,10 @@ async def test_request_is_validated_like_a_consent(gw: Harness) -> None:
     )
     response = await gw.client.post("/v1/consent-requests", json=too_long, headers=headers)
     assert response.status_code == 422
-    assert response.json()["error"] == "validity_too_long"
+    assert response.json()["code"] == "validity_too_long"
     outside = request_body(demo_cpr(0), categories=["social.substance_treatment"])
     response = await gw.client.post("/v1/consent-requests", json=outside, headers=headers)
-    assert response.json()["error"] == "category_not_in_purpose"
+    assert response.json()["code"] == "category_not_in_purpose"
 
 
 async def test_citizen_cannot_create_requests(gw: Harness) -> None:

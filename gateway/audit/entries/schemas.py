@@ -34,6 +34,9 @@ class Actor(BaseModel):
     department: str | None = None
     roles: list[str] = Field(default_factory=list)
     client_id: str | None = None
+    # An employee's name as their login gave it: citizens read in "Min log" who looked
+    # (as sundhed.dk shows). Never set for citizens (their own name adds nothing there).
+    name: str | None = Field(None, max_length=200)
 
     @classmethod
     def of(cls, principal: Principal) -> Actor:
@@ -44,6 +47,7 @@ class Actor(BaseModel):
             department=principal.department,
             roles=sorted(principal.roles),
             client_id=principal.client_id,
+            name=principal.name if principal.kind == "employee" and principal.name else None,
         )
 
 

@@ -36,10 +36,50 @@ def _load_audit_signer() -> tuple[str, str]:
     return settings.audit_origin, str(NoteSigner(settings.audit_origin, key).verifier())
 
 
-def public_key_command() -> None:
+def public_key_command(
+    url: Annotated[
+        str | None,
+        typer.Option(
+            "--url",
+            help="Hent nøglen fra en kørende gateway (https://…) / fetch it from a running "
+            "gateway, from anywhere; without it, read the configured signing key",
+        ),
+    ] = None,
+) -> None:
     """Vis revisionsloggens verifikationsnøgle / print the audit log's verifier key."""
+    if url is not None:
+        typer.echo(_fetch_public_key(url))
+        return
     _, verifier_key = _load_audit_signer()
     typer.echo(verifier_key)
+
+
+def _fetch_public_key(url: str) -> str:
+    """``GET <url>/v1/audit/public-key`` as text; checks it parses as a note verifier key."""
+    import httpx
+
+    from gateway.audit.proofs.notes import MalformedNote, NoteVerifier
+
+    if not url.startswith(("http://", "https://")):
+        typer.echo("URL skal starte med https:// / URL must start with https://", err=True)
+        raise typer.Exit(2)
+    try:
+        response = httpx.get(
+            url.rstrip("/") + "/v1/audit/public-key",
+            headers={"Accept": "text/plain"},
+            timeout=10.0,
+        )
+        response.raise_for_status()
+    except httpx.HTTPError as exc:
+        typer.echo(f"Kan ikke hente nøglen / cannot fetch the key: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    text = response.text.strip()
+    try:
+        NoteVerifier.parse(text)
+    except MalformedNote as exc:
+        typer.echo(f"Svaret er ikke en nøgle / the answer is not a key: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    return text
 
 
 def export_command(

@@ -194,12 +194,20 @@ class TreeRepository:
         return [(i, b, h) for i, b, h in await self._session.execute(query)]
 
     async def rows_for_citizen(
-        self, pseudonyms: Sequence[str], *, before: int | None, limit: int
+        self,
+        pseudonyms: Sequence[str],
+        *,
+        before: int | None,
+        limit: int,
+        since: datetime | None = None,
     ) -> list[AuditEntryRow]:
-        """A citizen's entries (under any pseudonym key), newest first."""
+        """A citizen's entries (under any pseudonym key), newest first; ``since`` bounds the
+        period (recorded at or after it)."""
         query = select(AuditEntryRow).where(AuditEntryRow.citizen_pseudonym.in_(list(pseudonyms)))
         if before is not None:
             query = query.where(AuditEntryRow.seq < before)
+        if since is not None:
+            query = query.where(AuditEntryRow.recorded_at >= since)
         query = query.order_by(AuditEntryRow.seq.desc()).limit(limit)
         return list((await self._session.scalars(query)).all())
 

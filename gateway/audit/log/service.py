@@ -6,6 +6,7 @@ import base64
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -140,11 +141,19 @@ class AuditLogService:
     # ----------------------------------------------------------------- citizens
 
     async def access_log(
-        self, pseudonyms: Sequence[str], *, before: int | None, limit: int, receipt_base: str
+        self,
+        pseudonyms: Sequence[str],
+        *,
+        before: int | None,
+        limit: int,
+        receipt_base: str,
+        since: datetime | None = None,
     ) -> AccessLogPage:
         """The citizen's entries, newest first, each with its proof against the newest
         checkpoint (one batched fetch of subtree hashes for the whole page)."""
-        rows = await self._repo.rows_for_citizen(pseudonyms, before=before, limit=limit)
+        rows = await self._repo.rows_for_citizen(
+            pseudonyms, before=before, limit=limit, since=since
+        )
         latest = await self._repo.latest_checkpoint()
         size = latest.size if latest is not None else 0
         plans = {

@@ -74,5 +74,18 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () { init(document); });
-  document.addEventListener("htmx:afterSwap", function (event) { init(event.target); });
+  // After a section is fetched again (Prøv igen), the summary line counts the sections anew.
+  function recount() {
+    var summary = document.querySelector("[data-testid=summary][data-template]");
+    if (!summary) { return; }
+    var count = function (status) {
+      return document.querySelectorAll("[data-testid=section][data-status=" + status + "]").length;
+    };
+    summary.textContent = summary.dataset.template
+      .replace("{granted}", count("granted"))
+      .replace("{withheld}", count("withheld"))
+      .replace("{unavailable}", count("unavailable"));
+  }
+
+  document.addEventListener("htmx:afterSwap", function (event) { init(event.target); recount(); });
 })();
