@@ -26,7 +26,7 @@ from gateway.config import Settings
 from gateway.consent.endpoints import router as consent_router
 from gateway.consent.receipts import ReceiptSigner
 from gateway.consent.requests_endpoints import router as consent_requests_router
-from gateway.db import create_engine, make_sessionmaker, migrate
+from gateway.db import create_engine, make_sessionmaker, migrate, require_current_schema
 from gateway.errors import install_error_handlers
 from gateway.keys import load_checked_keys
 from gateway.logging import configure_logging
@@ -39,6 +39,7 @@ from gateway.policy.types import PolicyEngine
 from gateway.ratelimit import ViewLimits
 from gateway.registry import load_connectors
 from gateway.services import Services
+from gateway.shared_state import SharedState
 from gateway.views.endpoints import router as views_router
 from gateway.web import install_web
 
@@ -108,9 +109,17 @@ async def build_services(settings: Settings, overrides: Overrides) -> Services:
         leeway_s=settings.token_leeway_s,
     )
     # Last: a connector or identity provider that fails above must not leave an engine open.
-    engine = create_engine(settings.effective_database_url)
-    await migrate(engine)
+    engine = create_engine(
+        settings.effective_database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+    )
+    if settings.migrate_on_startup:
+        await migrate(engine)  # serialised across replicas (advisory lock on PostgreSQL)
+    else:
+        await require_current_schema(engine)
     sessions = make_sessionmaker(engine)
+    shared = SharedState(sessions, in_database=settings.shared_state_in_database)
     return Services(
         settings=settings,
         engine=engine,
@@ -124,7 +133,8 @@ async def build_services(settings: Settings, overrides: Overrides) -> Services:
         receipts=ReceiptSigner(keys.receipt_key, issuer=settings.effective_public_url),
         audit=AuditWriter(sessions),
         dev_idp=dev_idp,
-        view_limits=ViewLimits.from_settings(settings),
+        view_limits=ViewLimits.from_settings(settings, shared),
+        shared=shared,
     )
 
 

@@ -33,6 +33,25 @@ class Settings(BaseSettings):
     database_url: str = ""
     """SQLAlchemy async URL, e.g. `postgresql+asyncpg://tvaers:…@db/tvaers`. Empty: SQLite
     in `data_dir`."""
+    db_pool_size: int = Field(10, ge=1)
+    """Database connections each process keeps open for requests (plus 3 for the audit
+    sequencer). Replicas × (`db_pool_size` + `db_max_overflow` + 3) must stay below
+    PostgreSQL's `max_connections`."""
+    db_max_overflow: int = Field(10, ge=0)
+    """Extra request connections each process may open under load, closed when idle."""
+    migrate_on_startup: bool = True
+    """Apply migrations at start-up (serialised by an advisory lock on PostgreSQL). `false`:
+    run `tvaers db upgrade` once (e.g. a Kubernetes Job) and start replicas after it."""
+    shared_state: Literal["auto", "memory", "database"] = "auto"
+    """Where rate limits and "verify now" jobs live: `database` (shared by every replica),
+    `memory` (this process only), `auto` = `database` on PostgreSQL, `memory` on SQLite."""
+    forwarded_allow_ips: str = "127.0.0.1"
+    """Proxies whose `X-Forwarded-For`/`-Proto` are trusted by `tvaers serve` (comma-separated
+    addresses or networks, or `*`; uvicorn's option). Set it to your load balancer's address,
+    or login limits count every user behind it as one; empty: trust no proxy."""
+    work_dir: Path | None = None
+    """Disk folder for large temporary files (the "verify now" export); empty: `data_dir`/work
+    (not `/tmp`, which is often RAM-backed)."""
     host: str = "127.0.0.1"
     """Address `tvaers serve` listens on."""
     port: int = 8000
@@ -118,13 +137,13 @@ class Settings(BaseSettings):
     max_body_bytes: int = 64 * 1024
     """Largest request body accepted, bytes."""
 
-    # Abuse limits for shared views, per gateway process (sliding window).
+    # Abuse limits for shared views (see `shared_state`: per process or across replicas).
     view_limit_per_user: int = 120
-    """Shared views one user may request per window (per process)."""
+    """Shared views one user may request per window."""
     view_limit_per_citizen: int = 60
-    """Shared views about one citizen per window (per process)."""
+    """Shared views about one citizen per window."""
     view_limit_window_s: float = 60.0
-    """The rate limits' sliding window, seconds."""
+    """The rate limits' window, seconds (sliding in memory; fixed windows in the database)."""
 
     # DPO anomaly detection (gateway/audit/console/analytics.py); local time is Europe/Copenhagen.
     anomaly_window_minutes: int = Field(60, ge=1)
@@ -182,6 +201,16 @@ class Settings(BaseSettings):
         if self.oidc_issuer:
             return self.oidc_issuer
         return self.effective_public_url
+
+    @property
+    def effective_work_dir(self) -> Path:
+        return self.work_dir or self.data_dir / "work"
+
+    @property
+    def shared_state_in_database(self) -> bool:
+        if self.shared_state == "auto":
+            return self.effective_database_url.startswith("postgresql")
+        return self.shared_state == "database"
 
     @property
     def keys_dir(self) -> Path:

@@ -2,5 +2,13 @@
 
 from gateway.audit.entries.models import AuditEntryRow
 from gateway.consent.models import CitizenRow, ConsentRequestRow, ConsentRow
+from gateway.shared_state.models import JobRow, RateWindowRow
 
-__all__ = ["AuditEntryRow", "CitizenRow", "ConsentRequestRow", "ConsentRow"]
+__all__ = [
+    "AuditEntryRow",
+    "CitizenRow",
+    "ConsentRequestRow",
+    "ConsentRow",
+    "JobRow",
+    "RateWindowRow",
+]

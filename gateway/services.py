@@ -23,6 +23,7 @@ from gateway.keys import KeyMaterial
 from gateway.policy.types import PolicyEngine
 from gateway.ratelimit import ViewLimits
 from gateway.registry import ConnectorRegistry
+from gateway.shared_state import SharedState
 from gateway.views.service import ViewService
 
 
@@ -45,6 +46,7 @@ class Services:
     audit: AuditWriter
     dev_idp: DevIdentityProvider | None
     view_limits: ViewLimits
+    shared: SharedState
     clock: Callable[[], datetime] = utc_clock
 
 

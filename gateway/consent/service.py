@@ -101,7 +101,7 @@ class ConsentService:
         identity = self.identify(cpr)
         if await self._repo.citizen(identity.pseudonym) is None:
             key_id, blob = self._cipher.encrypt(cpr.encode("ascii"), aad=b"citizen.cpr")
-            self._repo.add_citizen(
+            await self._repo.add_citizen(
                 CitizenRow(
                     pseudonym=identity.pseudonym,
                     pseudonym_key_id=identity.key_id,

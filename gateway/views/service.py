@@ -133,8 +133,8 @@ class ViewService:
 
         if self._limits is not None:
             try:
-                self._limits.per_user.hit(principal.subject)
-                self._limits.per_citizen.hit(identity.pseudonym)
+                await self._limits.per_user.hit(principal.subject)
+                await self._limits.per_citizen.hit(identity.pseudonym)
             except RateLimited:
                 await self._durably(
                     [

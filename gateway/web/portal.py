@@ -146,7 +146,7 @@ async def revoke(
     request_id: RequestIdDep,
 ) -> Response:
     """Revoke: committed before the redirect, so every later request is refused."""
-    limit_action(request, principal.subject)
+    await limit_action(request, principal.subject)
     await _my_consent(consents, principal, consent_id)  # 404 for anyone else's
     row = await consents.withdraw(
         consent_id, principal, now=svc.clock(), via="citizen_portal", evidence_ref=None
@@ -225,7 +225,7 @@ async def approve(
     request_id: RequestIdDep,
 ) -> Response:
     """Approve: the consent is created (collection method ``citizen_portal``)."""
-    limit_action(request, principal.subject)
+    await limit_action(request, principal.subject)
     row, consent, identity = await requests.approve(
         consent_request_id, principal, now=svc.clock(), lang=request_lang(request)
     )
@@ -257,7 +257,7 @@ async def decline(
     request_id: RequestIdDep,
 ) -> Response:
     """Decline: nothing is shared, and the caseworker sees the answer."""
-    limit_action(request, principal.subject)
+    await limit_action(request, principal.subject)
     row, identity = await requests.decline(consent_request_id, principal, now=svc.clock())
     AuditRepository(session).add(
         [request_event("consent_request.decline", principal, identity, row, request_id=request_id)]

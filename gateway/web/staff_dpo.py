@@ -19,7 +19,6 @@ from gateway.audit.console.analytics import AuditAnalytics, AuditQuery
 from gateway.audit.console.anomalies import COPENHAGEN
 from gateway.audit.console.endpoints import (
     csv_export_response,
-    job_read,
     log_verifier,
     record_citizen_search,
     signed_export_response,
@@ -182,10 +181,10 @@ async def export_signed(
 @router.post("/verify")
 async def start_verify(request: Request, principal: WebDpo, svc: ServicesDep) -> Response:
     """Start "verify now" and return the progress panel (it polls itself while running)."""
-    job = verify_jobs(request).start(
+    job = await verify_jobs(request).start(
         svc.sessions, origin=svc.settings.audit_origin, verifier=log_verifier(svc)
     )
-    return render(request, "staff/_verify.html", {"job": job_read(job)})
+    return render(request, "staff/_verify.html", {"job": job})
 
 
 @router.get("/verify/{job_id}")
@@ -193,6 +192,4 @@ async def verify_progress(
     request: Request, principal: WebDpo, job_id: str = Path(pattern=r"^[0-9a-f]{32}$")
 ) -> Response:
     """The progress panel of a "verify now" job."""
-    return render(
-        request, "staff/_verify.html", {"job": job_read(verify_jobs(request).get(job_id))}
-    )
+    return render(request, "staff/_verify.html", {"job": await verify_jobs(request).get(job_id)})
