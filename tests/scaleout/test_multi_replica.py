@@ -22,10 +22,11 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -47,6 +48,7 @@ pytestmark = pytest.mark.skipif(
 
 REPO = Path(__file__).resolve().parents[2]
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+NGINX_PRESENT = Path(NGINX).exists()
 VIEWS_PER_USER = 25  # the per-user limit during the test (one fixed window)
 PURPOSE = "tvaerfagligt_team"
 CATEGORIES = ["health.wellbeing", "social.services"]
@@ -216,11 +218,6 @@ class LockSampler:
 
 
 @pytest.fixture
-def cluster_dir(tmp_path: Path) -> Iterator[Path]:
-    yield tmp_path
-
-
-@pytest.fixture
 async def fresh_database(postgres_server: PostgresForTests) -> AsyncIterator[str]:
     """An empty database: the replicas migrate it themselves, all at once."""
     name = await postgres_server.create_database(template=None)
@@ -263,12 +260,12 @@ def granted(response: httpx.Response) -> set[str]:
 
 
 async def test_three_replicas_behind_nginx_survive_a_sigkill(
-    postgres_server: PostgresForTests, fresh_database: str, cluster_dir: Path
+    postgres_server: PostgresForTests, fresh_database: str, tmp_path: Path
 ) -> None:
-    assert Path(NGINX).exists(), "nginx is missing: run `make nginx` (Debian's nginx)"
+    assert NGINX_PRESENT, "nginx is missing: run `make nginx` (Debian's nginx)"
     lb_port = free_port()
     public_url = f"http://127.0.0.1:{lb_port}"
-    data_dir = cluster_dir / "data"
+    data_dir = tmp_path / "data"
     database_url = postgres_server.url(fresh_database)
     window_start = int(time.time()) // 3600
     overrides = {
@@ -292,9 +289,9 @@ async def test_three_replicas_behind_nginx_survive_a_sigkill(
     prepare_keys(data_dir, settings)
 
     replicas = [
-        Replica(name, free_port(), env, cluster_dir / f"{name}.log") for name in ("a", "b", "c")
+        Replica(name, free_port(), env, tmp_path / f"{name}.log") for name in ("a", "b", "c")
     ]
-    nginx = Nginx(cluster_dir / "nginx", lb_port, [r.port for r in replicas])
+    nginx = Nginx(tmp_path / "nginx", lb_port, [r.port for r in replicas])
     stop_sampling = asyncio.Event()
     sampler = LockSampler(postgres_server, fresh_database)
     sampling: asyncio.Task[None] | None = None
@@ -342,7 +339,7 @@ async def test_three_replicas_behind_nginx_survive_a_sigkill(
                 assert r.status_code in (200, 502), r.text
 
             async def load(rounds: int) -> None:
-                jobs = []
+                jobs: list[Coroutine[Any, Any, object]] = []
                 for i in range(rounds):
                     cpr = CITIZENS[i % len(CITIZENS)]
                     jobs.append(view(LOAD_USERS[i % 2], cpr))
@@ -351,9 +348,9 @@ async def test_three_replicas_behind_nginx_survive_a_sigkill(
                 random.shuffle(jobs)
                 gate = asyncio.Semaphore(6)
 
-                async def gated(job: object) -> None:
+                async def gated(job: Coroutine[Any, Any, object]) -> None:
                     async with gate:
-                        await job  # type: ignore[misc]
+                        await job
 
                 await asyncio.gather(*(gated(j) for j in jobs))
 
@@ -450,9 +447,10 @@ async def test_three_replicas_behind_nginx_survive_a_sigkill(
         assert leaderships >= 1
 
         # The offline verifier accepts the log the three replicas (and the killed one) wrote.
-        export = cluster_dir / "export"
+        export = tmp_path / "export"
         tvaers = str(Path(sys.executable).parent / "tvaers")
-        done = subprocess.run(
+        done = await asyncio.to_thread(
+            subprocess.run,
             [tvaers, "audit", "export", "--out", str(export), "--no-progress"],
             env=env,
             cwd=REPO,
@@ -461,11 +459,17 @@ async def test_three_replicas_behind_nginx_survive_a_sigkill(
             timeout=120,
         )
         assert done.returncode == 0, done.stderr
-        key = subprocess.run(
-            [tvaers, "audit", "public-key"], env=env, capture_output=True, text=True, timeout=60
+        key = await asyncio.to_thread(
+            subprocess.run,
+            [tvaers, "audit", "public-key"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         assert key.returncode == 0, key.stderr
-        verified = subprocess.run(
+        verified = await asyncio.to_thread(
+            subprocess.run,
             [
                 tvaers,
                 "audit",
