@@ -68,6 +68,10 @@ class Settings(BaseSettings):
     """Expected `aud` of bearer tokens."""
     oidc_jwks_url: str = ""
     """The identity provider's JWKS URL; required in production."""
+    oidc_discovery_url: str = ""
+    """Where the gateway fetches the provider's OpenID configuration for web login (e.g. an
+    internal address in compose or Kubernetes); empty: `oidc_issuer` +
+    `/.well-known/openid-configuration`."""
     oidc_algorithms: list[str] = Field(default_factory=lambda: ["RS256", "ES256", "Ed25519"])
     """Token signature algorithms accepted (JSON list)."""
     token_leeway_s: int = 30
@@ -211,6 +215,12 @@ class Settings(BaseSettings):
         if self.shared_state == "auto":
             return self.effective_database_url.startswith("postgresql")
         return self.shared_state == "database"
+
+    @property
+    def effective_discovery_url(self) -> str:
+        if self.oidc_discovery_url:
+            return self.oidc_discovery_url
+        return f"{self.effective_issuer.rstrip('/')}/.well-known/openid-configuration"
 
     @property
     def keys_dir(self) -> Path:
