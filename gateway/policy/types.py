@@ -83,6 +83,9 @@ class Decision(BaseModel):
     grants: list[Grant]
     denials: list[Denial]
     policy_version: str
+    # Set by the engine, never by the policy: OPA's own id of this decision (its decision
+    # logs carry it), so a decision log line joins the audit entry.
+    engine_decision_id: str | None = None
 
 
 class PolicyEngineError(Exception):

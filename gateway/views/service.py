@@ -198,6 +198,7 @@ class ViewService:
             ),
             "denial_codes": {d.category: d.code for d in decision.denials},
             "decision_id": decision_id,
+            "opa_decision_id": decision.engine_decision_id,
             "policy_version": decision.policy_version,
         }
         # Invariant 2: the intent is durable before any department system is asked.

@@ -90,11 +90,16 @@ class AuditEvent(BaseModel):
     source_systems: list[str] = Field(default_factory=list)
     record_counts: dict[str, int] = Field(default_factory=dict)
     decision_id: str | None = None
+    # OPA's own decision id (engine `opa` with decision logs on): joins OPA's decision log.
+    opa_decision_id: str | None = None
     policy_version: str | None = None
     reason: str | None = None
 
     def leaf_bytes(self) -> bytes:
-        return canonical_json(self.model_dump(mode="json"))
+        body = self.model_dump(mode="json")
+        if body["opa_decision_id"] is None:  # entries without one keep their earlier form
+            del body["opa_decision_id"]
+        return canonical_json(body)
 
 
 class AuditEntryRead(BaseModel):
