@@ -35,6 +35,7 @@ from gateway.observability.endpoints import router as observability_router
 from gateway.observability.middleware import ObservabilityMiddleware
 from gateway.observability.tracing import Tracing
 from gateway.policy import load_policy_engine
+from gateway.policy.signing import verify_bundle
 from gateway.policy.types import PolicyEngine
 from gateway.ratelimit import ViewLimits
 from gateway.registry import load_connectors
@@ -67,6 +68,8 @@ async def build_services(settings: Settings, overrides: Overrides) -> Services:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     # Refuses development keys, the dev identity provider, plaintext connectors in production.
     keys = load_checked_keys(settings)
+    if settings.policy_bundle_key_file is not None:  # fail closed on an unsigned bundle
+        verify_bundle(settings.policies_dir, settings.policy_bundle_key_file.read_bytes())
     catalogue = Catalogue.load(settings.policies_dir)
     policy = overrides.policy or load_policy_engine(
         settings.policy_engine,

@@ -106,6 +106,9 @@ class Settings(BaseSettings):
 
     policies_dir: Path = REPO_ROOT / "policies"
     """Rego policies and catalogue data."""
+    policy_bundle_key_file: Path | None = None
+    """Public PEM key of the policy-bundle signer: when set, `policies_dir` must carry a valid
+    `.signatures.json` (`tvaers policy sign`) or start-up fails."""
     policy_engine: Literal["regorus", "opa"] = "regorus"
     """`regorus` (embedded) or `opa` (an OPA server at `opa_url`)."""
     opa_url: str = "http://127.0.0.1:8181"
