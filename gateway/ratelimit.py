@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from gateway.config import Settings
 from gateway.errors import GatewayError
+from gateway.text import Text
 
 if TYPE_CHECKING:
     from gateway.shared_state import Limiter, SharedState
@@ -43,7 +44,12 @@ class RateLimiter:
         while hits and hits[0] <= now - self.window_s:
             hits.popleft()
         if len(hits) >= self.limit:
-            raise RateLimited("For mange forsøg / too many attempts; prøv igen om lidt")
+            raise RateLimited(
+                Text(
+                    da="For mange forsøg; prøv igen om lidt",
+                    en="too many attempts; try again shortly",
+                )
+            )
         hits.append(now)
         if len(self._hits) > 10_000:  # bound memory under a flood of distinct keys
             self._prune(now)

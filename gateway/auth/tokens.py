@@ -19,6 +19,7 @@ from joserfc.jwk import KeySet
 from gateway.auth.principal import Principal
 from gateway.cpr import is_valid_cpr, normalise_cpr
 from gateway.errors import NotAuthenticated
+from gateway.text import Text
 
 ASYMMETRIC_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "Ed25519"})
 
@@ -90,14 +91,16 @@ class TokenValidator:
                 decoded = jwt.decode(token, keys, algorithms=self._algorithms)
             except (JoseError, ValueError) as exc:
                 if refresh or "kid" not in str(exc).lower():
-                    raise NotAuthenticated("Ugyldigt token / invalid token") from exc
+                    raise NotAuthenticated(Text(da="Ugyldigt token", en="invalid token")) from exc
                 continue
             try:
                 self._claims.validate(decoded.claims)
             except JoseError as exc:
-                raise NotAuthenticated(f"Token afvist / token rejected: {exc.error}") from exc
+                raise NotAuthenticated(
+                    Text(da=f"Token afvist: {exc.error}", en=f"token rejected: {exc.error}")
+                ) from exc
             return dict(decoded.claims)
-        raise NotAuthenticated("Ugyldigt token / invalid token")  # pragma: no cover
+        raise NotAuthenticated(Text(da="Ugyldigt token", en="invalid token"))  # pragma: no cover
 
 
 def principal_from_claims(claims: dict[str, Any]) -> Principal:
@@ -108,11 +111,15 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
     if kind == "citizen":
         cpr = claims.get("cpr")
         if not isinstance(cpr, str) or not cpr:
-            raise NotAuthenticated("Borgertoken uden CPR / citizen token without CPR claim")
+            raise NotAuthenticated(
+                Text(da="Borgertoken uden CPR", en="citizen token without CPR claim")
+            )
         # One form everywhere downstream (pseudonyms are computed from it): brokers may send
         # the CPR with a dash.
         if not is_valid_cpr(cpr):
-            raise NotAuthenticated("Borgertoken med ugyldigt CPR / citizen token with invalid CPR")
+            raise NotAuthenticated(
+                Text(da="Borgertoken med ugyldigt CPR", en="citizen token with invalid CPR")
+            )
         return Principal(
             kind="citizen", subject=subject, name=name, cpr=normalise_cpr(cpr), client_id=client_id
         )
@@ -129,4 +136,4 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
             roles=tuple(str(r) for r in roles),
             client_id=client_id,
         )
-    raise NotAuthenticated("Ukendt brugertype / unknown principal kind")
+    raise NotAuthenticated(Text(da="Ukendt brugertype", en="unknown principal kind"))

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
-from gateway.services import services
+from gateway.runtime import runtime_of
 from gateway.web.config import WebSettings
 from gateway.web.oidc import StarletteOAuth2App
 
@@ -34,7 +34,7 @@ async def limit_login(request: Request) -> None:
     behind an untrusted proxy every user would share one bucket.
     """
     web = web_state(request).settings
-    limiter = services(request).shared.limiter(
+    limiter = runtime_of(request).shared.limiter(
         "web-login", limit=web.login_rate_limit, window_s=web.login_rate_window_s
     )
     await limiter.hit(f"login:{client_address(request)}")
@@ -43,7 +43,7 @@ async def limit_login(request: Request) -> None:
 async def limit_action(request: Request, subject: str) -> None:
     """Count a consent action for a logged-in user (429 past the limit)."""
     web = web_state(request).settings
-    limiter = services(request).shared.limiter(
+    limiter = runtime_of(request).shared.limiter(
         "web-action", limit=web.action_rate_limit, window_s=web.action_rate_window_s
     )
     await limiter.hit(f"action:{subject}")

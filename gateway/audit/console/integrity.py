@@ -46,6 +46,7 @@ from gateway.audit.proofs.verify import (
 )
 from gateway.errors import Conflict, NotFound
 from gateway.shared_state import JobStore
+from gateway.text import Text
 
 SELECTION_FILE = "selection.json"
 Status = Literal["ok", "failed", "none"]
@@ -159,11 +160,20 @@ async def _export(
     progress: ExportProgress | None = None,
 ) -> ExportSummary:
     """``tvaers audit export`` into ``directory``; a log without a checkpoint is a conflict."""
+    selection = None
+    if embed_only is not None:
+        flt = embed_only
+
+        async def selection(session: AsyncSession, size: int) -> set[int]:
+            return await AnalyticsRepository(session).matching_leaf_indexes(flt, size=size)
+
     summary = await export_log(
-        sessions, directory, origin=origin, progress=progress, embed_only=embed_only
+        sessions, directory, origin=origin, progress=progress, embed_only=selection
     )
     if summary.checkpoints == 0:
-        raise Conflict("Intet checkpoint endnu / no checkpoint yet", code="no_checkpoint")
+        raise Conflict(
+            Text(da="Intet checkpoint endnu", en="no checkpoint yet"), code="no_checkpoint"
+        )
     return summary
 
 
@@ -295,7 +305,9 @@ class VerifyJobs:
         now = datetime.now(UTC)
         view = await self._store.get(job_id, now=now)
         if view is None or view.kind != VERIFY_JOB_KIND:
-            raise NotFound("Ingen sådan kontrol / no such verification", code="job_not_found")
+            raise NotFound(
+                Text(da="Ingen sådan kontrol", en="no such verification"), code="job_not_found"
+            )
         read = VerifyJobRead.model_validate(view.state)
         if view.stale:
             read = read.model_copy(
