@@ -7,10 +7,13 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from gateway.errors import StoreUnavailable
 from gateway.ratelimit import RateLimited, RateLimiter
 from gateway.shared_state.repository import SharedStateRepository
+from gateway.text import Text
 
 MESSAGE = "For mange forsøg / too many attempts; prøv igen om lidt"
 
@@ -64,12 +67,23 @@ class DatabaseLimiter:
         start = now - now % self._window
         digest = hashlib.sha256(f"{self._scope}\0{key}".encode()).hexdigest()
         self._calls += 1
-        async with self._sessions() as session, session.begin():
-            repo = SharedStateRepository(session)
-            hits = await repo.count_hit(
-                digest, window_start=start, expires_at=start + 2 * self._window
-            )
-            if self._calls % 256 == 0:  # keep the table small without a separate job
-                await repo.drop_expired_windows(now=now)
+        try:
+            async with self._sessions() as session, session.begin():
+                repo = SharedStateRepository(session)
+                hits = await repo.count_hit(
+                    digest, window_start=start, expires_at=start + 2 * self._window
+                )
+                if self._calls % 256 == 0:  # keep the table small without a separate job
+                    await repo.drop_expired_windows(now=now)
+        except (SQLAlchemyError, OSError) as exc:
+            # Fail closed: without the shared window nothing is served (driver messages can
+            # carry parameters, so only our own text goes on).
+            raise StoreUnavailable(
+                Text(
+                    da="Grænsen for forespørgsler kan ikke kontrolleres; intet udleveres",
+                    en="the rate limit cannot be checked; nothing is released",
+                ),
+                code="rate_limit_store_unavailable",
+            ) from exc
         if hits > self.limit:
             raise RateLimited(MESSAGE)

@@ -38,7 +38,12 @@ from gateway.catalogue.models import Catalogue
 from gateway.consent.identity import CitizenIdentity, identify
 from gateway.consent.service import ConsentFactsReader
 from gateway.cpr import normalise_cpr
-from gateway.errors import AuditUnavailable, ConsentStoreUnavailable, PolicyUnavailable
+from gateway.errors import (
+    AuditUnavailable,
+    ConsentStoreUnavailable,
+    PolicyUnavailable,
+    StoreUnavailable,
+)
 from gateway.observability.calls import observe_connector, observe_policy, record_view
 from gateway.policy.input import ConsentFacts, build_policy_input
 from gateway.policy.types import Decision, LocalizedText, PolicyEngine, PolicyEngineError
@@ -292,6 +297,10 @@ class ViewService:
             await self._limits.per_citizen.hit(trail.identity.pseudonym)
         except RateLimited:
             await self._durably([trail.failure("rate_limited", outcome="rate_limited")])
+            raise
+        except StoreUnavailable:
+            # The shared limit store failed: record the refusal (an audit failure then wins).
+            await self._durably([trail.failure("rate_limit_store_unavailable", outcome="error")])
             raise
 
     async def _load_consents(self, trail: ViewTrail) -> list[ConsentFacts]:
