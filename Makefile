@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install chromium demo test test-sqlite docs lint format bench bench-smoke wrk clean
+.PHONY: install chromium nginx demo test test-sqlite docs lint format bench bench-smoke wrk clean
 
 $(STAMP): pyproject.toml Makefile
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,7 +27,8 @@ demo: $(STAMP)
 PYTEST_WORKERS ?= 3
 XDIST := -n $(PYTEST_WORKERS) --dist load
 
-test: $(STAMP) chromium
+# The multi-replica test (tests/scaleout) puts Debian's nginx in front of three gateways.
+test: $(STAMP) chromium nginx
 	$(VENV)/bin/lint-imports
 	TVAERS_TEST_BACKENDS=sqlite,postgres $(PY) -m pytest $(XDIST)
 
@@ -41,6 +42,9 @@ docs: $(STAMP)
 # Browser tests drive Debian's Chromium (Playwright never downloads a browser here).
 chromium:
 	@test -x /usr/bin/chromium || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+
+nginx:
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y nginx-light)
 
 lint: $(STAMP)
 	$(VENV)/bin/lint-imports

@@ -35,7 +35,7 @@ from gateway.config import Settings
 from gateway.consent.endpoints import router as consent_router
 from gateway.consent.receipts import ReceiptSigner
 from gateway.consent.requests_endpoints import router as consent_requests_router
-from gateway.db import create_engine, make_sessionmaker, migrate
+from gateway.db import create_engine, make_sessionmaker, migrate, require_current_schema
 from gateway.error_handlers import install_error_handlers
 from gateway.keys import load_checked_keys
 from gateway.logging import configure_logging
@@ -47,10 +47,12 @@ from gateway.observability.middleware import ObservabilityMiddleware
 from gateway.observability.tracing import Tracing
 from gateway.openapi import install_openapi, operation_id
 from gateway.policy import load_policy_engine
+from gateway.policy.signing import verify_bundle
 from gateway.policy.types import PolicyEngine
 from gateway.ratelimit import ViewLimits
 from gateway.registry import load_connectors
 from gateway.runtime import Runtime
+from gateway.shared_state import SharedState
 from gateway.views.endpoints import router as views_router
 from gateway.web import install_web
 from gateway.web.devidp_pages import dev_idp_pages_router
@@ -82,6 +84,8 @@ async def build_services(settings: Settings, overrides: Overrides) -> Runtime:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     # Refuses development keys, the dev identity provider, plaintext connectors in production.
     keys = load_checked_keys(settings)
+    if settings.policy_bundle_key_file is not None:  # fail closed on an unsigned bundle
+        verify_bundle(settings.policies_dir, settings.policy_bundle_key_file.read_bytes())
     catalogue = Catalogue.load(settings.policies_dir)
     policy = overrides.policy or load_policy_engine(
         settings.policy_engine,
@@ -129,9 +133,17 @@ async def build_services(settings: Settings, overrides: Overrides) -> Runtime:
         leeway_s=settings.token_leeway_s,
     )
     # Last: a connector or identity provider that fails above must not leave an engine open.
-    engine = create_engine(settings.effective_database_url)
-    await migrate(engine)
+    engine = create_engine(
+        settings.effective_database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+    )
+    if settings.migrate_on_startup:
+        await migrate(engine)  # serialised across replicas (advisory lock on PostgreSQL)
+    else:
+        await require_current_schema(engine)
     sessions = make_sessionmaker(engine)
+    shared = SharedState(sessions, in_database=settings.shared_state_in_database)
     return Runtime(
         settings=settings,
         engine=engine,
@@ -145,7 +157,8 @@ async def build_services(settings: Settings, overrides: Overrides) -> Runtime:
         receipts=ReceiptSigner(keys.receipt_key, issuer=settings.effective_public_url),
         audit=AuditWriter(sessions),
         dev_idp=dev_idp,
-        view_limits=ViewLimits.from_settings(settings),
+        view_limits=ViewLimits.from_settings(settings, shared),
+        shared=shared,
     )
 
 

@@ -60,7 +60,15 @@ def serve(
     except (UnsafeConfiguration, KeyConfigurationError) as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from exc
-    uvicorn.run(create_app(settings), host=host, port=port, log_config=None)
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_config=None,
+        # Only these proxies may say who the client is (login limits count per client).
+        proxy_headers=bool(settings.forwarded_allow_ips),
+        forwarded_allow_ips=settings.forwarded_allow_ips or None,
+    )
 
 
 @app.command()
@@ -80,15 +88,15 @@ def demo(host: str = "127.0.0.1", port: int = 8000, sim_port: int = 8101) -> Non
 
 @db_app.command("upgrade")
 def db_upgrade(revision: str = "head") -> None:
-    """Apply migrations (the gateway also does this at start-up)."""
+    """Apply migrations once (replicas with TVAERS_MIGRATE_ON_STARTUP=false wait for this)."""
     from gateway.config import Settings
     from gateway.db import create_engine, migrate
 
     async def run() -> None:
         settings = Settings()
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(settings.effective_database_url)
-        await migrate(engine, revision=revision)
+        engine = create_engine(settings.effective_database_url, pool_size=1, max_overflow=0)
+        await migrate(engine, revision=revision)  # serialised by an advisory lock (PostgreSQL)
         await engine.dispose()
 
     asyncio.run(run())

@@ -33,6 +33,25 @@ class Settings(BaseSettings):
     database_url: str = ""
     """SQLAlchemy async URL, e.g. `postgresql+asyncpg://tvaers:…@db/tvaers`. Empty: SQLite
     in `data_dir`."""
+    db_pool_size: int = Field(10, ge=1)
+    """Database connections each process keeps open for requests (plus 3 for the audit
+    sequencer). Replicas × (`db_pool_size` + `db_max_overflow` + 3) must stay below
+    PostgreSQL's `max_connections`."""
+    db_max_overflow: int = Field(10, ge=0)
+    """Extra request connections each process may open under load, closed when idle."""
+    migrate_on_startup: bool = True
+    """Apply migrations at start-up (serialised by an advisory lock on PostgreSQL). `false`:
+    run `tvaers db upgrade` once (e.g. a Kubernetes Job) and start replicas after it."""
+    shared_state: Literal["auto", "memory", "database"] = "auto"
+    """Where rate limits and "verify now" jobs live: `database` (shared by every replica),
+    `memory` (this process only), `auto` = `database` on PostgreSQL, `memory` on SQLite."""
+    forwarded_allow_ips: str = "127.0.0.1"
+    """Proxies whose `X-Forwarded-For`/`-Proto` are trusted by `tvaers serve` (comma-separated
+    addresses or networks, or `*`; uvicorn's option). Set it to your load balancer's address,
+    or login limits count every user behind it as one; empty: trust no proxy."""
+    work_dir: Path | None = None
+    """Disk folder for large temporary files (the "verify now" export); empty: `data_dir`/work
+    (not `/tmp`, which is often RAM-backed)."""
     host: str = "127.0.0.1"
     """Address `tvaers serve` listens on."""
     port: int = 8000
@@ -49,6 +68,10 @@ class Settings(BaseSettings):
     """Expected `aud` of bearer tokens."""
     oidc_jwks_url: str = ""
     """The identity provider's JWKS URL; required in production."""
+    oidc_discovery_url: str = ""
+    """Where the gateway fetches the provider's OpenID configuration for web login (e.g. an
+    internal address in compose or Kubernetes); empty: `oidc_issuer` +
+    `/.well-known/openid-configuration`."""
     oidc_algorithms: list[str] = Field(default_factory=lambda: ["RS256", "ES256", "Ed25519"])
     """Token signature algorithms accepted (JSON list)."""
     token_leeway_s: int = 30
@@ -94,6 +117,9 @@ class Settings(BaseSettings):
 
     policies_dir: Path = REPO_ROOT / "policies"
     """Rego policies and catalogue data."""
+    policy_bundle_key_file: Path | None = None
+    """Public PEM key of the policy-bundle signer: when set, `policies_dir` must carry a valid
+    `.signatures.json` (`tvaers policy sign`) or start-up fails."""
     policy_engine: Literal["regorus", "opa"] = "regorus"
     """`regorus` (embedded) or `opa` (an OPA server at `opa_url`)."""
     opa_url: str = "http://127.0.0.1:8181"
@@ -129,13 +155,13 @@ class Settings(BaseSettings):
     max_body_bytes: int = 64 * 1024
     """Largest request body accepted, bytes."""
 
-    # Abuse limits for shared views, per gateway process (sliding window).
+    # Abuse limits for shared views (see `shared_state`: per process or across replicas).
     view_limit_per_user: int = 120
-    """Shared views one user may request per window (per process)."""
+    """Shared views one user may request per window."""
     view_limit_per_citizen: int = 60
-    """Shared views about one citizen per window (per process)."""
+    """Shared views about one citizen per window."""
     view_limit_window_s: float = 60.0
-    """The rate limits' sliding window, seconds."""
+    """The rate limits' window, seconds (sliding in memory; fixed windows in the database)."""
 
     # DPO anomaly detection (gateway/audit/console/analytics.py); local time is Europe/Copenhagen.
     anomaly_window_minutes: int = Field(60, ge=1)
@@ -226,6 +252,22 @@ class Settings(BaseSettings):
     @property
     def effective_publish_dir(self) -> Path:
         return self.checkpoint_publish_dir or self.data_dir / "published-checkpoints"
+
+    @property
+    def effective_work_dir(self) -> Path:
+        return self.work_dir or self.data_dir / "work"
+
+    @property
+    def shared_state_in_database(self) -> bool:
+        if self.shared_state == "auto":
+            return self.effective_database_url.startswith("postgresql")
+        return self.shared_state == "database"
+
+    @property
+    def effective_discovery_url(self) -> str:
+        if self.oidc_discovery_url:
+            return self.oidc_discovery_url
+        return f"{self.effective_issuer.rstrip('/')}/.well-known/openid-configuration"
 
     @property
     def keys_dir(self) -> Path:

@@ -2,7 +2,9 @@
 
 SQLite (WAL, ``synchronous=FULL`` so a commit is durable) is the embedded default;
 PostgreSQL (asyncpg) is the production store. Migrations are Alembic's and run at
-start-up.
+start-up (or once, by ``tvaers db upgrade``); on PostgreSQL they are serialised by a
+transaction-scoped advisory lock, so replicas starting together on a fresh database take
+turns instead of racing to create the same tables.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import DateTime, event
+from sqlalchemy import DateTime, event, text
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -57,11 +59,27 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-def create_engine(url: str) -> AsyncEngine:
+# Taken by every migration run on PostgreSQL (distinct from the sequencer's key).
+MIGRATION_LOCK_KEY = 0x7476_6165_7273_6D67  # "tvaersmg"
+DEFAULT_POOL_SIZE = 20
+DEFAULT_MAX_OVERFLOW = 20
+
+
+def create_engine(
+    url: str,
+    *,
+    pool_size: int = DEFAULT_POOL_SIZE,
+    max_overflow: int = DEFAULT_MAX_OVERFLOW,
+) -> AsyncEngine:
+    """An engine with a bounded pool: at most ``pool_size + max_overflow`` connections.
+
+    On PostgreSQL that bound, times the replicas, must stay below the server's
+    ``max_connections`` (README "Deploy" counts them).
+    """
     if url.startswith("sqlite"):
         # SQLite connections are cheap; the pool bounds concurrent requests, not the server.
         engine = create_async_engine(
-            url, connect_args={"timeout": 30}, pool_size=20, max_overflow=40
+            url, connect_args={"timeout": 30}, pool_size=pool_size, max_overflow=max_overflow
         )
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -74,7 +92,9 @@ def create_engine(url: str) -> AsyncEngine:
             cursor.close()
 
         return engine
-    return create_async_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
+    return create_async_engine(
+        url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True
+    )
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -104,7 +124,34 @@ def _downgrade(connection: Connection, revision: str) -> None:
 async def migrate(engine: AsyncEngine, *, revision: str = "head") -> None:
     """Apply Alembic migrations up to ``revision`` on ``engine``."""
     async with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # Held until this transaction ends: a second replica waits here, then finds the
+            # schema current and does nothing (PostgreSQL's DDL is transactional).
+            await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK_KEY})
         await conn.run_sync(_upgrade, revision)
+
+
+class SchemaNotCurrent(RuntimeError):
+    """The database is not at the newest migration (``tvaers db upgrade`` has not run)."""
+
+
+def _current_and_head(connection: Connection) -> tuple[str | None, str | None]:
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    current = MigrationContext.configure(connection).get_current_revision()
+    return current, ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+
+
+async def require_current_schema(engine: AsyncEngine) -> None:
+    """Refuse to start on a schema that is behind (when replicas do not migrate)."""
+    async with engine.connect() as conn:
+        current, head = await conn.run_sync(_current_and_head)
+    if current != head:
+        raise SchemaNotCurrent(
+            f"database schema is at {current or 'nothing'}, the gateway needs {head}: "
+            "run `tvaers db upgrade` first"
+        )
 
 
 async def downgrade(engine: AsyncEngine, *, revision: str = "base") -> None:

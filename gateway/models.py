@@ -5,6 +5,7 @@ from gateway.audit.entries.models import AuditEntryRow
 from gateway.breakglass.models import BreakGlassEpisodeRow
 from gateway.consent.models import CitizenRow, ConsentRequestRow, ConsentRow
 from gateway.notices.models import NoticeContactRow, NoticeDeliveryRow, NoticeRow
+from gateway.shared_state.models import JobRow, RateWindowRow
 
 __all__ = [
     "AnomalyTriageRow",
@@ -13,7 +14,9 @@ __all__ = [
     "CitizenRow",
     "ConsentRequestRow",
     "ConsentRow",
+    "JobRow",
     "NoticeContactRow",
     "NoticeDeliveryRow",
     "NoticeRow",
+    "RateWindowRow",
 ]

@@ -1,8 +1,8 @@
-"""In-process sliding-window rate limits (429 when exceeded): login, consent actions, views.
+"""Sliding-window rate limits in one process (429 when exceeded): login, consent actions, views.
 
-Per process: with several gateway replicas each enforces its own window, which still bounds
-an attacker to ``replicas x limit``. Good enough for login throttling; a shared store would
-be the next step.
+``RateLimiter`` is the in-memory window; with several replicas ``gateway.shared_state``
+counts the windows in the database instead (``TVAERS_SHARED_STATE``), so a user answered
+429 by one replica is answered 429 by every other.
 """
 
 from __future__ import annotations
@@ -12,10 +12,14 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from gateway.config import Settings
 from gateway.errors import GatewayError
 from gateway.text import Text
+
+if TYPE_CHECKING:
+    from gateway.shared_state import Limiter, SharedState
 
 
 class RateLimited(GatewayError):
@@ -62,13 +66,17 @@ class RateLimiter:
 class ViewLimits:
     """Sliding-window limits on shared views: per user and per citizen (pseudonym)."""
 
-    per_user: RateLimiter
-    per_citizen: RateLimiter
+    per_user: Limiter
+    per_citizen: Limiter
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> ViewLimits:
+    def from_settings(cls, settings: Settings, shared: SharedState) -> ViewLimits:
         window = settings.view_limit_window_s
         return cls(
-            per_user=RateLimiter(limit=settings.view_limit_per_user, window_s=window),
-            per_citizen=RateLimiter(limit=settings.view_limit_per_citizen, window_s=window),
+            per_user=shared.limiter(
+                "view-user", limit=settings.view_limit_per_user, window_s=window
+            ),
+            per_citizen=shared.limiter(
+                "view-citizen", limit=settings.view_limit_per_citizen, window_s=window
+            ),
         )

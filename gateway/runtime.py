@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from gateway.policy.types import PolicyEngine
     from gateway.ratelimit import ViewLimits
     from gateway.registry import ConnectorRegistry
+    from gateway.shared_state import SharedState
 
 
 def utc_clock() -> datetime:
@@ -53,6 +54,7 @@ class Runtime:
     audit: AuditWriter
     dev_idp: DevIdentityProvider | None
     view_limits: ViewLimits
+    shared: SharedState
     clock: Callable[[], datetime] = field(default=utc_clock)
 
 

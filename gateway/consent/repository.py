@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.consent.models import CitizenRow, ConsentRequestRow, ConsentRow
@@ -17,8 +18,16 @@ class ConsentRepository:
     async def citizen(self, pseudonym: str) -> CitizenRow | None:
         return await self._session.get(CitizenRow, pseudonym)
 
-    def add_citizen(self, row: CitizenRow) -> None:
-        self._session.add(row)
+    async def add_citizen(self, row: CitizenRow) -> None:
+        """Insert the citizen unless a concurrent request (any replica) already did."""
+        dialect = self._session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        values = {c.key: getattr(row, c.key) for c in CitizenRow.__table__.columns}
+        await self._session.execute(
+            insert(CitizenRow)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=[CitizenRow.pseudonym])
+        )
 
     def add(self, row: ConsentRow | ConsentRequestRow) -> None:
         self._session.add(row)

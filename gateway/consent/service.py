@@ -90,7 +90,7 @@ class ConsentService:
         identity = identify(self._pseudonymiser, cpr)
         if await self._repo.citizen(identity.pseudonym) is None:
             key_id, blob = self._cipher.encrypt(cpr.encode("ascii"), aad=b"citizen.cpr")
-            self._repo.add_citizen(
+            await self._repo.add_citizen(
                 CitizenRow(
                     pseudonym=identity.pseudonym,
                     pseudonym_key_id=identity.key_id,

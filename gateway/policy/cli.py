@@ -82,3 +82,33 @@ def index(
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(expected, encoding="utf-8")
     typer.echo(f"wrote {path}")
+
+
+@policy_app.command("sign")
+def sign(
+    key: Annotated[Path, typer.Option("--key", help="RSA private key (PEM) that signs bundles.")],
+    policies: PoliciesDir = DEFAULT_DIR,
+    keyid: Annotated[str, typer.Option(help="Key id OPA's bundle config names.")] = "tvaers-policy",
+) -> None:
+    """Write .signatures.json (OPA's bundle-signing format) for the policy directory."""
+    from gateway.policy.signing import sign_bundle
+
+    target = sign_bundle(policies, key.read_bytes(), keyid=keyid)
+    typer.echo(f"signed {policies} -> {target}")
+
+
+@policy_app.command("verify-signature")
+def verify_signature(
+    key: Annotated[Path, typer.Option("--key", help="The signer's public key (PEM).")],
+    policies: PoliciesDir = DEFAULT_DIR,
+    keyid: Annotated[str, typer.Option(help="Expected key id.")] = "tvaers-policy",
+) -> None:
+    """Check .signatures.json against the key and every bundle file (exit 1 if it fails)."""
+    from gateway.policy.signing import BundleSignatureError, verify_bundle
+
+    try:
+        count = verify_bundle(policies, key.read_bytes(), keyid=keyid)
+    except BundleSignatureError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"signature valid for {count} files")

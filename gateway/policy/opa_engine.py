@@ -123,8 +123,13 @@ class OpaServerEngine:
     async def evaluate_raw(self, policy_input: dict[str, Any]) -> Any:
         """The raw decision JSON, with ``policy_version`` set to the bundle revision.
 
-        Used by ``decide`` and by the tests that compare engines byte for byte.
+        Used by the tests that compare engines byte for byte.
         """
+        raw, _ = await self._evaluate(policy_input)
+        return raw
+
+    async def _evaluate(self, policy_input: dict[str, Any]) -> tuple[Any, str | None]:
+        """The raw decision and OPA's ``decision_id`` (present when decision logs are on)."""
         try:
             async with asyncio.timeout(self._timeout_s):
                 client = await self._ready_client()
@@ -150,7 +155,8 @@ class OpaServerEngine:
         self._note_version_source("bundle_revision" if revision else "catalogue")
         if revision is not None and isinstance(raw, dict):
             raw = {**raw, "policy_version": revision}
-        return raw
+        decision_id = body.get("decision_id")
+        return raw, decision_id if isinstance(decision_id, str) and decision_id else None
 
     def _note_version_source(self, source: VersionSource) -> None:
         if source != self.version_source:
@@ -165,7 +171,11 @@ class OpaServerEngine:
         requested = policy_input.get("categories")
         if not isinstance(requested, list):
             raise PolicyEngineError("policy input has no category list")
-        return validate_decision(await self.evaluate_raw(policy_input), requested=requested)
+        raw, decision_id = await self._evaluate(policy_input)
+        decision = validate_decision(raw, requested=requested)
+        if decision_id is not None:
+            decision = decision.model_copy(update={"engine_decision_id": decision_id[:64]})
+        return decision
 
     async def healthy(self) -> bool:
         """Whether OPA's ``/health`` answers 200 (bundles activated) within the timeout."""

@@ -45,7 +45,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.text import Text
 
@@ -84,6 +84,9 @@ class Decision(BaseModel):
     grants: list[Grant]
     denials: list[Denial]
     policy_version: str
+    # Set by the engine, never by the policy: OPA's own id of this decision (its decision
+    # logs carry it), so a decision log line joins the audit entry.
+    engine_decision_id: str | None = Field(default=None, exclude=True)
 
 
 class PolicyEngineError(Exception):

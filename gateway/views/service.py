@@ -161,6 +161,7 @@ class ViewTrail:
             source_systems=source_systems or [],
             record_counts=record_counts or {},
             decision_id=self.decision_id if decision is not None else None,
+            opa_decision_id=decision.engine_decision_id if decision is not None else None,
             policy_version=decision.policy_version if decision is not None else None,
             reason=reason,
             justification=self.justification,
@@ -305,10 +306,14 @@ class ViewService:
         if self._limits is None:
             return
         try:
-            self._limits.per_user.hit(principal.subject)
-            self._limits.per_citizen.hit(trail.identity.pseudonym)
+            await self._limits.per_user.hit(principal.subject)
+            await self._limits.per_citizen.hit(trail.identity.pseudonym)
         except RateLimited:
             await self._durably([trail.failure("rate_limited", outcome="rate_limited")])
+            raise
+        except StoreUnavailable:
+            # The shared limit store failed: record the refusal (an audit failure then wins).
+            await self._durably([trail.failure("rate_limit_store_unavailable", outcome="error")])
             raise
 
     async def _load_consents(self, trail: ViewTrail) -> list[ConsentFacts]:

@@ -18,7 +18,6 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from gateway.config import Settings
 from gateway.errors import GatewayError
-from gateway.ratelimit import RateLimiter
 from gateway.web.config import WebSettings
 from gateway.web.i18n import is_known
 from gateway.web.oidc import build_oidc_client
@@ -53,8 +52,6 @@ def install_web(app: FastAPI, settings: Settings, *, web: WebSettings | None = N
     app.state.web = WebState(
         settings=web,
         oidc=build_oidc_client(settings, web, app=app),
-        login_limiter=RateLimiter(limit=web.login_rate_limit, window_s=web.login_rate_window_s),
-        action_limiter=RateLimiter(limit=web.action_rate_limit, window_s=web.action_rate_window_s),
     )
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     _install_error_pages(app)

@@ -49,7 +49,7 @@ async def front_page(request: Request) -> Response:
 @router.get("/auth/login")
 async def login(request: Request, next: str | None = None) -> Response:
     """Start the authorization code flow with PKCE (S256); ``next`` is where to land after."""
-    limit_login(request)
+    await limit_login(request)
     request.session[_SESSION_NEXT] = safe_next(next)
     client = web_state(request).oidc
     lang = "en" if request.cookies.get(LANG_COOKIE) == "en" else "da"
@@ -62,7 +62,7 @@ async def login(request: Request, next: str | None = None) -> Response:
 @router.get("/auth/callback")
 async def callback(request: Request) -> Response:
     """Exchange the code (with the PKCE verifier), validate the tokens, start the session."""
-    limit_login(request)
+    await limit_login(request)
     client = web_state(request).oidc
     try:
         token = await client.authorize_access_token(request)

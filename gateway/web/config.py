@@ -29,8 +29,9 @@ class WebSettings(BaseSettings):
     session_cookie: str = "tvaers_session"
     lang_cookie: str = "tvaers_lang"
     default_lang: str = "da"
-    # In-process rate limits: at most N actions per window per client (login: per address;
-    # consent actions: per logged-in user). 429 when exceeded.
+    # Rate limits: at most N actions per window per client (login: per address; consent
+    # actions: per logged-in user). 429 when exceeded. Shared by replicas with
+    # TVAERS_SHARED_STATE=database (gateway.shared_state).
     login_rate_limit: int = 20
     login_rate_window_s: float = 60.0
     action_rate_limit: int = 30

@@ -51,7 +51,8 @@ def build_oidc_client(settings: Settings, web: WebSettings, *, app: ASGIApp) -> 
         CLIENT_NAME,
         client_id=web.oidc_client_id,
         client_secret=web.oidc_client_secret or None,
-        server_metadata_url=f"{settings.effective_issuer.rstrip('/')}/.well-known/openid-configuration",
+        # Fetched by the gateway itself: may be an internal address (TVAERS_OIDC_DISCOVERY_URL).
+        server_metadata_url=settings.effective_discovery_url,
         client_kwargs=client_kwargs,
     )
     assert isinstance(client, StarletteOAuth2App)

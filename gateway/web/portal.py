@@ -136,7 +136,7 @@ async def revoke(
     correlation_id: CorrelationIdDep,
 ) -> Response:
     """Revoke: committed before the redirect, so every later request is refused."""
-    limit_action(request, principal.subject)
+    await limit_action(request, principal.subject)
     # The same service call as POST /v1/consents/{id}/withdraw: ownership, audit, 404 for
     # anyone else's consent.
     await consents.withdraw(
@@ -216,7 +216,7 @@ async def approve(
     correlation_id: CorrelationIdDep,
 ) -> Response:
     """Approve: the consent is created (collection method ``citizen_portal``)."""
-    limit_action(request, principal.subject)
+    await limit_action(request, principal.subject)
     consent = await requests.approve(
         consent_request_id,
         principal,
@@ -238,7 +238,7 @@ async def decline(
     correlation_id: CorrelationIdDep,
 ) -> Response:
     """Decline: nothing is shared, and the caseworker sees the answer."""
-    limit_action(request, principal.subject)
+    await limit_action(request, principal.subject)
     await requests.decline(
         consent_request_id, principal, now=svc.clock(), correlation_id=correlation_id
     )

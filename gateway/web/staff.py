@@ -242,7 +242,7 @@ async def request_consent(
     categories: Annotated[list[str], Form(min_length=1, max_length=50)],
 ) -> Response:
     """One click: ask the citizen for consent to exactly the missing categories."""
-    limit_action(request, principal.subject)
+    await limit_action(request, principal.subject)
     _check_purpose(svc, principal, purpose)
     cpr = citizen_from_token(svc.keys.cipher, token, principal)
     catalogue = svc.catalogue

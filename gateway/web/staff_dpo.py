@@ -21,7 +21,7 @@ from gateway.audit.console.analytics import AuditAnalytics, AuditQuery
 from gateway.audit.console.anomalies import COPENHAGEN, Anomaly
 from gateway.audit.console.dependencies import DpoConsoleServiceDep
 from gateway.audit.console.downloads import csv_response, signed_zip_response
-from gateway.audit.console.endpoints import job_read, log_verifier, verify_jobs
+from gateway.audit.console.endpoints import log_verifier, verify_jobs
 from gateway.audit.console.integrity import integrity_status, witnessed_notes
 from gateway.audit.console.triage import AnomalyTriageService
 from gateway.audit.entries.repository import entry_dict
@@ -213,10 +213,10 @@ async def start_verify(
         origin=svc.settings.audit_origin,
         verifier=log_verifier(svc),
     )
-    job = verify_jobs(request).start(
+    job = await verify_jobs(request).start(
         svc.sessions, origin=svc.settings.audit_origin, verifier=log_verifier(svc), trusted=trusted
     )
-    return render(request, "staff/_verify.html", {"job": job_read(job)})
+    return render(request, "staff/_verify.html", {"job": job})
 
 
 @router.get("/verify/{job_id}")
@@ -224,6 +224,4 @@ async def verify_progress(
     request: Request, principal: WebDpo, job_id: str = Path(pattern=r"^[0-9a-f]{32}$")
 ) -> Response:
     """The progress panel of a "verify now" job."""
-    return render(
-        request, "staff/_verify.html", {"job": job_read(verify_jobs(request).get(job_id))}
-    )
+    return render(request, "staff/_verify.html", {"job": await verify_jobs(request).get(job_id)})

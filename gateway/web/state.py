@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
-from gateway.ratelimit import RateLimiter
+from gateway.runtime import runtime_of
 from gateway.web.config import WebSettings
 from gateway.web.oidc import StarletteOAuth2App
 
@@ -15,8 +15,6 @@ from gateway.web.oidc import StarletteOAuth2App
 class WebState:
     settings: WebSettings
     oidc: StarletteOAuth2App
-    login_limiter: RateLimiter
-    action_limiter: RateLimiter
 
 
 def web_state(request: Request) -> WebState:
@@ -29,11 +27,23 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def limit_login(request: Request) -> None:
-    """Count a login step for the caller's address (429 past the limit)."""
-    web_state(request).login_limiter.hit(f"login:{client_address(request)}")
+async def limit_login(request: Request) -> None:
+    """Count a login step for the caller's address (429 past the limit).
+
+    The address is the proxy's unless the proxy is trusted (``TVAERS_FORWARDED_ALLOW_IPS``):
+    behind an untrusted proxy every user would share one bucket.
+    """
+    web = web_state(request).settings
+    limiter = runtime_of(request).shared.limiter(
+        "web-login", limit=web.login_rate_limit, window_s=web.login_rate_window_s
+    )
+    await limiter.hit(f"login:{client_address(request)}")
 
 
-def limit_action(request: Request, subject: str) -> None:
+async def limit_action(request: Request, subject: str) -> None:
     """Count a consent action for a logged-in user (429 past the limit)."""
-    web_state(request).action_limiter.hit(f"action:{subject}")
+    web = web_state(request).settings
+    limiter = runtime_of(request).shared.limiter(
+        "web-action", limit=web.action_rate_limit, window_s=web.action_rate_window_s
+    )
+    await limiter.hit(f"action:{subject}")

@@ -24,6 +24,7 @@ import json
 import socket
 import threading
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,9 @@ class OpaRestServer:
         self.revision: str | None = revision or manifest_revision(policies_dir)
         self.delay_s = 0.0
         self.fail_status: int | None = None
+        # OPA adds a "decision_id" to each answer when decision logging is on (as deployed).
+        self.decision_logging = True
+        self.decision_ids: list[str] = []
         self.requests = 0
         self._engine = OpaEngine()
         for module in policy_modules(policies_dir):
@@ -102,6 +106,10 @@ class OpaRestServer:
             if self.revision is not None:
                 provenance["bundles"] = {BUNDLE_NAME: {"revision": self.revision}}
             response["provenance"] = provenance
+        if self.decision_logging:
+            decision_id = str(uuid.uuid4())
+            self.decision_ids.append(decision_id)
+            response["decision_id"] = decision_id
         return JSONResponse(response)
 
     async def _health(self, request: Request) -> JSONResponse:

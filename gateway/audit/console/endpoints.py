@@ -20,7 +20,7 @@ from gateway.audit.console.dependencies import DpoConsoleServiceDep
 from gateway.audit.console.downloads import csv_response, signed_zip_response
 from gateway.audit.console.integrity import (
     IntegrityStatus,
-    VerifyJob,
+    VerifyJobRead,
     VerifyJobs,
     integrity_status,
     witnessed_notes,
@@ -35,7 +35,7 @@ from gateway.auth.dependencies import DpoPrincipal
 from gateway.db import MAX_SQL_INTEGER
 from gateway.dependencies import CorrelationIdDep, RuntimeDep, SessionDep
 from gateway.errors import ERROR_RESPONSES
-from gateway.runtime import Runtime
+from gateway.runtime import Runtime, runtime_of
 
 router = APIRouter(prefix="/v1/audit", tags=["audit (DPO console)"])
 _ERRORS: dict[int | str, dict[str, Any]] = {k: ERROR_RESPONSES[k] for k in (401, 403, 422)}
@@ -180,49 +180,12 @@ async def integrity(
     )
 
 
-class VerifyJobRead(BaseModel):
-    job_id: str
-    phase: str
-    percent: int
-    done: int
-    total: int
-    ok: bool | None
-    entries: int | None
-    verified_size: int | None
-    failure_da: str | None
-    failure_en: str | None
-    failure_index: int | None
-    error: str | None
-    started_at: datetime
-    finished_at: datetime | None
-
-
-def job_read(job: VerifyJob) -> VerifyJobRead:
-    result = job.result
-    failure = result.failure if result is not None else None
-    return VerifyJobRead(
-        job_id=job.job_id,
-        phase=job.phase,
-        percent=job.percent,
-        done=job.done,
-        total=job.total,
-        ok=None if result is None else result.ok,
-        entries=None if result is None else result.entries,
-        verified_size=None if result is None else result.verified_size,
-        failure_da=failure.message_da if failure else None,
-        failure_en=failure.message_en if failure else None,
-        failure_index=failure.index if failure else None,
-        error=job.error,
-        started_at=job.started_at,
-        finished_at=job.finished_at,
-    )
-
-
 def verify_jobs(request: Request) -> VerifyJobs:
-    """This process's verify-now jobs (created on first use)."""
+    """The verify-now jobs on the shared job store (created on first use)."""
     jobs = getattr(request.app.state, "dpo_verify_jobs", None)
     if not isinstance(jobs, VerifyJobs):
-        jobs = VerifyJobs()
+        runtime = runtime_of(request)
+        jobs = VerifyJobs(runtime.shared.jobs, work_dir=runtime.settings.effective_work_dir)
         request.app.state.dpo_verify_jobs = jobs
     return jobs
 
@@ -241,10 +204,9 @@ async def start_verification(
     trusted = await witnessed_notes(
         session, witnesses, origin=svc.settings.audit_origin, verifier=log_verifier(svc)
     )
-    job = verify_jobs(request).start(
+    return await verify_jobs(request).start(
         svc.sessions, origin=svc.settings.audit_origin, verifier=log_verifier(svc), trusted=trusted
     )
-    return job_read(job)
 
 
 @router.get("/integrity/verify/{job_id}", response_model=VerifyJobRead, responses=_ERRORS)
@@ -254,4 +216,4 @@ async def verification_status(
     job_id: str = Path(pattern=r"^[0-9a-f]{32}$"),
 ) -> VerifyJobRead:
     """Progress and verdict of a "verify now" job."""
-    return job_read(verify_jobs(request).get(job_id))
+    return await verify_jobs(request).get(job_id)

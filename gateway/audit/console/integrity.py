@@ -15,6 +15,7 @@ signed log holds at those indexes; the other entries' content stays out of the f
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import json
 import shutil
@@ -22,7 +23,7 @@ import tempfile
 import uuid
 import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
@@ -47,6 +48,7 @@ from gateway.audit.proofs.verify import (
     verify_export,
 )
 from gateway.errors import Conflict, NotFound
+from gateway.shared_state import JobStore
 from gateway.text import Text
 
 SELECTION_FILE = "selection.json"
@@ -278,7 +280,7 @@ async def signed_export_zip(
 
 @dataclass
 class VerifyJob:
-    """A running or finished "verify now"; polled by the panel."""
+    """A running "verify now" as the replica that runs it sees it."""
 
     job_id: str
     started_at: datetime
@@ -298,72 +300,154 @@ class VerifyJob:
         return int(50 * share) + (50 if self.phase == "verify" else 0)
 
 
-@dataclass
+class VerifyJobRead(BaseModel):
+    """A "verify now" job as every replica reports it (the published state)."""
+
+    job_id: str
+    phase: str
+    percent: int
+    done: int
+    total: int
+    ok: bool | None
+    entries: int | None
+    verified_size: int | None
+    failure_da: str | None
+    failure_en: str | None
+    failure_index: int | None
+    error: str | None
+    started_at: datetime
+    finished_at: datetime | None
+
+
+def job_read(job: VerifyJob) -> VerifyJobRead:
+    result = job.result
+    failure = result.failure if result is not None else None
+    return VerifyJobRead(
+        job_id=job.job_id,
+        phase=job.phase,
+        percent=job.percent,
+        done=job.done,
+        total=job.total,
+        ok=None if result is None else result.ok,
+        entries=None if result is None else result.entries,
+        verified_size=None if result is None else result.verified_size,
+        failure_da=failure.message_da if failure else None,
+        failure_en=failure.message_en if failure else None,
+        failure_index=failure.index if failure else None,
+        error=job.error,
+        started_at=job.started_at,
+        finished_at=job.finished_at,
+    )
+
+
+VERIFY_JOB_KIND = "audit-verify"
+PUBLISH_EVERY_S = 0.5
+STOPPED = (
+    "Kontrollen stoppede, fordi serveren, der kørte den, forsvandt; start den igen / "
+    "the verification stopped because the server running it went away; start it again"
+)
+
+
 class VerifyJobs:
-    """One process's verify-now jobs (the newest few are kept)."""
+    """ "Verify now": runs in the replica that started it, readable on every replica.
 
-    jobs: dict[str, VerifyJob] = field(default_factory=dict)
-    tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    Progress is published to the shared job store (``gateway.shared_state``); the export is
+    written under ``work_dir`` on disk, not in a RAM-backed ``/tmp``.
+    """
 
-    def get(self, job_id: str) -> VerifyJob:
-        found = self.jobs.get(job_id)
-        if found is None:
+    def __init__(self, store: JobStore, *, work_dir: Path) -> None:
+        self._store = store
+        self._work_dir = work_dir
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    async def get(self, job_id: str) -> VerifyJobRead:
+        now = datetime.now(UTC)
+        view = await self._store.get(job_id, now=now)
+        if view is None or view.kind != VERIFY_JOB_KIND:
             raise NotFound(
                 Text(da="Ingen sådan kontrol", en="no such verification"), code="job_not_found"
             )
-        return found
+        read = VerifyJobRead.model_validate(view.state)
+        if view.stale:
+            read = read.model_copy(
+                update={"phase": "failed", "percent": 100, "error": STOPPED, "finished_at": now}
+            )
+        return read
 
-    def start(
+    async def start(
         self,
         sessions: async_sessionmaker[AsyncSession],
         *,
         origin: str,
         verifier: NoteVerifier,
         trusted: Sequence[str] = (),
-    ) -> VerifyJob:
-        """Start a full verification in the background and return its job.
+    ) -> VerifyJobRead:
+        """Start a full verification in the background (or return the one running).
 
         ``trusted``: checkpoints the witnesses cosigned; the log must contain them.
         """
-        running = [j for j in self.jobs.values() if j.phase in ("export", "verify")]
-        if running:
-            return running[0]
         job = VerifyJob(job_id=uuid.uuid4().hex, started_at=datetime.now(UTC))
-        for old in sorted(self.jobs.values(), key=lambda j: j.started_at)[:-4]:
-            del self.jobs[old.job_id]
-        self.jobs[job.job_id] = job
+        view, created = await self._store.start(
+            VERIFY_JOB_KIND,
+            job_id=job.job_id,
+            state=job_read(job).model_dump(mode="json"),
+            now=job.started_at,
+        )
+        if not created:
+            return VerifyJobRead.model_validate(view.state)
         task = asyncio.create_task(
-            _run(job, sessions, origin=origin, verifier=verifier, trusted=trusted)
+            self._run(job, sessions, origin=origin, verifier=verifier, trusted=trusted)
         )
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
-        return job
+        return job_read(job)
 
-
-async def _run(
-    job: VerifyJob,
-    sessions: async_sessionmaker[AsyncSession],
-    *,
-    origin: str,
-    verifier: NoteVerifier,
-    trusted: Sequence[str] = (),
-) -> None:
-    tmp = Path(tempfile.mkdtemp(prefix="tvaers-verify-"))
-
-    def progress(done: int, total: int) -> None:
-        job.done, job.total = done, total
-
-    try:
-        # The export copies the rows as they are (never "repairing" one); the offline
-        # verifier then checks them against the signed checkpoints alone.
-        await _export(sessions, tmp, origin=origin, progress=progress)
-        job.phase, job.done = "verify", 0
-        job.result = await asyncio.to_thread(
-            verify_export, tmp, key=verifier, progress=progress, trusted_checkpoints=trusted
+    async def _publish(self, job: VerifyJob, *, running: bool) -> None:
+        await self._store.publish(
+            job.job_id,
+            state=job_read(job).model_dump(mode="json"),
+            running=running,
+            now=datetime.now(UTC),
         )
-        job.phase = "done" if job.result.ok else "failed"
-    except Exception as exc:  # the panel must show the failure, not hang
-        job.phase, job.error = "failed", f"{type(exc).__name__}: {exc}"
-    finally:
-        job.finished_at = datetime.now(UTC)
-        shutil.rmtree(tmp, ignore_errors=True)
+
+    async def _publish_while_running(self, job: VerifyJob) -> None:
+        while True:
+            await asyncio.sleep(PUBLISH_EVERY_S)
+            with contextlib.suppress(Exception):  # a missed update only delays the panel
+                await self._publish(job, running=True)
+
+    async def _run(
+        self,
+        job: VerifyJob,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        origin: str,
+        verifier: NoteVerifier,
+        trusted: Sequence[str] = (),
+    ) -> None:
+        self._work_dir.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix="tvaers-verify-", dir=self._work_dir))
+        publisher = asyncio.create_task(self._publish_while_running(job))
+
+        def progress(done: int, total: int) -> None:
+            job.done, job.total = done, total
+
+        try:
+            # The export copies the rows as they are (never "repairing" one); the offline
+            # verifier then checks them against the signed checkpoints alone.
+            await _export(sessions, tmp, origin=origin, progress=progress)
+            job.phase, job.done = "verify", 0
+            job.result = await asyncio.to_thread(
+                verify_export, tmp, key=verifier, progress=progress, trusted_checkpoints=trusted
+            )
+            job.phase = "done" if job.result.ok else "failed"
+        except Exception as exc:  # the panel must show the failure, not hang
+            job.phase, job.error = "failed", f"{type(exc).__name__}: {exc}"
+        finally:
+            job.finished_at = datetime.now(UTC)
+            publisher.cancel()
+            with contextlib.suppress(BaseException):
+                await publisher
+            shutil.rmtree(tmp, ignore_errors=True)
+            with contextlib.suppress(Exception):  # if this fails the job turns stale: failed
+                await self._publish(job, running=False)

@@ -94,6 +94,8 @@ class AuditEvent(BaseModel):
     source_systems: list[str] = Field(default_factory=list)
     record_counts: dict[str, int] = Field(default_factory=dict)
     decision_id: str | None = None
+    # OPA's own decision id (engine `opa` with decision logs on): joins OPA's decision log.
+    opa_decision_id: str | None = None
     policy_version: str | None = None
     reason: str | None = None
     # Break-glass only: the caller's justification (CPR-like digits removed). Left out of the
@@ -101,8 +103,13 @@ class AuditEvent(BaseModel):
     justification: str | None = Field(None, max_length=2000)
 
     def leaf_bytes(self) -> bytes:
-        exclude = {"justification"} if self.justification is None else set()
-        return canonical_json(self.model_dump(mode="json", exclude=exclude))
+        body = self.model_dump(mode="json")
+        # Optional fields added later are left out when empty, so every other entry keeps
+        # exactly the bytes (and leaf hash) it had before.
+        for optional in ("justification", "opa_decision_id"):
+            if body[optional] is None:
+                del body[optional]
+        return canonical_json(body)
 
 
 class AuditEntryRead(BaseModel):

@@ -66,7 +66,8 @@ def create_log_engine(url: str) -> AsyncEngine:
     up front (waiting on ``busy_timeout``) instead of failing when it first reads and then
     writes after another writer committed.
     """
-    engine = create_engine(url)
+    # The lock's connection, one transaction and one spare for a purge: a small, fixed pool.
+    engine = create_engine(url, pool_size=2, max_overflow=1)
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -377,7 +378,11 @@ class Sequencer:
         backoff = self._interval
         while not self._stop_requested():
             try:
-                self.is_leader = await self._lock.acquire()
+                leader = await self._lock.acquire()
+                if leader != self.is_leader:
+                    # Operators (and the multi-replica test) follow leadership by these lines.
+                    logger.info("audit sequencer leadership %s", "taken" if leader else "lost")
+                self.is_leader = leader
                 if self.is_leader:
                     if await self.needs_work():
                         await self.drain()
