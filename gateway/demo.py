@@ -155,8 +155,8 @@ def curl_commands(base: str, cpr: str, digital_post: str = "") -> list[tuple[str
             f'curl -s -X POST {base}/v1/views -H "Authorization: Bearer $KTOKEN" '
             f'-H "Content-Type: application/json" -d {shlex.quote(emergency)} | {show}\n'
             f"{citizen}\n"
-            f"for i in $(seq 30); do curl -s {digital_post} | grep -q message_uuid && break; "
-            "sleep 1; done  # the outbox worker delivers within a second or two\n"
+            f"for i in $(seq 30); do curl -s {digital_post} | grep -q nødadgang && break; "
+            "sleep 1; done  # wait for the break-glass letter (the outbox delivers within seconds)\n"
             f'curl -s {base}/v1/me/notices -H "Authorization: Bearer $BTOKEN" | {show}\n'
             f"curl -s {digital_post} | {show}",
         ),
