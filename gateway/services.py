@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import httpx
@@ -77,6 +77,7 @@ def consent_service(svc: ServicesDep, session: SessionDep) -> ConsentService:
         cipher=svc.keys.cipher,
         pseudonymiser=svc.keys.pseudonymiser,
         signer=svc.receipts,
+        clock_skew=timedelta(seconds=svc.settings.consent_clock_skew_s),
     )
 
 

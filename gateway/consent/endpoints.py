@@ -8,6 +8,8 @@ from fastapi import APIRouter, Path
 
 from gateway.audit.entries.repository import AuditRepository
 from gateway.auth.dependencies import AnyPrincipal, CitizenPrincipal, EmployeePrincipal
+from gateway.catalogue.identifiers import purpose_code
+from gateway.consent.dependencies import ConsentActionLimit
 from gateway.consent.events import citizen_event, consent_event
 from gateway.consent.schemas import (
     ConsentCreate,
@@ -27,7 +29,10 @@ router = APIRouter(prefix="/v1", tags=["consents"])
 # Consent actions write their audit entry in the same transaction as the change itself: both
 # commit together before the response is sent, or neither does.
 
-_ERRORS: dict[int | str, dict[str, Any]] = {k: ERROR_RESPONSES[k] for k in (401, 403, 422, 503)}
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    **{k: ERROR_RESPONSES[k] for k in (401, 403, 422, 503)},
+    429: {"description": "Too many consent actions by this employee; try again shortly."},
+}
 ConsentId = Path(pattern=r"^[0-9a-f-]{36}$", description="Consent id (UUID)")
 
 
@@ -35,6 +40,7 @@ ConsentId = Path(pattern=r"^[0-9a-f-]{36}$", description="Consent id (UUID)")
 async def create_consent(
     body: ConsentCreate,
     principal: AnyPrincipal,
+    _limit: ConsentActionLimit,
     consents: ConsentServiceDep,
     svc: ServicesDep,
     session: SessionDep,
@@ -64,13 +70,19 @@ async def search_consents(
     session: SessionDep,
     request_id: RequestIdDep,
 ) -> ConsentList:
-    """A citizen's consents, found by CPR in the body (employees only; audited)."""
+    """A citizen's consents, found by CPR in the body (employees only; audited).
+
+    Only consents the caller's department is party to (source or recipient). The DPO sees
+    every consent, without its evidence reference and special-category data."""
     now = svc.clock()
     identity = consents.identify(normalise_cpr(body.cpr))
-    rows = await consents.for_citizen(identity, purpose=body.purpose)
-    items = [consent_read(r, now) for r in rows]
-    if not body.include_inactive:
-        items = [i for i in items if i.status == "active"]
+    items = await consents.search(
+        identity,
+        principal,
+        now=now,
+        purpose=body.purpose,
+        include_inactive=body.include_inactive,
+    )
     AuditRepository(session).add(
         [
             citizen_event(
@@ -78,7 +90,9 @@ async def search_consents(
                 principal,
                 identity,
                 request_id=request_id,
-                purpose=body.purpose,
+                purpose=purpose_code(body.purpose, svc.catalogue.purposes)
+                if body.purpose
+                else None,
                 consent_ids=[i.consent_id for i in items],
             )
         ]
@@ -108,6 +122,7 @@ async def my_consents(
 )
 async def withdraw_consent(
     principal: AnyPrincipal,
+    _limit: ConsentActionLimit,
     consents: ConsentServiceDep,
     svc: ServicesDep,
     session: SessionDep,

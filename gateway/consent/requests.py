@@ -21,7 +21,7 @@ from gateway.catalogue.models import Catalogue
 from gateway.consent.events import citizen_event
 from gateway.consent.models import ConsentRequestRow, ConsentRow
 from gateway.consent.requests_repository import ConsentRequestRepository
-from gateway.consent.schemas import ConsentCreate
+from gateway.consent.schemas import CategoryId, ConsentCreate, DepartmentId, PurposeId
 from gateway.consent.service import CitizenIdentity, ConsentService
 from gateway.cpr import normalise_cpr
 from gateway.errors import Conflict, InvalidRequest, NotFound, NotPermitted
@@ -39,12 +39,12 @@ class ConsentRequestCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     cpr: str = Field(min_length=10, max_length=11, description="CPR number of the citizen")
-    purpose: str = Field(min_length=1, max_length=64)
-    categories: list[str] = Field(min_length=1, max_length=50)
-    source_departments: list[str] | None = Field(
-        None, description="Defaults to the departments of the categories"
+    purpose: PurposeId
+    categories: list[CategoryId] = Field(min_length=1, max_length=50)
+    source_departments: list[DepartmentId] | None = Field(
+        None, max_length=20, description="Defaults to the departments of the categories"
     )
-    recipient_departments: list[str] = Field(min_length=1, max_length=20)
+    recipient_departments: list[DepartmentId] = Field(min_length=1, max_length=20)
     valid_until: AwareDatetime
     message: str = Field(
         min_length=1, max_length=2000, description="A short message to the citizen (plain words)"
@@ -141,6 +141,17 @@ class ConsentRequestService:
         self._consents.validate(as_consent, _future_citizen(cpr), now=now)
         identity = await self._consents.ensure_citizen(cpr, now=now)
         categories = sorted(set(body.categories))
+        # The citizen sees one pending request per consent asked for, however often a
+        # caseworker (or a script) repeats it: a repeat returns the pending one.
+        duplicate = await self._repo.pending_duplicate(
+            identity.all_pseudonyms,
+            purpose=body.purpose,
+            categories=categories,
+            recipient_departments=sorted(set(body.recipient_departments)),
+            requested_by_department=principal.department,
+        )
+        if duplicate is not None:
+            return duplicate, identity
         row = ConsentRequestRow(
             request_id=str(uuid.uuid4()),
             citizen_pseudonym=identity.pseudonym,

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query
 
 from gateway.audit.entries.repository import AuditRepository
 from gateway.auth.dependencies import EmployeePrincipal
+from gateway.consent.dependencies import ConsentActionLimit
 from gateway.consent.requests import (
     ConsentRequestCreate,
     ConsentRequestRead,
@@ -21,7 +22,10 @@ from gateway.services import ConsentServiceDep, RequestIdDep, ServicesDep, Sessi
 
 router = APIRouter(prefix="/v1", tags=["consent requests"])
 
-_ERRORS: dict[int | str, dict[str, Any]] = {k: ERROR_RESPONSES[k] for k in (401, 403, 422, 503)}
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    **{k: ERROR_RESPONSES[k] for k in (401, 403, 422, 503)},
+    429: {"description": "Too many consent actions by this employee; try again shortly."},
+}
 RequestIdPath = Path(pattern=r"^[0-9a-f-]{36}$", description="Consent request id (UUID)")
 
 
@@ -40,6 +44,7 @@ ConsentRequestServiceDep = Annotated[ConsentRequestService, Depends(consent_requ
 async def create_consent_request(
     body: ConsentRequestCreate,
     principal: EmployeePrincipal,
+    _limit: ConsentActionLimit,
     requests: ConsentRequestServiceDep,
     svc: ServicesDep,
     session: SessionDep,

@@ -11,10 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.auth.principal import Principal
 from gateway.catalogue.models import Catalogue
+from gateway.consent.backdating import DEFAULT_CLOCK_SKEW, check_not_backdated
 from gateway.consent.models import CitizenRow, ConsentRow
 from gateway.consent.receipts import ReceiptSigner
 from gateway.consent.repository import ConsentRepository
 from gateway.consent.schemas import ConsentCreate, ConsentRead, ConsentStatus
+from gateway.consent.search_scope import as_seen_by, visible_to
+from gateway.consent.staff_rules import check_staff_recorded, usable_categories
 from gateway.cpr import normalise_cpr
 from gateway.errors import (
     Conflict,
@@ -86,7 +89,9 @@ class ConsentService:
         cipher: DataCipher,
         pseudonymiser: Pseudonymiser,
         signer: ReceiptSigner,
+        clock_skew: timedelta = DEFAULT_CLOCK_SKEW,
     ) -> None:
+        self._clock_skew = clock_skew
         self._repo = ConsentRepository(session)
         self._catalogue = catalogue
         self._cipher = cipher
@@ -147,6 +152,7 @@ class ConsentService:
                 code="recipient_not_in_purpose",
             )
         valid_from = body.valid_from or now
+        check_not_backdated(body, now=now, skew=self._clock_skew)
         if body.valid_until <= valid_from:
             raise InvalidRequest("Slutdato før startdato / valid_until before valid_from")
         if body.valid_until > valid_from + timedelta(days=purpose.max_consent_days):
@@ -169,8 +175,7 @@ class ConsentService:
                     "Dokumentation (evidence_ref) er påkrævet / evidence_ref required",
                     code="evidence_required",
                 )
-            if principal.department not in purpose.requesting_departments:
-                raise NotPermitted("Din forvaltning kan ikke registrere samtykke til dette formål")
+            check_staff_recorded(principal, purpose, body.categories, self._catalogue)
 
     async def create(
         self, body: ConsentCreate, principal: Principal, *, now: datetime
@@ -203,6 +208,11 @@ class ConsentService:
                 "notice": {"version": body.notice_version, "language": body.notice_language},
                 "recorded_by": principal.subject,
                 "created_at": now.isoformat(),
+                **(
+                    {"evidence_date": body.evidence_date.isoformat()}
+                    if body.evidence_date is not None
+                    else {}
+                ),
             }
         )
         row = ConsentRow(
@@ -249,6 +259,25 @@ class ConsentService:
                 "Samtykkeregistret svarer ikke; intet udleveres / consent store unavailable"
             ) from exc
 
+    async def search(
+        self,
+        identity: CitizenIdentity,
+        principal: Principal,
+        *,
+        now: datetime,
+        purpose: str | None = None,
+        include_inactive: bool = True,
+    ) -> list[ConsentRead]:
+        """The citizen's consents an employee may see: those their department is party to;
+        the DPO sees all, redacted (``gateway.consent.search_scope``)."""
+        rows = await self.for_citizen(identity, purpose=purpose)
+        items = [
+            as_seen_by(principal, consent_read(r, now), self._catalogue)
+            for r in rows
+            if visible_to(principal, r)
+        ]
+        return [i for i in items if include_inactive or i.status == "active"]
+
     async def facts_for_policy(
         self, identity: CitizenIdentity, *, purpose: str
     ) -> list[ConsentFacts]:
@@ -259,7 +288,9 @@ class ConsentService:
                 consent_id=r.consent_id,
                 purpose=r.purpose,
                 status="withdrawn" if r.status == "withdrawn" else "active",
-                categories=tuple(r.categories),
+                categories=usable_categories(
+                    self._catalogue, r.categories, collection_method=r.collection_method
+                ),
                 source_departments=tuple(r.source_departments),
                 recipient_departments=tuple(r.recipient_departments),
                 valid_from=r.valid_from,

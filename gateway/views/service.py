@@ -35,6 +35,7 @@ from gateway.policy.input import ConsentFacts, build_policy_input
 from gateway.policy.types import Decision, LocalizedText, PolicyEngine, PolicyEngineError
 from gateway.ratelimit import RateLimited, ViewLimits
 from gateway.registry import ConnectorRegistry
+from gateway.views.identifiers import as_catalogue_codes
 from gateway.views.minimise import minimise
 from gateway.views.schemas import (
     Section,
@@ -113,6 +114,7 @@ class ViewService:
     ) -> ViewResponse:
         """Return the shared view, or raise a 503-class error having released nothing."""
         started = self._clock()
+        body = as_catalogue_codes(body, self._catalogue)  # no caller free text in audit entries
         cpr = normalise_cpr(body.cpr)
         identity = self._consents.identify(cpr)
         purpose = self._catalogue.purposes.get(body.purpose)
@@ -420,6 +422,7 @@ class ViewService:
             records = minimise(
                 [r for r in result.records if r.category == category],
                 {category: granted[category]},
+                self._registry.connectors[found[0]].manifest.structured if found else None,
             )[category]
             counts[category] = len(records)
             systems.add(result.source_system)

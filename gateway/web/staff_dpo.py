@@ -32,6 +32,7 @@ from gateway.db import MAX_SQL_INTEGER
 from gateway.errors import InvalidRequest
 from gateway.services import RequestIdDep, Services, ServicesDep, SessionDep
 from gateway.web.i18n import request_lang
+from gateway.web.script_json import escape_script_json
 from gateway.web.security import WebDpo
 from gateway.web.staff_view import citizen_from_token, citizen_token
 from gateway.web.templating import render
@@ -140,7 +141,7 @@ async def console(
             "charts": charts,
             "series_department": charts.by_department,
             "series_purpose": charts.by_purpose,
-            "charts_json": charts.model_dump_json(),
+            "charts_json": escape_script_json(charts.model_dump_json()),
             "integrity": await integrity_status(
                 session, origin=svc.settings.audit_origin, verifier=log_verifier(svc), now=now
             ),
