@@ -353,6 +353,8 @@ class BaseConnector(ABC):
                     method, url, params=params, json_body=json_body, form=form,
                     not_found_ok=not_found_ok,
                 )  # fmt: skip
+            except ResponseTooLarge:
+                raise  # the same answer again would be just as large
             except ConnectorUnavailable:
                 delay = self.backoff_s * (2 ** (attempt - 1))
                 if attempt >= self.max_attempts or delay >= self._remaining():
