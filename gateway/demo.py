@@ -51,7 +51,9 @@ def curl_commands(base: str, cpr: str) -> list[tuple[str, str]]:
         {
             "cpr": cpr,
             "purpose": "tvaerfagligt_team",
-            "categories": ["health.wellbeing", "social.services"],
+            # Staff may record written consent for ordinary and confidential data only;
+            # health data needs the citizen's own consent (portal, consent request).
+            "categories": ["social.services"],
             "recipient_departments": ["jobcenter"],
             "valid_until": until,
             "collection_method": "written_form",

@@ -111,7 +111,7 @@ class AuditEvent(BaseModel):
             raise ValueError("audit purpose must be a catalogue id or unknown_purpose")
         return value
 
-    @field_validator("denial_codes", "record_counts")
+    @field_validator("denial_codes")
     @classmethod
     def _keys_are_category_ids(cls, value: dict[str, Any]) -> dict[str, Any]:
         if not all(is_category_id(k) for k in value):
