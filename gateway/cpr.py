@@ -7,10 +7,17 @@ not in the future). The modulus-11 check is not applied: CPR numbers issued sinc
 
 from __future__ import annotations
 
+import re
+
 from stdnum.dk import cpr as stdnum_cpr
 from stdnum.exceptions import ValidationError as StdnumValidationError
 
 from gateway.errors import InvalidRequest
+from gateway.text import Text
+
+# Anything shaped like a CPR number (DDMMYY-SSSS or DDMMYYSSSS): masked in logs and checked for
+# in tests of what leaves the gateway.
+CPR_PATTERN = re.compile(r"(?<!\d)(0[1-9]|[12]\d|3[01])(0[1-9]|1[0-2])\d{2}-?\d{4}(?!\d)")
 
 
 class InvalidCpr(InvalidRequest):
@@ -23,7 +30,7 @@ def normalise_cpr(value: str) -> str:
         number = stdnum_cpr.validate(value)
     except StdnumValidationError as exc:
         raise InvalidCpr(
-            "Ugyldigt CPR-nummer / invalid CPR number (10 cifre, gyldig fødselsdato)"
+            Text(da="Ugyldigt CPR-nummer", en="invalid CPR number (10 cifre, gyldig fødselsdato)")
         ) from exc
     return str(number)
 

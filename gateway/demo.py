@@ -14,8 +14,8 @@ import uvicorn
 
 from connectors.simulators import SIMULATORS
 from gateway.app import create_app
-from gateway.auth.devidp import demo_users
 from gateway.config import Settings
+from gateway.devtools.demo_users import demo_users
 
 DEFAULT_SIMULATOR_PORT = 8101
 DEPARTMENTS = ("jobcenter", "social", "health")

@@ -6,9 +6,10 @@ Code never logs CPR numbers; this filter is defence in depth for third-party mes
 from __future__ import annotations
 
 import logging
-import re
 
-CPR_PATTERN = re.compile(r"(?<!\d)(0[1-9]|[12]\d|3[01])(0[1-9]|1[0-2])\d{2}-?\d{4}(?!\d)")
+from gateway.cpr import CPR_PATTERN
+
+__all__ = ["CPR_PATTERN", "CprRedactingFilter", "configure_logging"]
 
 
 class CprRedactingFilter(logging.Filter):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from gateway.config import Settings
 from gateway.errors import GatewayError
+from gateway.text import Text
 
 
 class RateLimited(GatewayError):
@@ -39,7 +40,12 @@ class RateLimiter:
         while hits and hits[0] <= now - self.window_s:
             hits.popleft()
         if len(hits) >= self.limit:
-            raise RateLimited("For mange forsøg / too many attempts; prøv igen om lidt")
+            raise RateLimited(
+                Text(
+                    da="For mange forsøg; prøv igen om lidt",
+                    en="too many attempts; try again shortly",
+                )
+            )
         hits.append(now)
         if len(self._hits) > 10_000:  # bound memory under a flood of distinct keys
             self._prune(now)

@@ -17,3 +17,28 @@ async def gw(tmp_path: Path, database_url: str) -> AsyncIterator[Harness]:
     """A running gateway with simulators; runs on SQLite and on PostgreSQL ([sqlite]/[postgres])."""
     async with running_gateway(tmp_path, database_url=database_url) as harness:
         yield harness
+
+
+# The longest tests start first, so that under pytest-xdist (`make test` runs `-n 3`) none of
+# them is left running alone at the end of the run. Order does not change what a test checks.
+SLOW_FIRST = (
+    "tests/bench/test_bench_smoke.py",
+    "tests/e2e/",
+    "tests/reliability/test_crash_safety.py",
+    "tests/security/test_revocation_race.py",
+    "tests/connectors/test_conformance_kit.py",
+    "tests/gateway/test_demo.py",
+    "tests/db/test_sequencer_processes.py",
+    "tests/policy/test_rego_units.py",
+    "tests/security/test_authorization_matrix.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        for position, prefix in enumerate(SLOW_FIRST):
+            if item.nodeid.startswith(prefix):
+                return position
+        return len(SLOW_FIRST)
+
+    items.sort(key=rank)  # stable: the order within each group is kept

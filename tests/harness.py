@@ -6,7 +6,9 @@ Nothing listens on a port: the gateway's HTTP client routes each simulator host 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -21,7 +23,7 @@ from connectors.simulators import SIMULATORS, SimulatorConfig
 from connectors.simulators.seed import citizens
 from gateway.app import Overrides, create_app
 from gateway.config import Settings
-from gateway.services import Services
+from gateway.runtime import Runtime
 from tests.db.current import current_database_url
 
 SIM_URLS = {
@@ -56,9 +58,9 @@ class Harness:
     _tokens: dict[str, str] = field(default_factory=dict)
 
     @property
-    def services(self) -> Services:
-        svc = self.app.state.services
-        assert isinstance(svc, Services)
+    def services(self) -> Runtime:
+        svc = self.app.state.runtime
+        assert isinstance(svc, Runtime)
         return svc
 
     async def token(self, username: str) -> str:
@@ -166,6 +168,7 @@ async def running_gateway(
         overrides.http_client = httpx.AsyncClient(transport=transport)
     # The running test's database (tests/db/backends.py): SQLite in data_dir, or PostgreSQL.
     settings.setdefault("database_url", current_database_url())
+    threads_before = set(threading.enumerate())
     app = create_app(test_settings(data_dir, **settings), overrides=overrides)
     async with (
         app.router.lifespan_context(app),
@@ -181,3 +184,21 @@ async def running_gateway(
             data_dir=data_dir,
         )
     await overrides.http_client.aclose()
+    await _database_threads_settled(threads_before)
+
+
+async def _database_threads_settled(before: set[threading.Thread]) -> None:
+    """Wait (briefly) for the SQLite driver threads this gateway started to finish.
+
+    A query cancelled at shutdown (the sequencer's, say) still completes on aiosqlite's thread,
+    which then hands its result to the test's event loop: if that loop has closed by then, the
+    thread raises, and pytest blames whichever test runs next. The engine is disposed, so the
+    threads end within moments.
+    """
+    started = [
+        t
+        for t in threading.enumerate()
+        if t not in before and "_connection_worker_thread" in t.name
+    ]
+    for thread in started:
+        await asyncio.to_thread(thread.join, 2.0)

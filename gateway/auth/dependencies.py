@@ -10,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from gateway.auth.principal import Principal
 from gateway.auth.tokens import TokenValidator
 from gateway.errors import NotAuthenticated, NotPermitted
+from gateway.text import Text
 
 _bearer = HTTPBearer(auto_error=False, description="OIDC access token")
 
@@ -19,8 +20,8 @@ async def current_principal(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise NotAuthenticated("Log ind først / bearer token required")
-    validator = request.app.state.services.token_validator
+        raise NotAuthenticated(Text(da="Log ind først", en="bearer token required"))
+    validator = request.app.state.runtime.token_validator
     assert isinstance(validator, TokenValidator)
     principal = await validator.validate(credentials.credentials)
     request.state.principal = principal
@@ -29,19 +30,19 @@ async def current_principal(
 
 async def employee(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
     if principal.kind != "employee":
-        raise NotPermitted("Kun for medarbejdere / employees only")
+        raise NotPermitted(Text(da="Kun for medarbejdere", en="employees only"))
     return principal
 
 
 async def citizen(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
     if principal.kind != "citizen":
-        raise NotPermitted("Kun for borgere / citizens only")
+        raise NotPermitted(Text(da="Kun for borgere", en="citizens only"))
     return principal
 
 
 async def dpo(principal: Annotated[Principal, Depends(employee)]) -> Principal:
     if not principal.is_dpo:
-        raise NotPermitted("Kun for databeskyttelsesrådgiveren / DPO only")
+        raise NotPermitted(Text(da="Kun for databeskyttelsesrådgiveren", en="DPO only"))
     return principal
 
 

@@ -13,18 +13,18 @@ import json
 import secrets
 import time
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
-from urllib.parse import urlencode
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi import APIRouter, Request
 from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
 from pydantic import BaseModel, Field
 
 from gateway.errors import NotFound
+from gateway.text import Text
 
 TOKEN_LIFETIME_S = 3600
 CODE_LIFETIME_S = 60
@@ -38,38 +38,6 @@ class DemoUser:
     department: str | None = None
     roles: tuple[str, ...] = ()
     cpr: str | None = field(default=None, repr=False)
-
-
-def demo_users() -> list[DemoUser]:
-    """The seeded demo users: employees of each department, a DPO, and three citizens.
-
-    The citizens are the first synthetic citizens of the department simulators, so their data
-    exists in all three systems.
-    """
-    from connectors.simulators.seed import citizens
-
-    employees = [
-        DemoUser(
-            "sagsbehandler-jobcenter", "Mette Sørensen", "employee", "jobcenter", ("caseworker",)
-        ),
-        DemoUser(
-            "koordinator-jobcenter", "Jonas Ærø-Hansen", "employee", "jobcenter", ("coordinator",)
-        ),
-        DemoUser("sagsbehandler-social", "Birgitte Løkke", "employee", "social", ("caseworker",)),
-        DemoUser("cti-social", "Ahmed Østergaard", "employee", "social", ("support_worker",)),
-        DemoUser("sundhed", "Lise Bjørn", "employee", "health", ("health_professional",)),
-        DemoUser("dpo", "Dorthe Ågård", "employee", "administration", ("dpo",)),
-    ]
-    people = [
-        DemoUser(
-            f"borger-{i + 1}",
-            f"{c.given_name} {c.family_name}",
-            "citizen",
-            cpr=c.cpr,
-        )
-        for i, c in enumerate(citizens()[:3])
-    ]
-    return employees + people
 
 
 class TokenRequest(BaseModel):
@@ -111,7 +79,9 @@ class DevIdentityProvider:
     would against a production OIDC provider.
     """
 
-    def __init__(self, *, key_path: Path, issuer: str, audience: str) -> None:
+    def __init__(
+        self, *, key_path: Path, issuer: str, audience: str, users: Iterable[DemoUser]
+    ) -> None:
         if key_path.exists():
             self._key = RSAKey.import_key(json.loads(key_path.read_text(encoding="utf-8")))
         else:
@@ -122,7 +92,7 @@ class DevIdentityProvider:
         self._key_set: KeySet | None = None
         self.issuer = issuer
         self.audience = audience
-        self.users = {u.username: u for u in demo_users()}
+        self.users = {u.username: u for u in users}
         self._codes: dict[str, PendingCode] = {}
 
     def new_code(
@@ -135,7 +105,9 @@ class DevIdentityProvider:
         nonce: str | None,
     ) -> str:
         if username not in self.users:
-            raise NotFound("Ukendt demobruger / unknown demo user", code="unknown_user")
+            raise NotFound(
+                Text(da="Ukendt demobruger", en="unknown demo user"), code="unknown_user"
+            )
         now = time.time()
         self._codes = {c: p for c, p in self._codes.items() if p.expires_at > now}
         code = secrets.token_urlsafe(32)
@@ -200,7 +172,9 @@ class DevIdentityProvider:
     def issue(self, username: str, *, lifetime_s: int = TOKEN_LIFETIME_S) -> str:
         user = self.users.get(username)
         if user is None:
-            raise NotFound("Ukendt demobruger / unknown demo user", code="unknown_user")
+            raise NotFound(
+                Text(da="Ukendt demobruger", en="unknown demo user"), code="unknown_user"
+            )
         now = int(time.time())
         claims: dict[str, Any] = {
             "iss": self.issuer,
@@ -224,13 +198,19 @@ class DevIdentityProvider:
         return jwt.encode(header, claims, self._key, algorithms=["RS256"])
 
 
+def provider_of(request: Request) -> DevIdentityProvider:
+    """The running app's development identity provider."""
+    provider = request.app.state.runtime.dev_idp
+    assert isinstance(provider, DevIdentityProvider)
+    return provider
+
+
 def dev_idp_router() -> APIRouter:
+    """Discovery, JWKS, ``/dev/users`` and ``/dev/token``. The login page
+    (``/dev/authorize``) and its code exchange live in ``gateway.web.devidp_pages``."""
     router = APIRouter(tags=["development identity provider"])
 
-    def idp(request: Request) -> DevIdentityProvider:
-        provider = request.app.state.services.dev_idp
-        assert isinstance(provider, DevIdentityProvider)
-        return provider
+    idp = provider_of
 
     @router.get("/.well-known/openid-configuration")
     async def openid_configuration(request: Request) -> dict[str, Any]:
@@ -285,122 +265,10 @@ def dev_idp_router() -> APIRouter:
             access_token=idp(request).issue(body.username), expires_in=TOKEN_LIFETIME_S
         )
 
-    add_authorization_code_routes(router, idp)
     return router
 
 
-def _redirect_allowed(provider: DevIdentityProvider, redirect_uri: str) -> bool:
-    # Only back to this gateway: the development provider must not become an open redirector.
-    return redirect_uri.startswith(provider.issuer.rstrip("/") + "/")
-
-
-def add_authorization_code_routes(router: APIRouter, idp: Any) -> None:
-    """``/dev/authorize`` (a page to choose a demo user) and ``/dev/oauth/token`` (code + PKCE)."""
-    from gateway.web.security import CsrfProtected
-    from gateway.web.state import limit_login
-    from gateway.web.templating import render
-
-    @router.get("/dev/authorize", include_in_schema=False)
-    async def authorize(
-        request: Request,
-        response_type: str,
-        client_id: str,
-        redirect_uri: str,
-        code_challenge: str,
-        state: str = "",
-        nonce: str | None = None,
-        code_challenge_method: str = "plain",
-        scope: str = "",
-    ) -> Response:
-        """Choose a demo user (the stand-in for MitID or the municipality's employee login)."""
-        provider = idp(request)
-        if (
-            response_type != "code"
-            or code_challenge_method != "S256"
-            or not _redirect_allowed(provider, redirect_uri)
-        ):
-            return render(
-                request, "error.html", {"message_key": "error.400", "status": 400}, status_code=400
-            )
-        users = list(provider.users.values())
-        return render(
-            request,
-            "devidp/authorize.html",
-            {
-                "citizens": [u for u in users if u.kind == "citizen"],
-                "employees": [u for u in users if u.kind == "employee"],
-                "params": {
-                    "client_id": client_id,
-                    "redirect_uri": redirect_uri,
-                    "code_challenge": code_challenge,
-                    "state": state,
-                    "nonce": nonce or "",
-                },
-            },
-        )
-
-    @router.post(
-        "/dev/authorize",
-        include_in_schema=False,
-        dependencies=[CsrfProtected, Depends(limit_login)],
-    )
-    async def authorize_choose(
-        request: Request,
-        username: Annotated[str, Form(max_length=100)],
-        client_id: Annotated[str, Form(max_length=200)],
-        redirect_uri: Annotated[str, Form(max_length=1000)],
-        code_challenge: Annotated[str, Form(min_length=43, max_length=128)],
-        state: Annotated[str, Form(max_length=500)] = "",
-        nonce: Annotated[str, Form(max_length=500)] = "",
-    ) -> Response:
-        provider = idp(request)
-        if not _redirect_allowed(provider, redirect_uri):
-            return render(
-                request, "error.html", {"message_key": "error.400", "status": 400}, status_code=400
-            )
-        code = provider.new_code(
-            username,
-            client_id=client_id,
-            redirect_uri=redirect_uri,
-            code_challenge=code_challenge,
-            nonce=nonce or None,
-        )
-        query = urlencode({"code": code, "state": state})
-        return RedirectResponse(f"{redirect_uri}?{query}", status_code=303)
-
-    @router.post("/dev/oauth/token", tags=["development identity provider"])
-    async def oauth_token(
-        request: Request,
-        grant_type: Annotated[str, Form()],
-        code: Annotated[str, Form()],
-        redirect_uri: Annotated[str, Form()],
-        code_verifier: Annotated[str, Form(min_length=43, max_length=128)],
-        client_id: Annotated[str | None, Form()] = None,
-    ) -> Response:
-        """OAuth 2.0 token endpoint: authorization code + PKCE (S256) → access and ID token."""
-        if client_id is None:  # client_secret_basic: the id is in the Authorization header
-            client_id = _basic_client_id(request.headers.get("authorization", ""))
-        provider = idp(request)
-        if grant_type != "authorization_code":
-            return JSONResponse({"error": "unsupported_grant_type"}, status_code=400)
-        pending = provider.redeem(
-            code, client_id=client_id or "", redirect_uri=redirect_uri, code_verifier=code_verifier
-        )
-        if pending is None:
-            return JSONResponse({"error": "invalid_grant"}, status_code=400)
-        return JSONResponse(
-            {
-                "access_token": provider.issue(pending.username),
-                "id_token": provider.id_token(pending),
-                "token_type": "Bearer",
-                "expires_in": TOKEN_LIFETIME_S,
-                "scope": "openid profile",
-            },
-            headers={"Cache-Control": "no-store", "Pragma": "no-cache"},
-        )
-
-
-def _basic_client_id(header: str) -> str | None:
+def basic_client_id(header: str) -> str | None:
     if not header.lower().startswith("basic "):
         return None
     try:

@@ -23,7 +23,3 @@ class Principal:
     @property
     def is_dpo(self) -> bool:
         return self.kind == "employee" and "dpo" in self.roles
-
-    @property
-    def actor_role(self) -> str:
-        return ",".join(self.roles) if self.roles else self.kind

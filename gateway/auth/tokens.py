@@ -22,6 +22,7 @@ from joserfc.jwk import KeySet
 from gateway.auth.principal import Principal
 from gateway.cpr import is_valid_cpr, normalise_cpr
 from gateway.errors import NotAuthenticated
+from gateway.text import Text
 
 ASYMMETRIC_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "Ed25519"})
 
@@ -98,23 +99,27 @@ class TokenValidator:
                 decoded = jwt.decode(token, keys, algorithms=self._algorithms)
             except (JoseError, ValueError) as exc:
                 if refresh or "kid" not in str(exc).lower():
-                    raise NotAuthenticated("Ugyldigt token / invalid token") from exc
+                    raise NotAuthenticated(Text(da="Ugyldigt token", en="invalid token")) from exc
                 continue
             try:
                 self._claims.validate(decoded.claims)
             except JoseError as exc:
-                raise NotAuthenticated(f"Token afvist / token rejected: {exc.error}") from exc
+                raise NotAuthenticated(
+                    Text(da=f"Token afvist: {exc.error}", en=f"token rejected: {exc.error}")
+                ) from exc
             self._check_typ(decoded.header)
             self._check_lifetime(decoded.claims)
             return dict(decoded.claims)
-        raise NotAuthenticated("Ugyldigt token / invalid token")  # pragma: no cover
+        raise NotAuthenticated(Text(da="Ugyldigt token", en="invalid token"))  # pragma: no cover
 
     def _check_typ(self, header: dict[str, Any]) -> None:
         typ = header.get("typ")
         if self._typ is None or typ is None:
             return
         if not isinstance(typ, str) or _media_type(typ) != self._typ:
-            raise NotAuthenticated("Token afvist / token rejected: not an access token (typ)")
+            raise NotAuthenticated(
+                Text(da="Token afvist: ikke et adgangstoken (typ)", en="not an access token (typ)")
+            )
 
     def _check_lifetime(self, claims: dict[str, Any]) -> None:
         exp = claims.get("exp")
@@ -124,9 +129,14 @@ class TokenValidator:
         has_iat = isinstance(iat, int | float) and not isinstance(iat, bool)
         start = min(float(iat), now) if has_iat else now  # type: ignore[arg-type]
         if not isinstance(exp, int | float) or isinstance(exp, bool):
-            raise NotAuthenticated("Token afvist / token rejected: exp")
+            raise NotAuthenticated(Text(da="Token afvist: exp", en="token rejected: exp"))
         if exp - start > self._max_lifetime_s + self._leeway_s:
-            raise NotAuthenticated("Token afvist / token rejected: lifetime exceeds the maximum")
+            raise NotAuthenticated(
+                Text(
+                    da="Token afvist: levetiden er for lang",
+                    en="token lifetime exceeds the maximum",
+                )
+            )
 
 
 def _media_type(typ: str) -> str:
@@ -143,11 +153,15 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
     if kind == "citizen":
         cpr = claims.get("cpr")
         if not isinstance(cpr, str) or not cpr:
-            raise NotAuthenticated("Borgertoken uden CPR / citizen token without CPR claim")
+            raise NotAuthenticated(
+                Text(da="Borgertoken uden CPR", en="citizen token without CPR claim")
+            )
         # One form everywhere downstream (pseudonyms are computed from it): brokers may send
         # the CPR with a dash.
         if not is_valid_cpr(cpr):
-            raise NotAuthenticated("Borgertoken med ugyldigt CPR / citizen token with invalid CPR")
+            raise NotAuthenticated(
+                Text(da="Borgertoken med ugyldigt CPR", en="citizen token with invalid CPR")
+            )
         return Principal(
             kind="citizen", subject=subject, name=name, cpr=normalise_cpr(cpr), client_id=client_id
         )
@@ -164,4 +178,4 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
             roles=tuple(str(r) for r in roles),
             client_id=client_id,
         )
-    raise NotAuthenticated("Ukendt brugertype / unknown principal kind")
+    raise NotAuthenticated(Text(da="Ukendt brugertype", en="unknown principal kind"))

@@ -17,6 +17,6 @@ async def get_catalogue(request: Request, principal: AnyPrincipal) -> Catalogue:
 
     Statute citations are examples that each municipality must have reviewed legally.
     """
-    catalogue = request.app.state.services.catalogue
+    catalogue = request.app.state.runtime.catalogue
     assert isinstance(catalogue, Catalogue)
     return catalogue

@@ -12,14 +12,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from gateway.text import Text
 
-class Text(BaseModel):
-    model_config = ConfigDict(frozen=True)
-    da: str
-    en: str
-
-    def get(self, lang: str) -> str:
-        return self.en if lang == "en" else self.da
+__all__ = ["Text"]
 
 
 class Department(BaseModel):

@@ -1,20 +1,47 @@
-"""Dependency providers of the consent API that are not services (kept out of services.py)."""
+"""The consent domain's request-scoped service."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from gateway.auth.dependencies import AnyPrincipal
+from gateway.consent.requests import ConsentRequestService
+from gateway.consent.service import ConsentService
+from gateway.dependencies import RuntimeDep, SessionDep
 from gateway.ratelimit import RateLimiter
+
+
+async def consent_service(rt: RuntimeDep, session: SessionDep) -> ConsentService:
+    return ConsentService(
+        session,
+        catalogue=rt.catalogue,
+        cipher=rt.keys.cipher,
+        pseudonymiser=rt.keys.pseudonymiser,
+        signer=rt.receipts,
+        clock_skew=timedelta(seconds=rt.settings.consent_clock_skew_s),
+    )
+
+
+ConsentServiceDep = Annotated[ConsentService, Depends(consent_service)]
+
+
+async def consent_request_service(
+    rt: RuntimeDep, session: SessionDep, consents: ConsentServiceDep
+) -> ConsentRequestService:
+    return ConsentRequestService(session, consents=consents, catalogue=rt.catalogue)
+
+
+ConsentRequestServiceDep = Annotated[ConsentRequestService, Depends(consent_request_service)]
 
 
 def _limiter(request: Request) -> RateLimiter:
     state = request.app.state
     found = getattr(state, "consent_action_limiter", None)
     if not isinstance(found, RateLimiter):
-        settings = state.services.settings
+        settings = state.runtime.settings
         found = RateLimiter(
             limit=settings.consent_action_limit_per_user,
             window_s=settings.consent_action_limit_window_s,

@@ -6,11 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter, Path
 
-from gateway.audit.entries.repository import AuditRepository
 from gateway.auth.dependencies import AnyPrincipal, CitizenPrincipal, EmployeePrincipal
-from gateway.catalogue.identifiers import purpose_code
-from gateway.consent.dependencies import ConsentActionLimit
-from gateway.consent.events import citizen_event, consent_event
+from gateway.consent.dependencies import ConsentActionLimit, ConsentServiceDep
 from gateway.consent.schemas import (
     ConsentCreate,
     ConsentCreated,
@@ -20,14 +17,13 @@ from gateway.consent.schemas import (
     ConsentWithdraw,
 )
 from gateway.consent.service import consent_read
-from gateway.cpr import normalise_cpr
+from gateway.dependencies import CorrelationIdDep, RuntimeDep
 from gateway.errors import ERROR_RESPONSES
-from gateway.services import ConsentServiceDep, RequestIdDep, ServicesDep, SessionDep
 
 router = APIRouter(prefix="/v1", tags=["consents"])
 
-# Consent actions write their audit entry in the same transaction as the change itself: both
-# commit together before the response is sent, or neither does.
+# Consent actions are audited by ConsentService in the same transaction as the change itself:
+# both commit together before the response is sent, or neither does.
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     **{k: ERROR_RESPONSES[k] for k in (401, 403, 422, 503)},
@@ -42,9 +38,8 @@ async def create_consent(
     principal: AnyPrincipal,
     _limit: ConsentActionLimit,
     consents: ConsentServiceDep,
-    svc: ServicesDep,
-    session: SessionDep,
-    request_id: RequestIdDep,
+    svc: RuntimeDep,
+    correlation_id: CorrelationIdDep,
 ) -> ConsentCreated:
     """Record a consent.
 
@@ -54,10 +49,7 @@ async def create_consent(
     purpose, validity within the purpose's maximum. Returns the consent and a signed receipt.
     """
     now = svc.clock()
-    row, identity = await consents.create(body, principal, now=now)
-    AuditRepository(session).add(
-        [consent_event("consent.create", principal, identity, row, request_id=request_id)]
-    )
+    row, _ = await consents.create(body, principal, now=now, correlation_id=correlation_id)
     return ConsentCreated(consent=consent_read(row, now), receipt=row.receipt)
 
 
@@ -66,48 +58,23 @@ async def search_consents(
     body: ConsentSearch,
     principal: EmployeePrincipal,
     consents: ConsentServiceDep,
-    svc: ServicesDep,
-    session: SessionDep,
-    request_id: RequestIdDep,
+    svc: RuntimeDep,
+    correlation_id: CorrelationIdDep,
 ) -> ConsentList:
     """A citizen's consents, found by CPR in the body (employees only; audited).
 
     Only consents the caller's department is party to (source or recipient). The DPO sees
     every consent, without its evidence reference and special-category data."""
-    now = svc.clock()
-    identity = consents.identify(normalise_cpr(body.cpr))
-    items = await consents.search(
-        identity,
-        principal,
-        now=now,
-        purpose=body.purpose,
-        include_inactive=body.include_inactive,
-    )
-    AuditRepository(session).add(
-        [
-            citizen_event(
-                "consent.search",
-                principal,
-                identity,
-                request_id=request_id,
-                purpose=purpose_code(body.purpose, svc.catalogue.purposes)
-                if body.purpose
-                else None,
-                consent_ids=[i.consent_id for i in items],
-            )
-        ]
-    )
+    items = await consents.search(body, principal, now=svc.clock(), correlation_id=correlation_id)
     return ConsentList(items=items)
 
 
 @router.get("/me/consents", response_model=ConsentList, responses=_ERRORS)
 async def my_consents(
-    principal: CitizenPrincipal, consents: ConsentServiceDep, svc: ServicesDep
+    principal: CitizenPrincipal, consents: ConsentServiceDep, svc: RuntimeDep
 ) -> ConsentList:
     """The calling citizen's own consents, newest first."""
-    assert principal.cpr is not None
-    identity = consents.identify(normalise_cpr(principal.cpr))
-    rows = await consents.for_citizen(identity)
+    rows = await consents.mine(principal)
     return ConsentList(items=[consent_read(r, svc.clock()) for r in rows])
 
 
@@ -124,9 +91,8 @@ async def withdraw_consent(
     principal: AnyPrincipal,
     _limit: ConsentActionLimit,
     consents: ConsentServiceDep,
-    svc: ServicesDep,
-    session: SessionDep,
-    request_id: RequestIdDep,
+    svc: RuntimeDep,
+    correlation_id: CorrelationIdDep,
     consent_id: str = ConsentId,
     body: ConsentWithdraw | None = None,
 ) -> ConsentRead:
@@ -138,16 +104,17 @@ async def withdraw_consent(
     now = svc.clock()
     body = body or ConsentWithdraw()
     row = await consents.withdraw(
-        consent_id, principal, now=now, via=body.via, evidence_ref=body.evidence_ref
-    )
-    identity = await consents.identity_of(row.citizen_pseudonym)
-    AuditRepository(session).add(
-        [consent_event("consent.withdraw", principal, identity, row, request_id=request_id)]
+        consent_id,
+        principal,
+        now=now,
+        via=body.via,
+        evidence_ref=body.evidence_ref,
+        correlation_id=correlation_id,
     )
     return consent_read(row, now)
 
 
 @router.get("/consents/receipt-keys")
-async def receipt_keys(svc: ServicesDep) -> dict[str, Any]:
+async def receipt_keys(svc: RuntimeDep) -> dict[str, Any]:
     """JWKS of the key that signs consent receipts (verify receipts offline with it)."""
     return svc.receipts.jwks()

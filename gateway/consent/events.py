@@ -1,7 +1,7 @@
 """Audit entries for what callers do with a citizen's consents (API and portal alike).
 
-Written by the endpoint in the same transaction as the change itself, so both commit
-together before the response is sent, or neither does.
+Written by the consent services (never by a handler) in the same transaction as the change
+itself, so both commit together before the response is sent, or neither does.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from collections.abc import Iterable
 
 from gateway.audit.entries.schemas import Actor, AuditEvent, CategoryOutcome, CitizenRef
 from gateway.auth.principal import Principal
+from gateway.consent.identity import CitizenIdentity
 from gateway.consent.models import ConsentRow
-from gateway.consent.service import CitizenIdentity
 
 
 def citizen_event(

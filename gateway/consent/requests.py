@@ -2,8 +2,9 @@
 
 Validation is the consent's own: a request is checked with ``ConsentService.validate`` as the
 citizen's future portal consent, and approval creates the consent through
-``ConsentService.create`` — the same path as ``POST /v1/consents``. Services never commit; the
-caller writes the audit event (``request_event``) in the same transaction.
+``ConsentService.store`` — the same path as ``POST /v1/consents``. Services never commit; each
+action writes its audit entries (``request_event``) in the request's transaction, so the API and
+the portal cannot forget them.
 """
 
 from __future__ import annotations
@@ -15,16 +16,19 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gateway.audit.entries.repository import AuditRepository
 from gateway.audit.entries.schemas import AuditEvent
 from gateway.auth.principal import Principal
 from gateway.catalogue.models import Catalogue
-from gateway.consent.events import citizen_event
+from gateway.consent.events import citizen_event, consent_event
+from gateway.consent.identity import CitizenIdentity
 from gateway.consent.models import ConsentRequestRow, ConsentRow
 from gateway.consent.requests_repository import ConsentRequestRepository
 from gateway.consent.schemas import CategoryId, ConsentCreate, DepartmentId, PurposeId
-from gateway.consent.service import CitizenIdentity, ConsentService
+from gateway.consent.service import ConsentService
 from gateway.cpr import normalise_cpr
 from gateway.errors import Conflict, InvalidRequest, NotFound, NotPermitted
+from gateway.text import Text
 
 RequestStatus = Literal["pending", "approved", "declined"]
 
@@ -117,14 +121,22 @@ class ConsentRequestService:
     ) -> None:
         self._consents = consents
         self._repo = ConsentRequestRepository(session)
+        self._audit = AuditRepository(session)
         self._catalogue = catalogue
 
     async def create(
-        self, body: ConsentRequestCreate, principal: Principal, *, now: datetime
-    ) -> tuple[ConsentRequestRow, CitizenIdentity]:
-        """Validate (as the consent it would become) and store a pending request."""
+        self,
+        body: ConsentRequestCreate,
+        principal: Principal,
+        *,
+        now: datetime,
+        correlation_id: str,
+    ) -> ConsentRequestRow:
+        """Validate (as the consent it would become), store and audit a pending request."""
         if principal.kind != "employee" or principal.department is None:
-            raise NotPermitted("Kun medarbejdere kan anmode om samtykke / employees only")
+            raise NotPermitted(
+                Text(da="Kun medarbejdere kan anmode om samtykke", en="employees only")
+            )
         purpose = self._catalogue.purposes.get(body.purpose)
         # The same rule as the staff pages' purpose list: department and role (catalogue).
         if purpose is not None and (
@@ -132,8 +144,10 @@ class ConsentRequestService:
             or not set(principal.roles) & set(purpose.roles)
         ):
             raise NotPermitted(
-                "Din forvaltning eller rolle kan ikke anmode om samtykke til dette formål / "
-                "your department or role cannot request consent for this purpose"
+                Text(
+                    da="Din forvaltning eller rolle kan ikke anmode om samtykke til dette formål",
+                    en="your department or role cannot request consent for this purpose",
+                )
             )
         cpr = normalise_cpr(body.cpr)
         as_consent = self._as_consent(body, valid_until=body.valid_until)
@@ -151,7 +165,19 @@ class ConsentRequestService:
             requested_by_department=principal.department,
         )
         if duplicate is not None:
-            return duplicate, identity
+            # Still audited: the caseworker asked again.
+            self._audit.add(
+                [
+                    request_event(
+                        "consent_request.create",
+                        principal,
+                        identity,
+                        duplicate,
+                        request_id=correlation_id,
+                    )
+                ]
+            )
+            return duplicate
         row = ConsentRequestRow(
             request_id=str(uuid.uuid4()),
             citizen_pseudonym=identity.pseudonym,
@@ -172,16 +198,25 @@ class ConsentRequestService:
             created_at=now,
         )
         self._repo.add(row)
-        return row, identity
+        self._audit.add(
+            [
+                request_event(
+                    "consent_request.create", principal, identity, row, request_id=correlation_id
+                )
+            ]
+        )
+        return row
 
-    async def get_for_employee(self, request_id: str, principal: Principal) -> ConsentRequestRow:
+    async def get_for_employee(
+        self, consent_request_id: str, principal: Principal
+    ) -> ConsentRequestRow:
         """A request seen by its caseworker or their department; others get 404."""
-        row = await self._repo.get(request_id)
+        row = await self._repo.get(consent_request_id)
         if row is None or (
             row.requested_by != principal.subject
             and row.requested_by_department != principal.department
         ):
-            raise ConsentRequestNotFound("Anmodningen findes ikke / request not found")
+            raise ConsentRequestNotFound(Text(da="Anmodningen findes ikke", en="request not found"))
         return row
 
     async def for_department(
@@ -196,44 +231,76 @@ class ConsentRequestService:
         """The citizen's own requests (all pseudonym keys), newest first."""
         return await self._repo.for_citizen(self._mine(principal), status=status)
 
-    async def get_for_citizen(self, request_id: str, principal: Principal) -> ConsentRequestRow:
+    async def get_for_citizen(
+        self, consent_request_id: str, principal: Principal
+    ) -> ConsentRequestRow:
         """One of the citizen's own requests; someone else's looks exactly like a missing one."""
-        row = await self._repo.get(request_id, for_update=True)
+        row = await self._repo.get(consent_request_id, for_update=True)
         if row is None or row.citizen_pseudonym not in self._mine(principal):
-            raise ConsentRequestNotFound("Anmodningen findes ikke / request not found")
+            raise ConsentRequestNotFound(Text(da="Anmodningen findes ikke", en="request not found"))
         return row
 
     async def approve(
-        self, request_id: str, principal: Principal, *, now: datetime, lang: str = "da"
-    ) -> tuple[ConsentRequestRow, ConsentRow, CitizenIdentity]:
-        """The citizen approves: the consent is created exactly as ``POST /v1/consents`` does."""
-        row = await self._pending(request_id, principal)
+        self,
+        consent_request_id: str,
+        principal: Principal,
+        *,
+        now: datetime,
+        correlation_id: str,
+        lang: str = "da",
+    ) -> ConsentRow:
+        """The citizen approves: the consent is created exactly as ``POST /v1/consents`` does;
+        the approval and the new consent are audited together."""
+        row = await self._pending(consent_request_id, principal)
         body = self._as_consent(row, valid_until=row.valid_until, lang=lang)
-        consent, identity = await self._consents.create(body, principal, now=now)
+        consent, identity = await self._consents.store(body, principal, now=now)
         row.status = "approved"
         row.decided_at = now
         row.consent_id = consent.consent_id
-        return row, consent, identity
+        self._audit.add(
+            [
+                request_event(
+                    "consent_request.approve",
+                    principal,
+                    identity,
+                    row,
+                    request_id=correlation_id,
+                    consent_ids=[consent.consent_id],
+                ),
+                consent_event(
+                    "consent.create", principal, identity, consent, request_id=correlation_id
+                ),
+            ]
+        )
+        return consent
 
     async def decline(
-        self, request_id: str, principal: Principal, *, now: datetime
-    ) -> tuple[ConsentRequestRow, CitizenIdentity]:
-        """The citizen declines: nothing is shared; the caseworker sees the answer."""
-        row = await self._pending(request_id, principal)
+        self, consent_request_id: str, principal: Principal, *, now: datetime, correlation_id: str
+    ) -> ConsentRequestRow:
+        """The citizen declines: nothing is shared; the caseworker sees the answer (audited)."""
+        row = await self._pending(consent_request_id, principal)
         row.status = "declined"
         row.decided_at = now
-        return row, await self._consents.identity_of(row.citizen_pseudonym)
+        identity = await self._consents.identity_of(row.citizen_pseudonym)
+        self._audit.add(
+            [
+                request_event(
+                    "consent_request.decline", principal, identity, row, request_id=correlation_id
+                )
+            ]
+        )
+        return row
 
-    async def _pending(self, request_id: str, principal: Principal) -> ConsentRequestRow:
-        row = await self.get_for_citizen(request_id, principal)
+    async def _pending(self, consent_request_id: str, principal: Principal) -> ConsentRequestRow:
+        row = await self.get_for_citizen(consent_request_id, principal)
         if row.status != "pending":
-            raise Conflict("Anmodningen er allerede besvaret / already answered")
+            raise Conflict(Text(da="Anmodningen er allerede besvaret", en="already answered"))
         return row
 
     def _mine(self, principal: Principal) -> list[str]:
         if principal.kind != "citizen" or not principal.cpr:
-            raise NotPermitted("Kun for borgere / citizens only")
-        return self._consents.identify(normalise_cpr(principal.cpr)).all_pseudonyms
+            raise NotPermitted(Text(da="Kun for borgere", en="citizens only"))
+        return self._consents.pseudonyms_of(principal)
 
     @staticmethod
     def _as_consent(
@@ -254,7 +321,7 @@ class ConsentRequestService:
                 notice_language="en" if lang == "en" else "da",
             )
         except ValueError as exc:
-            raise InvalidRequest("Ugyldig anmodning / invalid request") from exc
+            raise InvalidRequest(Text(da="Ugyldig anmodning", en="invalid request")) from exc
 
 
 def _future_citizen(cpr: str) -> Principal:

@@ -4,21 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Path, Query
 
-from gateway.audit.entries.repository import AuditRepository
 from gateway.auth.dependencies import EmployeePrincipal
-from gateway.consent.dependencies import ConsentActionLimit
+from gateway.consent.dependencies import ConsentActionLimit, ConsentRequestServiceDep
 from gateway.consent.requests import (
     ConsentRequestCreate,
     ConsentRequestRead,
-    ConsentRequestService,
     RequestStatus,
-    request_event,
     request_read,
 )
+from gateway.dependencies import CorrelationIdDep, RuntimeDep
 from gateway.errors import ERROR_RESPONSES
-from gateway.services import ConsentServiceDep, RequestIdDep, ServicesDep, SessionDep
 
 router = APIRouter(prefix="/v1", tags=["consent requests"])
 
@@ -29,15 +26,6 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 RequestIdPath = Path(pattern=r"^[0-9a-f-]{36}$", description="Consent request id (UUID)")
 
 
-def consent_request_service(
-    svc: ServicesDep, session: SessionDep, consents: ConsentServiceDep
-) -> ConsentRequestService:
-    return ConsentRequestService(session, consents=consents, catalogue=svc.catalogue)
-
-
-ConsentRequestServiceDep = Annotated[ConsentRequestService, Depends(consent_request_service)]
-
-
 @router.post(
     "/consent-requests", status_code=201, response_model=ConsentRequestRead, responses=_ERRORS
 )
@@ -46,9 +34,8 @@ async def create_consent_request(
     principal: EmployeePrincipal,
     _limit: ConsentActionLimit,
     requests: ConsentRequestServiceDep,
-    svc: ServicesDep,
-    session: SessionDep,
-    request_id: RequestIdDep,
+    svc: RuntimeDep,
+    correlation_id: CorrelationIdDep,
 ) -> ConsentRequestRead:
     """Ask a citizen for consent; they approve or decline in the citizen portal.
 
@@ -56,10 +43,7 @@ async def create_consent_request(
     recipients allowed, validity within the purpose's maximum), and your department must be
     allowed to use the purpose. `message` is shown to the citizen. Audited.
     """
-    row, identity = await requests.create(body, principal, now=svc.clock())
-    AuditRepository(session).add(
-        [request_event("consent_request.create", principal, identity, row, request_id=request_id)]
-    )
+    row = await requests.create(body, principal, now=svc.clock(), correlation_id=correlation_id)
     return request_read(row)
 
 

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from gateway.audit.entries.repository import AuditRepository
 from gateway.auth.principal import Principal
+from gateway.catalogue.identifiers import purpose_code
 from gateway.catalogue.models import Catalogue
 from gateway.consent.backdating import DEFAULT_CLOCK_SKEW, check_not_backdated
+from gateway.consent.events import citizen_event, consent_event
+from gateway.consent.identity import CitizenIdentity, identify
 from gateway.consent.models import CitizenRow, ConsentRow
 from gateway.consent.receipts import ReceiptSigner
 from gateway.consent.repository import ConsentRepository
-from gateway.consent.schemas import ConsentCreate, ConsentRead, ConsentStatus
+from gateway.consent.schemas import ConsentCreate, ConsentRead, ConsentSearch, ConsentStatus
 from gateway.consent.search_scope import as_seen_by, visible_to
 from gateway.consent.staff_rules import check_staff_recorded, usable_categories
 from gateway.cpr import normalise_cpr
@@ -28,6 +31,7 @@ from gateway.errors import (
 )
 from gateway.keys import DataCipher, Pseudonymiser
 from gateway.policy.input import ConsentFacts
+from gateway.text import Text
 
 
 def effective_status(row: ConsentRow, now: datetime) -> ConsentStatus:
@@ -60,24 +64,6 @@ def consent_read(row: ConsentRow, now: datetime) -> ConsentRead:
     )
 
 
-@dataclass(frozen=True)
-class CitizenIdentity:
-    """A citizen as the services see them: pseudonym (with key id) and the CPR for connectors."""
-
-    pseudonym: str
-    key_id: str
-    all_pseudonyms: list[str]
-
-
-def identify(pseudonymiser: Pseudonymiser, cpr: str) -> CitizenIdentity:
-    """Pseudonymise a validated CPR under the current key, and under every key for lookups."""
-    pseudonyms = pseudonymiser.all_pseudonyms(cpr)
-    key_id = pseudonymiser.current_key_id
-    return CitizenIdentity(
-        pseudonym=pseudonyms[key_id], key_id=key_id, all_pseudonyms=list(pseudonyms.values())
-    )
-
-
 class ConsentService:
     """Records, finds and withdraws consents for one request's session."""
 
@@ -93,17 +79,15 @@ class ConsentService:
     ) -> None:
         self._clock_skew = clock_skew
         self._repo = ConsentRepository(session)
+        # Action audit entries go into the same transaction as the change they record.
+        self._audit = AuditRepository(session)
         self._catalogue = catalogue
         self._cipher = cipher
         self._pseudonymiser = pseudonymiser
         self._signer = signer
 
-    def identify(self, cpr: str) -> CitizenIdentity:
-        """Pseudonymise a CPR (already validated) under the current key and every old key."""
-        return identify(self._pseudonymiser, cpr)
-
     async def ensure_citizen(self, cpr: str, *, now: datetime) -> CitizenIdentity:
-        identity = self.identify(cpr)
+        identity = identify(self._pseudonymiser, cpr)
         if await self._repo.citizen(identity.pseudonym) is None:
             key_id, blob = self._cipher.encrypt(cpr.encode("ascii"), aad=b"citizen.cpr")
             self._repo.add_citizen(
@@ -121,10 +105,15 @@ class ConsentService:
         """Check a consent against the catalogue and the caller; raise ``InvalidRequest``."""
         purpose = self._catalogue.purposes.get(body.purpose)
         if purpose is None:
-            raise InvalidRequest("Ukendt formål / unknown purpose", code="unknown_purpose")
+            raise InvalidRequest(
+                Text(da="Ukendt formål", en="unknown purpose"), code="unknown_purpose"
+            )
         if purpose.basis.kind != "consent":
             raise InvalidRequest(
-                "Formålet har hjemmel i lov og kræver ikke samtykke / purpose needs no consent",
+                Text(
+                    da="Formålet har hjemmel i lov og kræver ikke samtykke",
+                    en="purpose needs no consent",
+                ),
                 code="purpose_not_consent_based",
             )
         outside = sorted(set(body.categories) - set(purpose.categories))
@@ -140,8 +129,10 @@ class ConsentService:
             raise InvalidRequest(f"Ukendte forvaltninger / unknown departments: {sorted(unknown)}")
         if not category_departments <= sources:
             raise InvalidRequest(
-                "Hver kategoris forvaltning skal være afgiver / each category's department must "
-                "be a source department",
+                Text(
+                    da="Hver kategoris forvaltning skal være afgiver",
+                    en="each category's department must be a source department",
+                ),
                 code="source_mismatch",
             )
         bad_recipients = set(body.recipient_departments) - set(purpose.requesting_departments)
@@ -154,7 +145,9 @@ class ConsentService:
         valid_from = body.valid_from or now
         check_not_backdated(body, now=now, skew=self._clock_skew)
         if body.valid_until <= valid_from:
-            raise InvalidRequest("Slutdato før startdato / valid_until before valid_from")
+            raise InvalidRequest(
+                Text(da="Slutdato før startdato", en="valid_until before valid_from")
+            )
         if body.valid_until > valid_from + timedelta(days=purpose.max_consent_days):
             raise InvalidRequest(
                 f"Samtykket må højst gælde {purpose.max_consent_days} dage / "
@@ -167,20 +160,32 @@ class ConsentService:
         else:
             if body.collection_method == "citizen_portal":
                 raise InvalidRequest(
-                    "Medarbejdere registrerer skriftligt eller mundtligt samtykke / employees "
-                    "record written_form or oral_recorded consents"
+                    Text(
+                        da="Medarbejdere registrerer skriftligt eller mundtligt samtykke",
+                        en="employees record written_form or oral_recorded consents",
+                    )
                 )
             if not body.evidence_ref:
                 raise InvalidRequest(
-                    "Dokumentation (evidence_ref) er påkrævet / evidence_ref required",
+                    Text(da="Dokumentation (evidence_ref) er påkrævet", en="evidence_ref required"),
                     code="evidence_required",
                 )
             check_staff_recorded(principal, purpose, body.categories, self._catalogue)
 
     async def create(
+        self, body: ConsentCreate, principal: Principal, *, now: datetime, correlation_id: str
+    ) -> tuple[ConsentRow, CitizenIdentity]:
+        """Record a consent (``POST /v1/consents``): validated, stored, receipted and audited."""
+        row, identity = await self.store(body, principal, now=now)
+        self._audit.add(
+            [consent_event("consent.create", principal, identity, row, request_id=correlation_id)]
+        )
+        return row, identity
+
+    async def store(
         self, body: ConsentCreate, principal: Principal, *, now: datetime
     ) -> tuple[ConsentRow, CitizenIdentity]:
-        """Validate and store a new consent with its signed receipt."""
+        """Validate and store a new consent with its signed receipt; the caller audits it."""
         cpr = self.cpr_for(body.cpr, principal)
         self.validate(body, principal, now=now)
         identity = await self.ensure_citizen(cpr, now=now)
@@ -243,11 +248,55 @@ class ConsentService:
             assert principal.cpr is not None
             own = normalise_cpr(principal.cpr)
             if cpr is not None and normalise_cpr(cpr) != own:
-                raise NotPermitted("Du kan kun give samtykke for dig selv / only for yourself")
+                raise NotPermitted(
+                    Text(da="Du kan kun give samtykke for dig selv", en="only for yourself")
+                )
             return own
         if cpr is None:
-            raise InvalidRequest("CPR-nummer mangler / cpr required", code="cpr_required")
+            raise InvalidRequest(
+                Text(da="CPR-nummer mangler", en="cpr required"), code="cpr_required"
+            )
         return normalise_cpr(cpr)
+
+    async def search(
+        self, body: ConsentSearch, principal: Principal, *, now: datetime, correlation_id: str
+    ) -> list[ConsentRead]:
+        """A citizen's consents found by CPR (``POST /v1/consents/search``); the search is
+        itself audited."""
+        identity = identify(self._pseudonymiser, normalise_cpr(body.cpr))
+        rows = await self.for_citizen(identity, purpose=body.purpose)
+        # Need to know: only consents the caller's department is party to; the DPO sees
+        # all, redacted (``gateway.consent.search_scope``).
+        items = [
+            as_seen_by(principal, consent_read(r, now), self._catalogue)
+            for r in rows
+            if visible_to(principal, r)
+        ]
+        if not body.include_inactive:
+            items = [i for i in items if i.status == "active"]
+        self._audit.add(
+            [
+                citizen_event(
+                    "consent.search",
+                    principal,
+                    identity,
+                    request_id=correlation_id,
+                    purpose=body.purpose and purpose_code(body.purpose, self._catalogue.purposes),
+                    consent_ids=[i.consent_id for i in items],
+                )
+            ]
+        )
+        return items
+
+    async def mine(self, principal: Principal) -> list[ConsentRow]:
+        """The calling citizen's own consents (under every pseudonym key), newest first."""
+        assert principal.cpr is not None
+        return await self.for_citizen(identify(self._pseudonymiser, normalise_cpr(principal.cpr)))
+
+    def pseudonyms_of(self, principal: Principal) -> list[str]:
+        """Every pseudonym of the calling citizen (for ownership checks)."""
+        assert principal.cpr is not None
+        return identify(self._pseudonymiser, normalise_cpr(principal.cpr)).all_pseudonyms
 
     async def for_citizen(
         self, identity: CitizenIdentity, *, purpose: str | None = None
@@ -256,27 +305,11 @@ class ConsentService:
             return await self._repo.for_citizen(identity.all_pseudonyms, purpose=purpose)
         except SQLAlchemyError as exc:
             raise ConsentStoreUnavailable(
-                "Samtykkeregistret svarer ikke; intet udleveres / consent store unavailable"
+                Text(
+                    da="Samtykkeregistret svarer ikke; intet udleveres",
+                    en="consent store unavailable",
+                )
             ) from exc
-
-    async def search(
-        self,
-        identity: CitizenIdentity,
-        principal: Principal,
-        *,
-        now: datetime,
-        purpose: str | None = None,
-        include_inactive: bool = True,
-    ) -> list[ConsentRead]:
-        """The citizen's consents an employee may see: those their department is party to;
-        the DPO sees all, redacted (``gateway.consent.search_scope``)."""
-        rows = await self.for_citizen(identity, purpose=purpose)
-        items = [
-            as_seen_by(principal, consent_read(r, now), self._catalogue)
-            for r in rows
-            if visible_to(principal, r)
-        ]
-        return [i for i in items if include_inactive or i.status == "active"]
 
     async def facts_for_policy(
         self, identity: CitizenIdentity, *, purpose: str
@@ -307,22 +340,23 @@ class ConsentService:
         now: datetime,
         via: str | None,
         evidence_ref: str | None,
+        correlation_id: str,
     ) -> ConsentRow:
-        """Withdraw a consent. Citizens only their own; employees of a named department."""
+        """Withdraw a consent, audited. Citizens only their own; employees of a named
+        department. The API and the portal both call this."""
         row = await self._repo.get(consent_id, for_update=True)
         if row is None:
-            raise ConsentNotFound("Samtykket findes ikke / consent not found")
+            raise ConsentNotFound(Text(da="Samtykket findes ikke", en="consent not found"))
         if principal.kind == "citizen":
             assert principal.cpr is not None
-            mine = self.identify(normalise_cpr(principal.cpr)).all_pseudonyms
-            if row.citizen_pseudonym not in mine:
+            if row.citizen_pseudonym not in self.pseudonyms_of(principal):
                 # Same answer as a missing consent: do not reveal that it exists.
-                raise ConsentNotFound("Samtykket findes ikke / consent not found")
+                raise ConsentNotFound(Text(da="Samtykket findes ikke", en="consent not found"))
             method = via or "citizen_portal"
         else:
             involved = set(row.recipient_departments) | set(row.source_departments)
             if principal.department not in involved:
-                raise ConsentNotFound("Samtykket findes ikke / consent not found")
+                raise ConsentNotFound(Text(da="Samtykket findes ikke", en="consent not found"))
             method = via or "written_form"
             if method == "citizen_portal":
                 raise InvalidRequest(
@@ -330,15 +364,19 @@ class ConsentService:
                 )
             if not evidence_ref:
                 raise InvalidRequest(
-                    "Dokumentation (evidence_ref) er påkrævet / evidence_ref required",
+                    Text(da="Dokumentation (evidence_ref) er påkrævet", en="evidence_ref required"),
                     code="evidence_required",
                 )
         if row.status == "withdrawn":
-            raise Conflict("Samtykket er allerede tilbagekaldt / already withdrawn")
+            raise Conflict(Text(da="Samtykket er allerede tilbagekaldt", en="already withdrawn"))
         row.status = "withdrawn"
         row.withdrawn_at = now
         row.withdrawn_via = method
         row.withdrawn_by = principal.subject
+        identity = await self.identity_of(row.citizen_pseudonym)
+        self._audit.add(
+            [consent_event("consent.withdraw", principal, identity, row, request_id=correlation_id)]
+        )
         return row
 
     async def identity_of(self, pseudonym: str) -> CitizenIdentity:
@@ -370,10 +408,7 @@ class ConsentFactsReader:
             "pseudonymiser": pseudonymiser,
             "signer": signer,
         }
-        self._pseudonymiser = pseudonymiser
-
-    def identify(self, cpr: str) -> CitizenIdentity:
-        return identify(self._pseudonymiser, cpr)
+        self.pseudonymiser = pseudonymiser
 
     async def facts_for_policy(
         self, identity: CitizenIdentity, *, purpose: str
@@ -388,5 +423,8 @@ class ConsentFactsReader:
         # (garbage in a JSON column) must also end in a 503, never a 500 or a guess.
         except Exception as exc:
             raise ConsentStoreUnavailable(
-                "Samtykkeregistret svarer ikke; intet udleveres / consent store unavailable"
+                Text(
+                    da="Samtykkeregistret svarer ikke; intet udleveres",
+                    en="consent store unavailable",
+                )
             ) from exc

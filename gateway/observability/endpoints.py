@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from gateway.dependencies import RuntimeDep
 from gateway.observability.metrics import (
     AUDIT_LAG_SECONDS,
     AUDIT_STATE_UP,
@@ -17,7 +18,7 @@ from gateway.observability.metrics import (
 )
 from gateway.observability.readiness import check_readiness
 from gateway.observability.repository import ObservabilityRepository
-from gateway.services import Services, ServicesDep
+from gateway.runtime import Runtime
 
 logger = logging.getLogger("tvaers.observability")
 
@@ -28,7 +29,7 @@ router = APIRouter(tags=["operations"])
     "/readyz",
     responses={503: {"description": "Not ready: database, policy engine or sequencer down"}},
 )
-async def readyz(request: Request, svc: ServicesDep) -> JSONResponse:
+async def readyz(request: Request, svc: RuntimeDep) -> JSONResponse:
     """Readiness: database, policy engine and audit sequencer (critical), and each connector.
 
     `ready` and `degraded` (a department system is down) answer 200; `not_ready` answers 503.
@@ -46,13 +47,13 @@ async def readyz(request: Request, svc: ServicesDep) -> JSONResponse:
 
 
 @router.get("/metrics", response_class=Response)
-async def metrics(svc: ServicesDep) -> Response:
+async def metrics(svc: RuntimeDep) -> Response:
     """Prometheus metrics (text exposition format). Scrape from the internal network only."""
     await refresh_audit_gauges(svc)
     return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
 
-async def refresh_audit_gauges(svc: Services) -> None:
+async def refresh_audit_gauges(svc: Runtime) -> None:
     """Read the sequencer's progress from the database into the audit gauges."""
     try:
         async with svc.sessions() as session:
@@ -68,6 +69,6 @@ async def refresh_audit_gauges(svc: Services) -> None:
     AUDIT_LAG_SECONDS.set(max(0.0, (svc.clock() - oldest).total_seconds()) if oldest else 0.0)
 
 
-def _health_url(svc: Services, name: str) -> str | None:
+def _health_url(svc: Runtime, name: str) -> str | None:
     url = svc.settings.connectors.get(name, {}).get("health_url")
     return str(url) if url else None

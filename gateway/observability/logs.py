@@ -13,7 +13,7 @@ from typing import Any
 
 import structlog
 
-from gateway.logging import CPR_PATTERN
+from gateway.cpr import CPR_PATTERN
 
 _SHARED: list[Any] = [
     structlog.contextvars.merge_contextvars,

@@ -46,6 +46,8 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
+from gateway.text import Text
+
 BasisKind = Literal["consent", "statute", "own_department"]
 
 
@@ -62,10 +64,8 @@ class Grant(BaseModel):
     basis: Basis
 
 
-class LocalizedText(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    da: str
-    en: str
+# The one bilingual shape (gateway.text.Text), under the name the policy schemas use.
+LocalizedText = Text
 
 
 class Denial(BaseModel):

@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from gateway.auth.dependencies import EmployeePrincipal
+from gateway.dependencies import CorrelationIdDep
 from gateway.errors import ERROR_RESPONSES
-from gateway.services import RequestIdDep, ViewServiceDep
+from gateway.views.dependencies import ViewServiceDep
 from gateway.views.schemas import ViewRequest, ViewResponse
 
 router = APIRouter(prefix="/v1", tags=["views"])
@@ -21,7 +22,7 @@ async def create_view(
     body: ViewRequest,
     principal: EmployeePrincipal,
     views: ViewServiceDep,
-    request_id: RequestIdDep,
+    correlation_id: CorrelationIdDep,
     response: Response,
 ) -> ViewResponse:
     """Shared view of one citizen for a declared purpose.
@@ -32,6 +33,6 @@ async def create_view(
     durably before the response; if the consent store, policy engine or audit log fails, the
     answer is 503 and no data.
     """
-    result = await views.view(body, principal, request_id=request_id)
+    result = await views.view(body, principal, correlation_id=correlation_id)
     response.headers["X-Tvaers-Decision-Id"] = result.decision_id
     return result

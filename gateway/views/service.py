@@ -12,9 +12,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from connectors.sdk import (
     Connector,
@@ -23,11 +24,20 @@ from connectors.sdk import (
     FetchRequest,
     FetchResult,
 )
-from gateway.audit.entries.schemas import Actor, AuditEvent, BasisRef, CategoryOutcome, CitizenRef
+from connectors.sdk.types import Shape
+from gateway.audit.entries.schemas import (
+    Actor,
+    AuditEvent,
+    BasisRef,
+    CategoryOutcome,
+    CitizenRef,
+    Phase,
+)
 from gateway.audit.entries.service import AuditWriter
 from gateway.auth.principal import Principal
 from gateway.catalogue.models import Catalogue
-from gateway.consent.service import CitizenIdentity, ConsentFactsReader
+from gateway.consent.identity import CitizenIdentity, identify
+from gateway.consent.service import ConsentFactsReader
 from gateway.cpr import normalise_cpr
 from gateway.errors import AuditUnavailable, ConsentStoreUnavailable, PolicyUnavailable
 from gateway.observability.calls import observe_connector, observe_policy, record_view
@@ -35,6 +45,7 @@ from gateway.policy.input import ConsentFacts, build_policy_input
 from gateway.policy.types import Decision, LocalizedText, PolicyEngine, PolicyEngineError
 from gateway.ratelimit import RateLimited, ViewLimits
 from gateway.registry import ConnectorRegistry
+from gateway.text import Text
 from gateway.views.identifiers import as_catalogue_codes
 from gateway.views.minimise import minimise
 from gateway.views.schemas import (
@@ -81,6 +92,122 @@ class _Fetched:
     failure: str | None = None
 
 
+@dataclass
+class BuiltSections:
+    """The sections of one view and what the outcome audit entry records about them."""
+
+    sections: list[Section] = field(default_factory=list)
+    unavailable: set[str] = field(default_factory=set)
+    counts: dict[str, int] = field(default_factory=dict)
+    systems: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class _SectionHeader:
+    category: str
+    title: LocalizedText
+    department: str
+
+    def section(self, **rest: Any) -> Section:
+        return Section(category=self.category, title=self.title, department=self.department, **rest)
+
+
+@dataclass(frozen=True)
+class ViewTrail:
+    """Everything the audit entries of one view share, typed (not a dict splatted into
+    ``AuditEvent``): who asked about whom, for which purpose and categories, and when."""
+
+    cpr: str = field(repr=False)
+    identity: CitizenIdentity
+    purpose: str
+    requested: list[str]
+    actor: Actor
+    correlation_id: str
+    started: datetime
+    decision_id: str
+
+    def _event(
+        self,
+        *,
+        phase: Phase,
+        outcome: str,
+        categories: CategoryOutcome,
+        decision: Decision | None = None,
+        reason: str | None = None,
+        source_systems: list[str] | None = None,
+        record_counts: dict[str, int] | None = None,
+    ) -> AuditEvent:
+        grants = decision.grants if decision is not None else []
+        return AuditEvent(
+            phase=phase,
+            action="view.read",
+            outcome=outcome,
+            request_id=self.correlation_id,
+            actor=self.actor,
+            purpose=self.purpose,
+            citizen=CitizenRef(pseudonym=self.identity.pseudonym, key_id=self.identity.key_id),
+            categories=categories,
+            bases=[
+                BasisRef(category=g.category, kind=g.basis.kind, ref=g.basis.ref) for g in grants
+            ],
+            consent_ids=sorted({g.basis.ref for g in grants if g.basis.kind == "consent"}),
+            denial_codes={d.category: d.code for d in decision.denials} if decision else {},
+            source_systems=source_systems or [],
+            record_counts=record_counts or {},
+            decision_id=self.decision_id if decision is not None else None,
+            policy_version=decision.policy_version if decision is not None else None,
+            reason=reason,
+        )
+
+    def failure(self, reason: str, *, outcome: str) -> AuditEvent:
+        """A request that ended before the policy decided (limits, stores, engine)."""
+        return self._event(
+            phase="outcome",
+            outcome=outcome,
+            reason=reason,
+            categories=CategoryOutcome(requested=self.requested),
+        )
+
+    @staticmethod
+    def granted(decision: Decision) -> dict[str, frozenset[str]]:
+        return {g.category: frozenset(g.fields) for g in decision.grants}
+
+    def intent(self, decision: Decision) -> AuditEvent:
+        return self._event(
+            phase="intent",
+            outcome="permitted" if decision.allow else "denied",
+            categories=CategoryOutcome(
+                requested=self.requested,
+                granted=sorted(self.granted(decision)),
+                withheld=sorted(d.category for d in decision.denials),
+            ),
+            decision=decision,
+        )
+
+    def outcome(self, decision: Decision, built: BuiltSections) -> str:
+        granted_ok = set(self.granted(decision)) - built.unavailable
+        if not decision.allow:
+            return "denied"
+        if not decision.denials and not built.unavailable:
+            return "granted"
+        return "partial" if granted_ok else "unavailable"
+
+    def outcome_event(self, decision: Decision, built: BuiltSections, outcome: str) -> AuditEvent:
+        return self._event(
+            phase="outcome",
+            outcome=outcome,
+            categories=CategoryOutcome(
+                requested=self.requested,
+                granted=sorted(set(self.granted(decision)) - built.unavailable),
+                withheld=sorted(d.category for d in decision.denials),
+                unavailable=sorted(built.unavailable),
+            ),
+            source_systems=sorted(built.systems),
+            record_counts=built.counts,
+            decision=decision,
+        )
+
+
 class ViewService:
     """Builds one shared citizen view for one caller."""
 
@@ -110,13 +237,37 @@ class ViewService:
         self._timeout_margin_s = timeout_margin_s
 
     async def view(
-        self, body: ViewRequest, principal: Principal, *, request_id: str
+        self, body: ViewRequest, principal: Principal, *, correlation_id: str
     ) -> ViewResponse:
         """Return the shared view, or raise a 503-class error having released nothing."""
-        started = self._clock()
         body = as_catalogue_codes(body, self._catalogue)  # no caller free text in audit entries
+        trail = self._trail(body, principal, correlation_id=correlation_id)
+        await self._check_limits(trail, principal)
+        facts = await self._load_consents(trail)
+        decision = await self._decide(trail, principal, facts)
+        # Invariant 2: the intent is durable before any department system is asked.
+        await self._durably([trail.intent(decision)])
+        fetched = await self._fan_out(
+            trail.cpr, trail.granted(decision), purpose=body.purpose, correlation_id=correlation_id
+        )
+        built = self._sections(trail.requested, decision, fetched, facts)
+        # Invariant 2: the outcome is durable before the caller sees any data.
+        outcome = trail.outcome(decision, built)
+        await self._durably([trail.outcome_event(decision, built, outcome)])
+        record_view(outcome)
+        return ViewResponse(
+            request_id=correlation_id,
+            purpose=body.purpose,
+            decision_id=trail.decision_id,
+            policy_version=decision.policy_version,
+            generated_at=trail.started,
+            sections=built.sections,
+        )
+
+    def _trail(self, body: ViewRequest, principal: Principal, *, correlation_id: str) -> ViewTrail:
+        """Who asks about whom, for what, and which categories (the audit context)."""
         cpr = normalise_cpr(body.cpr)
-        identity = self._consents.identify(cpr)
+        identity = identify(self._consents.pseudonymiser, cpr)
         purpose = self._catalogue.purposes.get(body.purpose)
         if body.categories:
             requested = sorted(set(body.categories))
@@ -124,56 +275,56 @@ class ViewService:
             requested = sorted(purpose.categories)
         else:  # unknown purpose: every category is denied, with the reason
             requested = sorted(self._catalogue.categories)
-        actor = Actor.of(principal)
-        base = {
-            "action": "view.read",
-            "request_id": request_id,
-            "actor": actor,
-            "purpose": body.purpose,
-            "citizen": CitizenRef(pseudonym=identity.pseudonym, key_id=identity.key_id),
-        }
+        return ViewTrail(
+            cpr=cpr,
+            identity=identity,
+            purpose=body.purpose,
+            requested=requested,
+            actor=Actor.of(principal),
+            correlation_id=correlation_id,
+            started=self._clock(),
+            decision_id=str(uuid.uuid4()),
+        )
 
-        if self._limits is not None:
-            try:
-                self._limits.per_user.hit(principal.subject)
-                self._limits.per_citizen.hit(identity.pseudonym)
-            except RateLimited:
-                await self._durably(
-                    [
-                        AuditEvent(
-                            phase="outcome",
-                            outcome="rate_limited",
-                            reason="rate_limited",
-                            categories=CategoryOutcome(requested=requested),
-                            **base,
-                        )
-                    ]
-                )
-                raise
-
+    async def _check_limits(self, trail: ViewTrail, principal: Principal) -> None:
+        if self._limits is None:
+            return
         try:
-            facts = await asyncio.wait_for(
-                self._consents.facts_for_policy(identity, purpose=body.purpose),
+            self._limits.per_user.hit(principal.subject)
+            self._limits.per_citizen.hit(trail.identity.pseudonym)
+        except RateLimited:
+            await self._durably([trail.failure("rate_limited", outcome="rate_limited")])
+            raise
+
+    async def _load_consents(self, trail: ViewTrail) -> list[ConsentFacts]:
+        try:
+            return await asyncio.wait_for(
+                self._consents.facts_for_policy(trail.identity, purpose=trail.purpose),
                 timeout=self._store_timeout_s,
             )
         except (ConsentStoreUnavailable, TimeoutError) as exc:
-            await self._attempt_audit(base, requested, reason="consent_store_unavailable")
+            await self._attempt_audit(trail, reason="consent_store_unavailable")
             if isinstance(exc, ConsentStoreUnavailable):
                 raise
             raise ConsentStoreUnavailable(
-                "Samtykkeregistret svarer ikke; intet udleveres / consent store unavailable"
+                Text(
+                    da="Samtykkeregistret svarer ikke; intet udleveres",
+                    en="consent store unavailable",
+                )
             ) from exc
 
-        decision_id = str(uuid.uuid4())
+    async def _decide(
+        self, trail: ViewTrail, principal: Principal, facts: list[ConsentFacts]
+    ) -> Decision:
         policy_input = build_policy_input(
             subject_user_id=principal.subject,
             subject_department=principal.department or "",
             subject_roles=list(principal.roles),
-            purpose=body.purpose,
-            citizen_pseudonym=identity.pseudonym,
-            categories=requested,
+            purpose=trail.purpose,
+            citizen_pseudonym=trail.identity.pseudonym,
+            categories=trail.requested,
             consents=facts,
-            now=started,
+            now=trail.started,
         )
         try:
             with observe_policy(self._policy.name) as call:
@@ -182,81 +333,13 @@ class ViewService:
                 )
                 call.outcome = "permitted" if decision.allow else "denied"
         except (PolicyEngineError, TimeoutError) as exc:
-            await self._attempt_audit(base, requested, reason="policy_unavailable")
+            await self._attempt_audit(trail, reason="policy_unavailable")
             raise PolicyUnavailable(
-                "Politikmotoren svarer ikke; intet udleveres / policy engine unavailable"
+                Text(
+                    da="Politikmotoren svarer ikke; intet udleveres", en="policy engine unavailable"
+                )
             ) from exc
-
-        granted = {g.category: frozenset(g.fields) for g in decision.grants}
-        withheld = {d.category: d for d in decision.denials}
-        common = {
-            **base,
-            "bases": [
-                BasisRef(category=g.category, kind=g.basis.kind, ref=g.basis.ref)
-                for g in decision.grants
-            ],
-            "consent_ids": sorted(
-                {g.basis.ref for g in decision.grants if g.basis.kind == "consent"}
-            ),
-            "denial_codes": {d.category: d.code for d in decision.denials},
-            "decision_id": decision_id,
-            "policy_version": decision.policy_version,
-        }
-        # Invariant 2: the intent is durable before any department system is asked.
-        await self._durably(
-            [
-                AuditEvent(
-                    phase="intent",
-                    outcome="permitted" if decision.allow else "denied",
-                    categories=CategoryOutcome(
-                        requested=requested, granted=sorted(granted), withheld=sorted(withheld)
-                    ),
-                    **common,
-                )
-            ]
-        )
-
-        fetched = await self._fan_out(cpr, granted, purpose=body.purpose, request_id=request_id)
-        sections, unavailable, counts, systems = self._sections(
-            requested, decision, granted, fetched, facts
-        )
-        granted_ok = sorted(set(granted) - set(unavailable))
-        outcome = (
-            "denied"
-            if not decision.allow
-            else "granted"
-            if not withheld and not unavailable
-            else "partial"
-            if granted_ok
-            else "unavailable"
-        )
-        # Invariant 2: the outcome is durable before the caller sees any data.
-        await self._durably(
-            [
-                AuditEvent(
-                    phase="outcome",
-                    outcome=outcome,
-                    categories=CategoryOutcome(
-                        requested=requested,
-                        granted=granted_ok,
-                        withheld=sorted(withheld),
-                        unavailable=sorted(unavailable),
-                    ),
-                    source_systems=sorted(systems),
-                    record_counts=counts,
-                    **common,
-                )
-            ]
-        )
-        record_view(outcome)
-        return ViewResponse(
-            request_id=request_id,
-            purpose=body.purpose,
-            decision_id=decision_id,
-            policy_version=decision.policy_version,
-            generated_at=started,
-            sections=sections,
-        )
+        return decision
 
     async def _durably(self, events: list[AuditEvent]) -> None:
         """Append to the audit log; any failure becomes ``AuditUnavailable`` (fail closed)."""
@@ -268,25 +351,16 @@ class ViewService:
         except Exception as exc:
             logger.error("audit append failed: %s", type(exc).__name__)
             raise AuditUnavailable(
-                "Revisionsloggen kan ikke skrives; intet udleveres / audit log unavailable"
+                Text(
+                    da="Revisionsloggen kan ikke skrives; intet udleveres",
+                    en="audit log unavailable",
+                )
             ) from exc
 
-    async def _attempt_audit(
-        self, base: dict[str, object], requested: list[str], *, reason: str
-    ) -> None:
+    async def _attempt_audit(self, trail: ViewTrail, *, reason: str) -> None:
         """Record a failed request where the audit store still works; never mask the failure."""
         try:
-            await self._durably(
-                [
-                    AuditEvent(
-                        phase="outcome",
-                        outcome="error",
-                        reason=reason,
-                        categories=CategoryOutcome(requested=requested),
-                        **base,
-                    )
-                ]
-            )
+            await self._durably([trail.failure(reason, outcome="error")])
         except AuditUnavailable:
             logger.error("audit attempt after %s failed as well", reason)
 
@@ -296,7 +370,7 @@ class ViewService:
         granted: dict[str, frozenset[str]],
         *,
         purpose: str,
-        request_id: str,
+        correlation_id: str,
     ) -> dict[str, _Fetched]:
         """Call every connector with granted categories, in parallel, each within its budget."""
         per_connector: dict[str, dict[str, frozenset[str]]] = {}
@@ -314,7 +388,7 @@ class ViewService:
                         cpr=cpr,
                         categories=per_connector[name],
                         purpose=purpose,
-                        correlation_id=request_id,
+                        correlation_id=correlation_id,
                     ),
                 )
                 for name in names
@@ -352,17 +426,14 @@ class ViewService:
         self,
         requested: list[str],
         decision: Decision,
-        granted: dict[str, frozenset[str]],
         fetched: dict[str, _Fetched],
         facts: list[ConsentFacts],
-    ) -> tuple[list[Section], set[str], dict[str, int], set[str]]:
+    ) -> BuiltSections:
+        """One section per requested category: withheld, unavailable or granted (minimised)."""
         grants = {g.category: g for g in decision.grants}
         denials = {d.category: d for d in decision.denials}
         consent_until = {f.consent_id: f.valid_until for f in facts}
-        unavailable: set[str] = set()
-        counts: dict[str, int] = {}
-        systems: set[str] = set()
-        sections: list[Section] = []
+        built = BuiltSections()
         for category in requested:
             spec = self._catalogue.categories.get(category)
             department = spec.department if spec else category.split(".", 1)[0]
@@ -371,16 +442,11 @@ class ViewService:
                 if spec
                 else LocalizedText(da=category, en=category)
             )
-            dept = self._catalogue.departments.get(department)
-            system = dept.system if dept else None
-            system_text = LocalizedText(da=system.da, en=system.en) if system else title
+            header = _SectionHeader(category=category, title=title, department=department)
             if category in denials:
                 denial = denials[category]
-                sections.append(
-                    Section(
-                        category=category,
-                        title=title,
-                        department=department,
+                built.sections.append(
+                    header.section(
                         status="withheld",
                         reason=SectionReason(code=denial.code, message=denial.message),
                     )
@@ -398,49 +464,63 @@ class ViewService:
             outcome = fetched.get(found[0]) if found else None
             if outcome is None or outcome.result is None:
                 code = outcome.failure if outcome and outcome.failure else "no_connector"
-                unavailable.add(category)
-                text = UNAVAILABLE_TEXT[code]
-                sections.append(
-                    Section(
-                        category=category,
-                        title=title,
-                        department=department,
-                        status="unavailable",
-                        source_system=system_text.da,
-                        basis=basis,
-                        reason=SectionReason(
-                            code=code,
-                            message=LocalizedText(
-                                da=text.da.format(system=system_text.da),
-                                en=text.en.format(system=system_text.en),
-                            ),
-                        ),
-                    )
-                )
+                built.unavailable.add(category)
+                built.sections.append(self._unavailable(header, basis, code))
                 continue
-            result = outcome.result
-            records = minimise(
-                [r for r in result.records if r.category == category],
-                {category: granted[category]},
-                self._registry.connectors[found[0]].manifest.structured if found else None,
-            )[category]
-            counts[category] = len(records)
-            systems.add(result.source_system)
-            sections.append(
-                Section(
-                    category=category,
-                    title=title,
-                    department=department,
-                    status="granted",
-                    source_system=result.source_system,
-                    basis=basis,
-                    fields=sorted(granted[category]),
-                    retrieved_at=result.retrieved_at,
-                    records=records,
+            built.sections.append(
+                self._granted(
+                    header,
+                    basis,
+                    outcome.result,
+                    frozenset(grant.fields),
+                    built,
+                    structured=self._registry.connectors[found[0]].manifest.structured
+                    if found
+                    else None,
                 )
             )
-        return sections, unavailable, counts, systems
+        return built
 
+    def _unavailable(self, header: _SectionHeader, basis: SectionBasis, code: str) -> Section:
+        dept = self._catalogue.departments.get(header.department)
+        system = dept.system if dept else None
+        name = LocalizedText(da=system.da, en=system.en) if system else header.title
+        text = UNAVAILABLE_TEXT[code]
+        return header.section(
+            status="unavailable",
+            source_system=name.da,
+            basis=basis,
+            reason=SectionReason(
+                code=code,
+                message=LocalizedText(
+                    da=text.da.format(system=name.da), en=text.en.format(system=name.en)
+                ),
+            ),
+        )
 
-def citizen_ref(identity: CitizenIdentity) -> CitizenRef:
-    return CitizenRef(pseudonym=identity.pseudonym, key_id=identity.key_id)
+    @staticmethod
+    def _granted(
+        header: _SectionHeader,
+        basis: SectionBasis,
+        result: FetchResult,
+        fields: frozenset[str],
+        built: BuiltSections,
+        *,
+        structured: Mapping[str, Shape] | None = None,
+    ) -> Section:
+        """Invariant 4: minimised again here, whatever the connector returned; nested values
+        only where the connector's manifest declares the field structured."""
+        category = header.category
+        records = minimise(
+            [r for r in result.records if r.category == category], {category: fields}, structured
+        )[category]
+        built.counts[category] = len(records)
+        built.systems.add(result.source_system)
+        return header.section(
+            status="granted",
+            source_system=result.source_system,
+            basis=basis,
+            fields=sorted(fields),
+            retrieved_at=result.retrieved_at,
+            records=records,
+        )

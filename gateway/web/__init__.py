@@ -6,7 +6,6 @@ the HTML error pages and the page routers. See ``docs/web.md`` for how to add a 
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request
@@ -57,17 +56,12 @@ def install_web(app: FastAPI, settings: Settings, *, web: WebSettings | None = N
     from gateway.web.auth_routes import router as auth_router
     from gateway.web.portal import router as portal_router
     from gateway.web.portal_log import router as portal_log_router
+    from gateway.web.staff import router as staff_router
 
     app.include_router(auth_router)
     app.include_router(portal_router)
     app.include_router(portal_log_router)
-    try:  # the staff console (its own module) is mounted when present
-        staff = importlib.import_module("gateway.web.staff")
-    except ModuleNotFoundError as exc:  # pragma: no cover - until the staff console lands
-        if exc.name != "gateway.web.staff":
-            raise
-    else:
-        app.include_router(staff.router)
+    app.include_router(staff_router)
 
 
 def _install_error_pages(app: FastAPI) -> None:

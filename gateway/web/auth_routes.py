@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from gateway.errors import GatewayError
-from gateway.services import services
+from gateway.runtime import runtime_of
 from gateway.web.i18n import LANG_COOKIE
 from gateway.web.oidc import OAuthError, redirect_uri
 from gateway.web.security import CsrfProtected, session_principal, store_principal
@@ -54,7 +54,7 @@ async def login(request: Request, next: str | None = None) -> Response:
     client = web_state(request).oidc
     lang = "en" if request.cookies.get(LANG_COOKIE) == "en" else "da"
     response: Response = await client.authorize_redirect(
-        request, redirect_uri(services(request).settings), ui_locales=lang
+        request, redirect_uri(runtime_of(request).settings), ui_locales=lang
     )
     return response
 
@@ -66,7 +66,7 @@ async def callback(request: Request) -> Response:
     client = web_state(request).oidc
     try:
         token = await client.authorize_access_token(request)
-        principal = await services(request).token_validator.validate(token["access_token"])
+        principal = await runtime_of(request).token_validator.validate(token["access_token"])
     except (OAuthError, GatewayError, KeyError) as exc:
         # The reason goes to the log (never a token or CPR); the person gets a plain message.
         log.warning("web login failed: %s", type(exc).__name__)

@@ -8,18 +8,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 
-from gateway.audit.entries.repository import AuditRepository
 from gateway.auth.principal import Principal
-from gateway.consent.events import consent_event
+from gateway.consent.dependencies import ConsentRequestServiceDep, ConsentServiceDep
 from gateway.consent.models import ConsentRow
-from gateway.consent.requests import ConsentRequestService, request_event
 from gateway.consent.service import ConsentService, effective_status
-from gateway.cpr import normalise_cpr
+from gateway.dependencies import CorrelationIdDep, RuntimeDep
 from gateway.errors import ConsentNotFound
-from gateway.services import ConsentServiceDep, RequestIdDep, ServicesDep, SessionDep
+from gateway.text import Text
 from gateway.web import portal_text  # noqa: F401  (registers the portal's messages)
 from gateway.web.i18n import request_lang
 from gateway.web.plain import describe
@@ -35,13 +33,7 @@ RequestIdPath = Annotated[str, Path(pattern=UUID)]
 _FLASH = "flash"
 
 
-def _requests(
-    svc: ServicesDep, session: SessionDep, consents: ConsentServiceDep
-) -> ConsentRequestService:
-    return ConsentRequestService(session, consents=consents, catalogue=svc.catalogue)
-
-
-RequestsDep = Annotated[ConsentRequestService, Depends(_requests)]
+RequestsDep = ConsentRequestServiceDep
 
 
 def _flash(request: Request, key: str) -> None:
@@ -54,8 +46,7 @@ def _pop_flash(request: Request) -> str | None:
 
 
 async def _my_consents(consents: ConsentService, principal: Principal) -> list[ConsentRow]:
-    assert principal.cpr is not None
-    return await consents.for_citizen(consents.identify(normalise_cpr(principal.cpr)))
+    return await consents.mine(principal)
 
 
 async def _my_consent(
@@ -64,7 +55,7 @@ async def _my_consent(
     for row in await _my_consents(consents, principal):
         if row.consent_id == consent_id:
             return row
-    raise ConsentNotFound("Samtykket findes ikke / consent not found")
+    raise ConsentNotFound(Text(da="Samtykket findes ikke", en="consent not found"))
 
 
 @router.get("")
@@ -73,7 +64,7 @@ async def overview(
     principal: WebCitizen,
     consents: ConsentServiceDep,
     requests: RequestsDep,
-    svc: ServicesDep,
+    svc: RuntimeDep,
 ) -> Response:
     """Mine samtykker: requests waiting for an answer, active consents, earlier ones."""
     lang, now = request_lang(request), svc.clock()
@@ -100,7 +91,7 @@ async def consent_page(
     consent_id: ConsentIdPath,
     principal: WebCitizen,
     consents: ConsentServiceDep,
-    svc: ServicesDep,
+    svc: RuntimeDep,
 ) -> Response:
     """One consent in plain words, with revoke and receipts."""
     row = await _my_consent(consents, principal, consent_id)
@@ -122,7 +113,7 @@ async def revoke_confirm(
     consent_id: ConsentIdPath,
     principal: WebCitizen,
     consents: ConsentServiceDep,
-    svc: ServicesDep,
+    svc: RuntimeDep,
 ) -> Response:
     """The confirmation step (a fragment for htmx, a page without JavaScript)."""
     row = await _my_consent(consents, principal, consent_id)
@@ -141,19 +132,20 @@ async def revoke(
     consent_id: ConsentIdPath,
     principal: WebCitizen,
     consents: ConsentServiceDep,
-    svc: ServicesDep,
-    session: SessionDep,
-    request_id: RequestIdDep,
+    svc: RuntimeDep,
+    correlation_id: CorrelationIdDep,
 ) -> Response:
     """Revoke: committed before the redirect, so every later request is refused."""
     limit_action(request, principal.subject)
-    await _my_consent(consents, principal, consent_id)  # 404 for anyone else's
-    row = await consents.withdraw(
-        consent_id, principal, now=svc.clock(), via="citizen_portal", evidence_ref=None
-    )
-    identity = await consents.identity_of(row.citizen_pseudonym)
-    AuditRepository(session).add(
-        [consent_event("consent.withdraw", principal, identity, row, request_id=request_id)]
+    # The same service call as POST /v1/consents/{id}/withdraw: ownership, audit, 404 for
+    # anyone else's consent.
+    await consents.withdraw(
+        consent_id,
+        principal,
+        now=svc.clock(),
+        via="citizen_portal",
+        evidence_ref=None,
+        correlation_id=correlation_id,
     )
     _flash(request, "portal.flash.revoked")
     return RedirectResponse(f"/portal/consents/{consent_id}", status_code=303)
@@ -178,7 +170,7 @@ async def receipt_print(
     consent_id: ConsentIdPath,
     principal: WebCitizen,
     consents: ConsentServiceDep,
-    svc: ServicesDep,
+    svc: RuntimeDep,
 ) -> Response:
     """A human-readable receipt to print or save as PDF."""
     row = await _my_consent(consents, principal, consent_id)
@@ -199,7 +191,7 @@ async def request_page(
     consent_request_id: RequestIdPath,
     principal: WebCitizen,
     requests: RequestsDep,
-    svc: ServicesDep,
+    svc: RuntimeDep,
 ) -> Response:
     """A caseworker's request, in plain words, with approve and decline."""
     row = await requests.get_for_citizen(consent_request_id, principal)
@@ -220,27 +212,17 @@ async def approve(
     consent_request_id: RequestIdPath,
     principal: WebCitizen,
     requests: RequestsDep,
-    svc: ServicesDep,
-    session: SessionDep,
-    request_id: RequestIdDep,
+    svc: RuntimeDep,
+    correlation_id: CorrelationIdDep,
 ) -> Response:
     """Approve: the consent is created (collection method ``citizen_portal``)."""
     limit_action(request, principal.subject)
-    row, consent, identity = await requests.approve(
-        consent_request_id, principal, now=svc.clock(), lang=request_lang(request)
-    )
-    AuditRepository(session).add(
-        [
-            request_event(
-                "consent_request.approve",
-                principal,
-                identity,
-                row,
-                request_id=request_id,
-                consent_ids=[consent.consent_id],
-            ),
-            consent_event("consent.create", principal, identity, consent, request_id=request_id),
-        ]
+    consent = await requests.approve(
+        consent_request_id,
+        principal,
+        now=svc.clock(),
+        correlation_id=correlation_id,
+        lang=request_lang(request),
     )
     _flash(request, "portal.flash.approved")
     return RedirectResponse(f"/portal/consents/{consent.consent_id}", status_code=303)
@@ -252,15 +234,13 @@ async def decline(
     consent_request_id: RequestIdPath,
     principal: WebCitizen,
     requests: RequestsDep,
-    svc: ServicesDep,
-    session: SessionDep,
-    request_id: RequestIdDep,
+    svc: RuntimeDep,
+    correlation_id: CorrelationIdDep,
 ) -> Response:
     """Decline: nothing is shared, and the caseworker sees the answer."""
     limit_action(request, principal.subject)
-    row, identity = await requests.decline(consent_request_id, principal, now=svc.clock())
-    AuditRepository(session).add(
-        [request_event("consent_request.decline", principal, identity, row, request_id=request_id)]
+    await requests.decline(
+        consent_request_id, principal, now=svc.clock(), correlation_id=correlation_id
     )
     _flash(request, "portal.flash.declined")
     return RedirectResponse("/portal", status_code=303)

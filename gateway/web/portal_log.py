@@ -18,7 +18,7 @@ from gateway.auth.principal import Principal
 from gateway.catalogue.models import Catalogue
 from gateway.cpr import normalise_cpr
 from gateway.db import MAX_SQL_INTEGER
-from gateway.services import ServicesDep
+from gateway.dependencies import RuntimeDep
 from gateway.web import portal_text  # noqa: F401  (registers the log's messages)
 from gateway.web.i18n import is_known, request_lang
 from gateway.web.plain import category_titles, department_title, role_titles
@@ -30,7 +30,7 @@ router = APIRouter(prefix="/portal/log", include_in_schema=False, dependencies=[
 EventIdPath = Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$")]
 
 
-def _my_pseudonyms(svc: ServicesDep, principal: WebCitizen) -> list[str]:
+def _my_pseudonyms(svc: RuntimeDep, principal: WebCitizen) -> list[str]:
     assert principal.cpr is not None
     return list(svc.keys.pseudonymiser.all_pseudonyms(normalise_cpr(principal.cpr)).values())
 
@@ -68,7 +68,7 @@ async def my_log(
     principal: WebCitizen,
     pseudonyms: MyPseudonyms,
     logs: LogServiceDep,
-    svc: ServicesDep,
+    svc: RuntimeDep,
     before: Annotated[int | None, Query(ge=1, le=MAX_SQL_INTEGER)] = None,
 ) -> Response:
     """Min log: who looked at what, when and why — and what was withheld."""

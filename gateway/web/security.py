@@ -17,7 +17,8 @@ from fastapi import Depends, Request
 
 from gateway.auth.principal import Principal
 from gateway.errors import GatewayError
-from gateway.services import services
+from gateway.runtime import runtime_of
+from gateway.text import Text
 
 SESSION_USER = "user"
 SESSION_CSRF = "csrf"
@@ -56,7 +57,7 @@ def store_principal(request: Request, principal: Principal, *, expires_at: int) 
         "exp": expires_at,
     }
     if principal.cpr is not None:
-        cipher = services(request).keys.cipher
+        cipher = runtime_of(request).keys.cipher
         key_id, blob = cipher.encrypt(principal.cpr.encode("ascii"), aad=_CPR_AAD)
         user["cpr"] = [key_id, base64.b64encode(blob).decode("ascii")]
     request.session.clear()  # new identity, new session: no fixation
@@ -77,7 +78,7 @@ def session_principal(request: Request) -> Principal | None:
         key_id, blob = user["cpr"]
         try:
             cpr = (
-                services(request)
+                runtime_of(request)
                 .keys.cipher.decrypt(key_id, base64.b64decode(blob), aad=_CPR_AAD)
                 .decode("ascii")
             )
@@ -122,31 +123,31 @@ async def csrf_protect(request: Request) -> None:
             value = form.get(CSRF_FIELD)
             sent = value if isinstance(value, str) else None
     if not isinstance(expected, str) or not sent or not secrets.compare_digest(expected, sent):
-        raise CsrfFailed("CSRF-kontrol fejlede / CSRF check failed")
+        raise CsrfFailed(Text(da="CSRF-kontrol fejlede", en="CSRF check failed"))
 
 
 async def web_principal(request: Request) -> Principal:
     principal = session_principal(request)
     if principal is None:
-        raise LoginRequired("Log ind først / please log in")
+        raise LoginRequired(Text(da="Log ind først", en="please log in"))
     return principal
 
 
 async def web_citizen(principal: Annotated[Principal, Depends(web_principal)]) -> Principal:
     if principal.kind != "citizen" or not principal.cpr:
-        raise PageForbidden("Kun for borgere / citizens only")
+        raise PageForbidden(Text(da="Kun for borgere", en="citizens only"))
     return principal
 
 
 async def web_employee(principal: Annotated[Principal, Depends(web_principal)]) -> Principal:
     if principal.kind != "employee":
-        raise PageForbidden("Kun for medarbejdere / employees only")
+        raise PageForbidden(Text(da="Kun for medarbejdere", en="employees only"))
     return principal
 
 
 async def web_dpo(principal: Annotated[Principal, Depends(web_employee)]) -> Principal:
     if not principal.is_dpo:
-        raise PageForbidden("Kun for databeskyttelsesrådgiveren / DPO only")
+        raise PageForbidden(Text(da="Kun for databeskyttelsesrådgiveren", en="DPO only"))
     return principal
 
 

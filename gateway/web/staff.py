@@ -12,21 +12,17 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from gateway.audit.entries.repository import AuditRepository
 from gateway.auth.principal import Principal
-from gateway.consent.requests import ConsentRequestCreate, ConsentRequestService, request_event
+from gateway.consent.dependencies import ConsentRequestServiceDep
+from gateway.consent.requests import ConsentRequestCreate
 from gateway.cpr import normalise_cpr
+from gateway.dependencies import CorrelationIdDep, RuntimeDep
 from gateway.errors import NotPermitted
-from gateway.services import (
-    ConsentServiceDep,
-    RequestIdDep,
-    ServicesDep,
-    SessionDep,
-    ViewServiceDep,
-)
+from gateway.text import Text
+from gateway.views.dependencies import ViewServiceDep
 from gateway.views.schemas import ViewRequest
 from gateway.web import staff_text  # noqa: F401  (registers the console's messages)
 from gateway.web.i18n import request_lang, translate
@@ -50,22 +46,18 @@ PurposeField = Annotated[str, Form(pattern=r"^[a-z0-9_]+$", max_length=64)]
 TokenField = Annotated[str, Form(min_length=10, max_length=400)]
 
 
-def _requests(
-    svc: ServicesDep, session: SessionDep, consents: ConsentServiceDep
-) -> ConsentRequestService:
-    return ConsentRequestService(session, consents=consents, catalogue=svc.catalogue)
+RequestsDep = ConsentRequestServiceDep
 
 
-RequestsDep = Annotated[ConsentRequestService, Depends(_requests)]
-
-
-def _check_purpose(svc: ServicesDep, principal: Principal, purpose: str) -> None:
+def _check_purpose(svc: RuntimeDep, principal: Principal, purpose: str) -> None:
     if purpose not in usable_purposes(svc.catalogue, principal):
-        raise NotPermitted("Formålet kan ikke bruges af din rolle / purpose not for your role")
+        raise NotPermitted(
+            Text(da="Formålet kan ikke bruges af din rolle", en="purpose not for your role")
+        )
 
 
 @router.get("")
-async def overview_form(request: Request, principal: WebEmployee, svc: ServicesDep) -> Response:
+async def overview_form(request: Request, principal: WebEmployee, svc: RuntimeDep) -> Response:
     """The search form: CPR and one of the purposes the caller's role may use."""
     return render(
         request,
@@ -78,9 +70,9 @@ async def overview_form(request: Request, principal: WebEmployee, svc: ServicesD
 async def overview(
     request: Request,
     principal: WebEmployee,
-    svc: ServicesDep,
+    svc: RuntimeDep,
     views: ViewServiceDep,
-    request_id: RequestIdDep,
+    correlation_id: CorrelationIdDep,
     cpr: Annotated[str, Form(min_length=10, max_length=11)],
     purpose: PurposeField,
 ) -> Response:
@@ -88,7 +80,7 @@ async def overview(
     _check_purpose(svc, principal, purpose)
     number = normalise_cpr(cpr)
     result = await views.view(
-        ViewRequest(cpr=number, purpose=purpose), principal, request_id=request_id
+        ViewRequest(cpr=number, purpose=purpose), principal, correlation_id=correlation_id
     )
     lang = request_lang(request)
     groups, requestable = present(result, svc.catalogue, lang=lang)
@@ -118,9 +110,9 @@ async def overview(
 async def retry_section(
     request: Request,
     principal: WebEmployee,
-    svc: ServicesDep,
+    svc: RuntimeDep,
     views: ViewServiceDep,
-    request_id: RequestIdDep,
+    correlation_id: CorrelationIdDep,
     token: TokenField,
     purpose: PurposeField,
     category: CategoryField,
@@ -132,7 +124,7 @@ async def retry_section(
     result = await views.view(
         ViewRequest(cpr=cpr, purpose=purpose, categories=[category]),
         principal,
-        request_id=request_id,
+        correlation_id=correlation_id,
     )
     lang = request_lang(request)
     section = present_section(
@@ -160,10 +152,9 @@ async def retry_section(
 async def request_consent(
     request: Request,
     principal: WebEmployee,
-    svc: ServicesDep,
-    session: SessionDep,
+    svc: RuntimeDep,
     requests: RequestsDep,
-    request_id: RequestIdDep,
+    correlation_id: CorrelationIdDep,
     token: TokenField,
     purpose: PurposeField,
     categories: Annotated[list[str], Form(min_length=1, max_length=50)],
@@ -192,10 +183,7 @@ async def request_consent(
             purpose=chosen.title.da,
         ),
     )
-    row, identity = await requests.create(body, principal, now=now)
-    AuditRepository(session).add(
-        [request_event("consent_request.create", principal, identity, row, request_id=request_id)]
-    )
+    row = await requests.create(body, principal, now=now, correlation_id=correlation_id)
     htmx = request.headers.get("hx-request") == "true"
     return render(
         request,

@@ -17,20 +17,17 @@ from pydantic import ValidationError
 
 from gateway.audit.console.analytics import AuditAnalytics, AuditQuery
 from gateway.audit.console.anomalies import COPENHAGEN
-from gateway.audit.console.endpoints import (
-    csv_export_response,
-    job_read,
-    log_verifier,
-    record_citizen_search,
-    signed_export_response,
-    verify_jobs,
-)
+from gateway.audit.console.dependencies import DpoConsoleServiceDep
+from gateway.audit.console.downloads import csv_response, signed_zip_response
+from gateway.audit.console.endpoints import job_read, log_verifier, verify_jobs
 from gateway.audit.console.integrity import integrity_status
 from gateway.audit.entries.repository import entry_dict
 from gateway.auth.principal import Principal
 from gateway.db import MAX_SQL_INTEGER
+from gateway.dependencies import CorrelationIdDep, RuntimeDep, SessionDep
 from gateway.errors import InvalidRequest
-from gateway.services import RequestIdDep, Services, ServicesDep, SessionDep
+from gateway.runtime import Runtime
+from gateway.text import Text
 from gateway.web.i18n import request_lang
 from gateway.web.script_json import escape_script_json
 from gateway.web.security import WebDpo
@@ -48,7 +45,7 @@ def _day(value: str | None) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError as exc:
-        raise InvalidRequest("Ugyldig dato / invalid date") from exc
+        raise InvalidRequest(Text(da="Ugyldig dato", en="invalid date")) from exc
 
 
 def _midnight(day: date) -> datetime:
@@ -56,7 +53,7 @@ def _midnight(day: date) -> datetime:
 
 
 async def _read_filter(
-    request: Request, svc: Services, principal: Principal
+    request: Request, svc: Runtime, principal: Principal
 ) -> tuple[AuditQuery, dict[str, Any]]:
     """The form as an ``AuditQuery`` and the values to put back into the form."""
     form = await request.form() if request.method == "POST" else {}
@@ -78,7 +75,7 @@ async def _read_filter(
             **{k: values[k] or None for k in _FIELDS},
         )
     except ValidationError as exc:
-        raise InvalidRequest("Ugyldigt filter / invalid filter") from exc
+        raise InvalidRequest(Text(da="Ugyldigt filter", en="invalid filter")) from exc
     values["citizen"] = citizen_token(svc.keys.cipher, cpr, principal) if cpr else ""
     return query, values
 
@@ -95,9 +92,10 @@ def _before(request: Request, form: Any) -> int | None:
 async def console(
     request: Request,
     principal: WebDpo,
-    svc: ServicesDep,
+    svc: RuntimeDep,
     session: SessionDep,
-    request_id: RequestIdDep,
+    console_service: DpoConsoleServiceDep,
+    correlation_id: CorrelationIdDep,
 ) -> Response:
     """The whole console for a filter (default: the last 30 days, look-ups only)."""
     query, values = await _read_filter(request, svc, principal)
@@ -110,10 +108,8 @@ async def console(
         values["since"] = since.astimezone(COPENHAGEN).date().isoformat()
     if not values["until"]:
         values["until"] = (until.astimezone(COPENHAGEN) - timedelta(days=1)).date().isoformat()
-    rows = await analytics.search(flt, before=_before(request, form), limit=50)
-    total = await analytics.count(flt)
-    record_citizen_search(
-        query, principal, session=session, svc=svc, request_id=request_id, total=total
+    rows, total = await console_service.page(
+        query, principal, before=_before(request, form), limit=50, correlation_id=correlation_id
     )
     charts = await analytics.charts(flt, now=now)
     lang = request_lang(request)
@@ -154,34 +150,34 @@ async def console(
 async def export_csv(
     request: Request,
     principal: WebDpo,
-    svc: ServicesDep,
-    session: SessionDep,
-    request_id: RequestIdDep,
+    svc: RuntimeDep,
+    console_service: DpoConsoleServiceDep,
+    correlation_id: CorrelationIdDep,
 ) -> Response:
     """The filtered entries as CSV (semicolon-separated, UTF-8 with BOM)."""
     query, _ = await _read_filter(request, svc, principal)
-    return await csv_export_response(
-        query, principal, session=session, svc=svc, request_id=request_id
-    )
+    stream = await console_service.csv_export(query, principal, correlation_id=correlation_id)
+    return csv_response(stream)
 
 
 @router.post("/export.zip")
 async def export_signed(
     request: Request,
     principal: WebDpo,
-    svc: ServicesDep,
-    session: SessionDep,
-    request_id: RequestIdDep,
+    svc: RuntimeDep,
+    console_service: DpoConsoleServiceDep,
+    correlation_id: CorrelationIdDep,
 ) -> Response:
     """The filtered entries as a signed export that ``tvaers audit verify full`` accepts."""
     query, _ = await _read_filter(request, svc, principal)
-    return await signed_export_response(
-        query, principal, session=session, svc=svc, request_id=request_id
+    content, _ = await console_service.signed_export(
+        query, principal, correlation_id=correlation_id
     )
+    return signed_zip_response(content)
 
 
 @router.post("/verify")
-async def start_verify(request: Request, principal: WebDpo, svc: ServicesDep) -> Response:
+async def start_verify(request: Request, principal: WebDpo, svc: RuntimeDep) -> Response:
     """Start "verify now" and return the progress panel (it polls itself while running)."""
     job = verify_jobs(request).start(
         svc.sessions, origin=svc.settings.audit_origin, verifier=log_verifier(svc)

@@ -18,6 +18,7 @@ from gateway.auth.principal import Principal
 from gateway.catalogue.models import Catalogue, Purpose
 from gateway.errors import InvalidRequest
 from gateway.keys import DataCipher, DecryptionError
+from gateway.text import Text
 from gateway.views.schemas import Section, ViewResponse
 from gateway.web.script_json import escape_script_json
 
@@ -50,7 +51,7 @@ def citizen_from_token(cipher: DataCipher, token: str, principal: Principal) -> 
         return cipher.decrypt(key_id, blob, aad=_aad(principal)).decode("ascii")
     except (DecryptionError, binascii.Error, ValueError, UnicodeError) as exc:
         raise StaleCitizenToken(
-            "Siden er for gammel; søg borgeren frem igen / page out of date"
+            Text(da="Siden er for gammel; søg borgeren frem igen", en="page out of date")
         ) from exc
 
 

@@ -177,6 +177,7 @@ async def test_unsequenced_entries_say_so(gw: Harness) -> None:
     assert receipt.status_code == 409
 
 
+@pytest.mark.sqlite_only(reason="opens the SQLite file directly to tamper with or inspect it")
 async def test_retention_purges_bodies_and_the_log_still_verifies(tmp_path: Path) -> None:
     async with running_gateway(tmp_path) as gw:
         await demo_traffic(gw)
@@ -203,6 +204,7 @@ async def test_retention_purges_bodies_and_the_log_still_verifies(tmp_path: Path
     assert "3 with purged bodies" in result.output
 
 
+@pytest.mark.sqlite_only(reason="opens the SQLite file directly to tamper with or inspect it")
 async def test_retention_runs_in_the_sequencer(tmp_path: Path) -> None:
     async with running_gateway(tmp_path) as gw:
         await demo_traffic(gw)
@@ -218,6 +220,7 @@ async def test_retention_runs_in_the_sequencer(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("content", [None, b"not a key"])
+@pytest.mark.usefixtures("database_url")
 async def test_missing_or_unreadable_audit_key_stops_start_up(
     tmp_path: Path, content: bytes | None
 ) -> None:

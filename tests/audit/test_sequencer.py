@@ -67,6 +67,7 @@ def assert_tree_matches_rows(data_dir: Path) -> None:
 
 
 @pytest.mark.parametrize("step", STEPS)
+@pytest.mark.sqlite_only(reason="opens the SQLite file directly to tamper with or inspect it")
 async def test_crash_at_any_step_then_restart_loses_nothing(tmp_path: Path, step: str) -> None:
     async with running_gateway(tmp_path) as gw:
         await sequencer(gw).stop()  # the test drives sequencing by hand
@@ -87,6 +88,7 @@ async def test_crash_at_any_step_then_restart_loses_nothing(tmp_path: Path, step
     assert f"{3 * BATCH + 7 + 5} entries" in result.output
 
 
+@pytest.mark.sqlite_only(reason="opens the SQLite file directly to tamper with or inspect it")
 async def test_restart_resumes_from_stored_state_without_rehashing(tmp_path: Path) -> None:
     async with running_gateway(tmp_path) as gw:
         await gw.services.audit.append(events(20))
@@ -109,6 +111,7 @@ async def test_restart_resumes_from_stored_state_without_rehashing(tmp_path: Pat
     assert leaf_hash(b"{}") != stored[0]
 
 
+@pytest.mark.sqlite_only(reason="opens the SQLite file directly to tamper with or inspect it")
 async def test_two_sequencers_racing_never_fork_the_tree(tmp_path: Path) -> None:
     class AlwaysLeader:
         async def acquire(self) -> bool:
@@ -133,6 +136,7 @@ async def test_two_sequencers_racing_never_fork_the_tree(tmp_path: Path) -> None
     assert_tree_matches_rows(tmp_path)
 
 
+@pytest.mark.usefixtures("database_url")
 async def test_only_one_sqlite_lease_holder(tmp_path: Path) -> None:
     async with running_gateway(tmp_path) as gw:
         running = sequencer(gw)
@@ -149,6 +153,7 @@ async def test_only_one_sqlite_lease_holder(tmp_path: Path) -> None:
             await second.engine.dispose()
 
 
+@pytest.mark.sqlite_only(reason="opens the SQLite file directly to tamper with or inspect it")
 async def test_checkpoint_follows_an_entry_without_a_flush(tmp_path: Path) -> None:
     async with running_gateway(tmp_path) as gw:
         await sequencer(gw).flush()

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from gateway.auth.devidp import demo_users
+from gateway.devtools.demo_users import demo_users
 from tests.deploy.compose_file import COMPOSE_FILE, REPO, service_env
 
 REALM_FILE = REPO / "deploy/keycloak/tvaers-realm.json"

@@ -235,6 +235,7 @@ async def traced(tmp_path: Path) -> AsyncIterator[tuple[Harness, InMemorySpanExp
         yield gw, exporter
 
 
+@pytest.mark.usefixtures("database_url")
 async def test_a_view_is_one_trace_across_gateway_policy_and_connector_calls(
     traced: tuple[Harness, InMemorySpanExporter],
 ) -> None:
@@ -317,6 +318,7 @@ def test_the_json_formatter_masks_a_cpr_in_any_field() -> None:
 # ------------------------------------------------------------------ no CPR anywhere, end to end
 
 
+@pytest.mark.usefixtures("database_url")
 async def test_no_cpr_reaches_logs_metrics_or_spans_after_a_full_flow(
     tmp_path: Path, json_logs: io.StringIO
 ) -> None:

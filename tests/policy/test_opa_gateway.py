@@ -32,6 +32,7 @@ async def post_view(gw: Harness) -> Any:
     )
 
 
+@pytest.mark.usefixtures("database_url")
 async def test_view_through_opa_reports_the_bundle_revision(
     tmp_path: Path, opa_rest: RunningOpa
 ) -> None:
@@ -62,6 +63,7 @@ async def assert_fails_closed(gw: Harness) -> None:
     ]
 
 
+@pytest.mark.usefixtures("database_url")
 async def test_unreachable_opa_gives_503_audited_and_no_connector_call(tmp_path: Path) -> None:
     engine = OpaServerEngine(f"http://127.0.0.1:{free_port()}", timeout_s=1.0)
     try:
@@ -72,6 +74,7 @@ async def test_unreachable_opa_gives_503_audited_and_no_connector_call(tmp_path:
 
 
 @pytest.mark.parametrize("fault", ["slow", "error"])
+@pytest.mark.usefixtures("database_url")
 async def test_slow_or_failing_opa_gives_503_audited_and_no_connector_call(
     tmp_path: Path, opa_rest: RunningOpa, fault: str
 ) -> None:

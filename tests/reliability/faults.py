@@ -166,28 +166,46 @@ async def audit_store_disk_full(gw: Harness, _mp: pytest.MonkeyPatch) -> AsyncIt
 
 @asynccontextmanager
 async def database_read_only(gw: Harness, _mp: pytest.MonkeyPatch) -> AsyncIterator[None]:
-    """Every new connection refuses writes, as the database does on a read-only volume."""
+    """Every connection refuses writes, as the database does on a read-only volume.
+
+    Applied at every check-out, not only to new connections: a connection that the sequencer
+    or the audit writer held while the pool was disposed would otherwise come back writable
+    (a race that parallel test runs made visible).
+    """
     engines = [gw.services.engine, sequencer_of(gw).engine]
     sqlite = gw.services.engine.dialect.name == "sqlite"
 
-    def read_only(dbapi_connection: Any, _record: Any) -> None:
+    def setter(read_only: bool) -> Callable[..., None]:
         if sqlite:
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA query_only = ON")
-            cursor.close()
+            statement = f"PRAGMA query_only = {'ON' if read_only else 'OFF'}"
         else:  # asyncpg through SQLAlchemy's adapter: a session default for the connection
-            cursor = dbapi_connection.cursor()
-            cursor.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
-            cursor.close()
+            mode = "READ ONLY" if read_only else "READ WRITE"
+            statement = f"SET SESSION CHARACTERISTICS AS TRANSACTION {mode}"
 
+        def apply(dbapi_connection: Any, *_rest: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute(statement)
+            cursor.close()
+            # The driver opened a transaction for the SET: end it, so the setting holds for the
+            # very next transaction (the request's own) and is not rolled back with it.
+            dbapi_connection.commit()
+
+        return apply
+
+    refuse, allow = setter(True), setter(False)
     for engine in engines:
-        event.listen(engine.sync_engine, "connect", read_only)
+        event.listen(engine.sync_engine, "connect", refuse)
+        event.listen(engine.sync_engine, "checkout", refuse)
         await engine.dispose()  # pooled connections were opened writable
     try:
         yield
     finally:
         for engine in engines:
-            event.remove(engine.sync_engine, "connect", read_only)
+            event.remove(engine.sync_engine, "connect", refuse)
+            event.remove(engine.sync_engine, "checkout", refuse)
+            # A connection checked out during the fault may come back read-only: make every
+            # later check-out writable again.
+            event.listen(engine.sync_engine, "checkout", allow)
             await engine.dispose()
 
 

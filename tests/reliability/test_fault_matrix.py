@@ -263,6 +263,7 @@ async def during_fault(gw: Harness, fault: Fault, cpr: str) -> list[str]:
 
 
 @pytest.mark.parametrize("fault", FAULTS, ids=lambda f: f"{f.dependency}-{f.mode}-{f.check}")
+@pytest.mark.usefixtures("database_url")
 async def test_fault(fault: Fault, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     async with running_gateway(tmp_path / "gw") as gw:
         cpr = demo_cpr(0)

@@ -32,6 +32,7 @@ from starlette.types import Receive, Scope, Send
 from connectors.simulators import SIMULATORS
 from gateway.app import Overrides, create_app
 from gateway.auth.devidp import DevIdentityProvider
+from gateway.devtools.demo_users import demo_users
 from tests.harness import SIM_URLS, RoutingTransport
 from tests.harness import test_settings as gateway_settings
 
@@ -51,6 +52,7 @@ IDP = DevIdentityProvider(
     key_path=SETTINGS.keys_dir / "dev-idp-key.json",
     issuer=SETTINGS.effective_issuer,
     audience=SETTINGS.oidc_audience,
+    users=demo_users(),
 )
 TOKENS = {
     "citizen": IDP.issue("borger-1"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pytest
 
 from gateway.app import create_app
 from tests.harness import Harness, demo_cpr, running_gateway
@@ -37,6 +38,7 @@ async def test_errors_carry_the_headers_too(gw: Harness) -> None:
     assert response.headers["cache-control"] == "no-store"
 
 
+@pytest.mark.usefixtures("database_url")
 async def test_hsts_over_https(tmp_path: Path) -> None:
     async with (
         running_gateway(tmp_path) as gw,
@@ -100,6 +102,7 @@ async def test_refused_bodies_carry_the_headers_too(gw: Harness) -> None:
     assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
 
 
+@pytest.mark.usefixtures("database_url")
 async def test_hsts_behind_a_tls_terminating_proxy(tmp_path: Path) -> None:
     """The proxy speaks http to the gateway; the https public URL still earns HSTS."""
     async with running_gateway(tmp_path, public_url="https://tvaers.kommune.example") as gw:

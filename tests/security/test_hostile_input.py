@@ -139,6 +139,7 @@ async def test_unknown_fields_are_refused(gw: Harness) -> None:
     assert response.status_code == 422
 
 
+@pytest.mark.usefixtures("database_url")
 async def test_views_are_rate_limited_per_user_and_audited(tmp_path: Path) -> None:
     async with running_gateway(tmp_path, view_limit_per_user=3, view_limit_per_citizen=100) as gw:
         headers = await gw.auth("sagsbehandler-jobcenter")
@@ -164,6 +165,7 @@ async def test_views_are_rate_limited_per_user_and_audited(tmp_path: Path) -> No
         assert outcomes.count("rate_limited") == 2
 
 
+@pytest.mark.usefixtures("database_url")
 async def test_views_are_rate_limited_per_citizen(tmp_path: Path) -> None:
     async with running_gateway(tmp_path, view_limit_per_user=100, view_limit_per_citizen=2) as gw:
         statuses = []

@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from gateway.audit.console.demo_patterns import SNOOPER, SYNTHETIC_REASON, seed_snooping_pattern
+from gateway.devtools.demo_patterns import SNOOPER, SYNTHETIC_REASON, seed_snooping_pattern
 from tests.harness import Harness
 from tests.staff.conftest import demo_cpr, now, view
 
@@ -101,6 +101,7 @@ async def test_seeded_snooping_pattern_shows_as_anomalies_with_explanations(gw: 
     assert {i["entry"]["reason"] for i in rows["items"]} == {SYNTHETIC_REASON}
 
 
+@pytest.mark.usefixtures("database_url")
 async def test_thresholds_are_configuration(tmp_path: object) -> None:
     from pathlib import Path
 

@@ -183,6 +183,7 @@ async def test_receipts_download_and_print(gw: Harness) -> None:
     await citizen.aclose()
 
 
+@pytest.mark.usefixtures("database_url")
 async def test_consent_actions_are_rate_limited(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -201,6 +202,7 @@ async def test_consent_actions_are_rate_limited(
         await citizen.aclose()
 
 
+@pytest.mark.usefixtures("database_url")
 async def test_login_is_rate_limited(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TVAERS_WEB_LOGIN_RATE_LIMIT", "2")
     async with running_gateway(tmp_path) as gw:

@@ -7,14 +7,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from gateway.audit.console.analytics import dpo_event
+from gateway.audit.console.dependencies import DpoConsoleServiceDep
 from gateway.audit.entries.repository import AuditRepository, entry_dict
 from gateway.audit.entries.schemas import AuditCitizenSearch, AuditEntryRead, AuditPage
 from gateway.auth.dependencies import DpoPrincipal
-from gateway.cpr import normalise_cpr
 from gateway.db import MAX_SQL_INTEGER
+from gateway.dependencies import CorrelationIdDep, SessionDep
 from gateway.errors import ERROR_RESPONSES
-from gateway.services import RequestIdDep, ServicesDep, SessionDep
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 _ERRORS: dict[int | str, dict[str, Any]] = {k: ERROR_RESPONSES[k] for k in (401, 403, 422, 503)}
@@ -58,33 +57,12 @@ async def list_entries(
 async def search_by_citizen(
     body: AuditCitizenSearch,
     principal: DpoPrincipal,
-    session: SessionDep,
-    svc: ServicesDep,
-    request_id: RequestIdDep,
+    console: DpoConsoleServiceDep,
+    correlation_id: CorrelationIdDep,
 ) -> AuditPage:
     """Every entry about one citizen, matched by pseudonym under every HMAC key (DPO only).
 
     The DPO's search is itself audited, in the same transaction as the read.
     """
-    cpr = normalise_cpr(body.cpr)
-    pseudonyms = svc.keys.pseudonymiser.all_pseudonyms(cpr)
-    rows = await AuditRepository(session).search(
-        since=body.since,
-        until=body.until,
-        pseudonyms=list(pseudonyms.values()),
-        before=body.before,
-        limit=body.limit,
-    )
-    AuditRepository(session).add(
-        [
-            dpo_event(
-                principal,
-                action="audit.search_citizen",
-                request_id=request_id,
-                pseudonymiser=svc.keys.pseudonymiser,
-                cpr=cpr,
-                counts={"entries": len(rows)},
-            )
-        ]
-    )
-    return _page(rows, body.limit)
+    rows = await console.search_by_citizen(body, principal, correlation_id=correlation_id)
+    return _page(list(rows), body.limit)

@@ -44,6 +44,7 @@ from gateway.audit.proofs.verify import (
     verify_export,
 )
 from gateway.errors import Conflict, NotFound
+from gateway.text import Text
 
 SELECTION_FILE = "selection.json"
 Status = Literal["ok", "failed", "none"]
@@ -157,11 +158,20 @@ async def _export(
     progress: ExportProgress | None = None,
 ) -> ExportSummary:
     """``tvaers audit export`` into ``directory``; a log without a checkpoint is a conflict."""
+    selection = None
+    if embed_only is not None:
+        flt = embed_only
+
+        async def selection(session: AsyncSession, size: int) -> set[int]:
+            return await AnalyticsRepository(session).matching_leaf_indexes(flt, size=size)
+
     summary = await export_log(
-        sessions, directory, origin=origin, progress=progress, embed_only=embed_only
+        sessions, directory, origin=origin, progress=progress, embed_only=selection
     )
     if summary.checkpoints == 0:
-        raise Conflict("Intet checkpoint endnu / no checkpoint yet", code="no_checkpoint")
+        raise Conflict(
+            Text(da="Intet checkpoint endnu", en="no checkpoint yet"), code="no_checkpoint"
+        )
     return summary
 
 
@@ -239,7 +249,9 @@ class VerifyJobs:
     def get(self, job_id: str) -> VerifyJob:
         found = self.jobs.get(job_id)
         if found is None:
-            raise NotFound("Ingen sådan kontrol / no such verification", code="job_not_found")
+            raise NotFound(
+                Text(da="Ingen sådan kontrol", en="no such verification"), code="job_not_found"
+            )
         return found
 
     def start(

@@ -24,10 +24,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from gateway.audit.entries.repository import AuditRepository
 from gateway.audit.entries.schemas import AuditEvent
 from gateway.errors import AuditUnavailable
+from gateway.text import Text
 
 logger = logging.getLogger("tvaers.audit")
 
-UNAVAILABLE_MESSAGE = "Revisionsloggen kan ikke skrives; intet udleveres / audit log unavailable"
+UNAVAILABLE_MESSAGE = Text(
+    da="Revisionsloggen kan ikke skrives; intet udleveres", en="audit log unavailable"
+)
 
 
 @dataclass(slots=True)

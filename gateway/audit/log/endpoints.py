@@ -28,8 +28,8 @@ from gateway.audit.log.schemas import (
 from gateway.audit.log.service import AuditLogService
 from gateway.auth.dependencies import CitizenPrincipal, DpoPrincipal
 from gateway.db import MAX_SQL_INTEGER
+from gateway.dependencies import RuntimeDep, SessionDep
 from gateway.errors import ERROR_RESPONSES
-from gateway.services import ServicesDep, SessionDep
 
 router = APIRouter(prefix="/v1/audit", tags=["audit log"])
 me_router = APIRouter(prefix="/v1/me", tags=["citizen"])
@@ -40,7 +40,7 @@ _ERRORS: _Responses = {k: ERROR_RESPONSES[k] for k in (401, 403, 422, 503)}
 _TEXT: dict[str, Any] = {"content": {"text/plain": {}}}
 
 
-def log_service(svc: ServicesDep, session: SessionDep) -> AuditLogService:
+def log_service(svc: RuntimeDep, session: SessionDep) -> AuditLogService:
     signer = audit_signer(svc.settings.audit_origin, svc.keys.audit_key)
     return AuditLogService(session, origin=svc.settings.audit_origin, verifier=signer.verifier())
 
@@ -147,7 +147,7 @@ async def inclusion_proof(
 # --------------------------------------------------------------------------- citizens
 
 
-def _pseudonyms(svc: ServicesDep, principal: CitizenPrincipal) -> list[str]:
+def _pseudonyms(svc: RuntimeDep, principal: CitizenPrincipal) -> list[str]:
     assert principal.cpr is not None  # citizen tokens always carry one
     return list(svc.keys.pseudonymiser.all_pseudonyms(principal.cpr).values())
 

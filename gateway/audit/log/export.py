@@ -19,14 +19,13 @@ entries are readable.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from gateway.audit.console.repository import AnalyticsRepository, AuditFilter
 from gateway.audit.log.repository import TreeRepository
 from gateway.audit.proofs.export_format import (
     CHECKPOINTS_DIR,
@@ -65,6 +64,10 @@ class ExportSummary:
         return self.entries - self.purged
 
 
+# Which leaf indexes below ``size`` to embed with their content (the rest by leaf hash only).
+LeafSelection = Callable[[AsyncSession, int], Awaitable[set[int]]]
+
+
 async def export_log(
     sessions: async_sessionmaker[AsyncSession],
     out: str | os.PathLike[str],
@@ -72,12 +75,13 @@ async def export_log(
     origin: str,
     progress: ExportProgress | None = None,
     warn: ExportWarning | None = None,
-    embed_only: AuditFilter | None = None,
+    embed_only: LeafSelection | None = None,
 ) -> ExportSummary:
     """Write the log up to its newest checkpoint into ``out`` (created if missing).
 
-    With ``embed_only``, only entries matching the filter keep their content; the others are
-    written as their leaf hash (counted in ``purged`` and ``withheld``).
+    With ``embed_only`` (the leaf indexes a selection matches, e.g. the DPO console's filter),
+    only those entries keep their content; the others are written as their leaf hash (counted
+    in ``purged`` and ``withheld``).
     """
     directory = Path(out)
     (directory / CHECKPOINTS_DIR).mkdir(parents=True, exist_ok=True)
@@ -88,11 +92,7 @@ async def export_log(
         size = latest.size if latest is not None else 0
         checkpoints = await repo.checkpoints(up_to=size)
         # Chosen after the checkpoint is read, so every match it covers is already sequenced.
-        chosen = (
-            await AnalyticsRepository(session).matching_leaf_indexes(embed_only, size=size)
-            if embed_only is not None
-            else None
-        )
+        chosen = await embed_only(session, size) if embed_only is not None else None
     verifier_key = latest.verifier_key if latest is not None else ""
     if latest is not None:
         origin = Checkpoint.parse(parse_note(latest.note).text).origin

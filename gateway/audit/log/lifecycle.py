@@ -8,7 +8,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from gateway.audit.log.sequencer import Sequencer, create_log_engine
 from gateway.audit.proofs.notes import NoteSigner
-from gateway.services import Services
+from gateway.runtime import Runtime
 
 
 def audit_signer(origin: str, key: Ed25519PrivateKey) -> NoteSigner:
@@ -16,7 +16,7 @@ def audit_signer(origin: str, key: Ed25519PrivateKey) -> NoteSigner:
     return NoteSigner(origin, key)
 
 
-def build_sequencer(svc: Services, **options: object) -> Sequencer:
+def build_sequencer(svc: Runtime, **options: object) -> Sequencer:
     """A sequencer on its own engine (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: own pool)."""
     settings = svc.settings
     retention = (
@@ -33,7 +33,7 @@ def build_sequencer(svc: Services, **options: object) -> Sequencer:
     )
 
 
-async def start_audit_log(svc: Services) -> Sequencer:
+async def start_audit_log(svc: Runtime) -> Sequencer:
     """Start the sequencer task; the lifespan stops it with :func:`stop_audit_log`."""
     sequencer = build_sequencer(svc)
     sequencer.start()

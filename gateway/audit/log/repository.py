@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.audit.entries.models import (
@@ -211,11 +211,6 @@ class TreeRepository:
             AuditEntryRow.citizen_pseudonym.in_(list(pseudonyms)),
         )
         return await self._session.scalar(query)
-
-    async def count_pending(self) -> int:
-        """Rows still waiting for a leaf index."""
-        query = select(func.count()).where(AuditEntryRow.leaf_index.is_(None))
-        return int(await self._session.scalar(query) or 0)
 
     # ----------------------------------------------------------------- retention
 

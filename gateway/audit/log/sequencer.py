@@ -224,6 +224,7 @@ class Sequencer:
         self._last_purge = float("-inf")
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
         self.is_leader = False
 
     @property
@@ -335,16 +336,33 @@ class Sequencer:
         if self._task is None:
             self._task = asyncio.create_task(self._run(), name="audit-sequencer")
 
-    async def stop(self) -> None:
-        """Stop the task and release the lock."""
+    async def stop(self, *, grace_s: float = 5.0) -> None:
+        """Stop the task and release the lock.
+
+        The task is asked to stop after its current step, not cancelled in the middle of a
+        database call: a query cancelled mid-flight still completes on the driver's thread and
+        leaves a connection behind. Only a step that outlasts ``grace_s`` is cancelled.
+        """
         task, self._task = self._task, None
         if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            self._stopping = True
+            self._wake.set()
+            try:
+                await asyncio.wait_for(asyncio.shield(task), timeout=grace_s)
+            except TimeoutError:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            finally:
+                self._stopping = False
         with contextlib.suppress(Exception):
             await self._lock.release()
         self.is_leader = False
+
+    def _stop_requested(self) -> bool:
+        """Whether ``stop()`` has asked the task to end after its current step (a call, so
+        the type checker does not assume it unchanged across an ``await``)."""
+        return self._stopping
 
     @property
     def task(self) -> asyncio.Task[None] | None:
@@ -366,7 +384,7 @@ class Sequencer:
 
     async def _run(self) -> None:
         backoff = self._interval
-        while True:
+        while not self._stop_requested():
             try:
                 self.is_leader = await self._lock.acquire()
                 if self.is_leader:
@@ -386,6 +404,8 @@ class Sequencer:
                 logger.error("audit sequencer step failed: %s %s", type(exc).__name__, detail)
                 backoff = min(backoff * 2, 5.0)
             self._wake.clear()
+            if self._stop_requested():  # stop() may have asked while the step ran
+                return
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=backoff)
 

@@ -24,15 +24,16 @@ from gateway.audit.proofs.export_format import RECEIPT_SUFFIX, format_receipt
 from gateway.audit.proofs.merkle import NodeId, ProofError, consistency_plan, inclusion_plan
 from gateway.audit.proofs.notes import NoteVerifier
 from gateway.errors import Conflict, InvalidRequest, NotFound
+from gateway.text import Text
 
-_PENDING_TEXT = (
-    "Endnu ikke sekvenseret; bevis følger inden for et sekund / "
-    "not yet sequenced; a proof follows within a second"
+_PENDING_TEXT = Text(
+    da="Endnu ikke sekvenseret; bevis følger inden for et sekund",
+    en="not yet sequenced; a proof follows within a second",
 )
-_SEQUENCED_TEXT = "Med i den signerede log / in the signed log"
-_PURGED_TEXT = (
-    "Indholdet er slettet efter opbevaringsperioden; hashen er bevaret / "
-    "content purged after the retention period; its hash is kept"
+_SEQUENCED_TEXT = Text(da="Med i den signerede log", en="in the signed log")
+_PURGED_TEXT = Text(
+    da="Indholdet er slettet efter opbevaringsperioden; hashen er bevaret",
+    en="content purged after the retention period; its hash is kept",
 )
 
 
@@ -79,7 +80,9 @@ class AuditLogService:
         """The newest signed checkpoint."""
         row = await self._repo.latest_checkpoint()
         if row is None:
-            raise NotFound("Intet checkpoint endnu / no checkpoint yet", code="no_checkpoint")
+            raise NotFound(
+                Text(da="Intet checkpoint endnu", en="no checkpoint yet"), code="no_checkpoint"
+            )
         return checkpoint_read(row, self._origin)
 
     async def checkpoint(self, size: int) -> CheckpointRead:
@@ -87,7 +90,7 @@ class AuditLogService:
         row = await self._repo.checkpoint(size)
         if row is None:
             raise NotFound(
-                f"Intet checkpoint i størrelse {size} / no checkpoint of size {size}",
+                Text(da=f"Intet checkpoint i størrelse {size}", en=f"no checkpoint of size {size}"),
                 code="no_checkpoint",
             )
         return checkpoint_read(row, self._origin)
@@ -166,11 +169,11 @@ class AuditLogService:
         body = row.body.encode("utf-8") if row.body is not None else None
         status: AccessStatus
         if proof is None:
-            status, text = "pending", _PENDING_TEXT
+            status, text = "pending", _PENDING_TEXT.both()
         elif body is None:
-            status, text = "purged", _PURGED_TEXT
+            status, text = "purged", _PURGED_TEXT.both()
         else:
-            status, text = "sequenced", _SEQUENCED_TEXT
+            status, text = "sequenced", _SEQUENCED_TEXT.both()
         return AccessLogItem(
             event_id=row.event_id,
             time=row.recorded_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
@@ -189,7 +192,7 @@ class AuditLogService:
     async def _own_entry(self, event_id: str, pseudonyms: Sequence[str]) -> AuditEntryRow:
         row = await self._repo.entry_for_citizen(event_id, pseudonyms)
         if row is None:  # someone else's entry looks exactly like a missing one
-            raise NotFound("Ingen sådan post / no such entry", code="entry_not_found")
+            raise NotFound(Text(da="Ingen sådan post", en="no such entry"), code="entry_not_found")
         return row
 
     async def receipt(self, event_id: str, pseudonyms: Sequence[str]) -> ReceiptFile:

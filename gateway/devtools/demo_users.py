@@ -1,0 +1,36 @@
+"""The demo users of the development identity provider (synthetic people, never real)."""
+
+from __future__ import annotations
+
+from connectors.simulators.seed import citizens
+from gateway.auth.devidp import DemoUser
+
+
+def demo_users() -> list[DemoUser]:
+    """The seeded demo users: employees of each department, a DPO, and three citizens.
+
+    The citizens are the first synthetic citizens of the department simulators, so their data
+    exists in all three systems.
+    """
+    employees = [
+        DemoUser(
+            "sagsbehandler-jobcenter", "Mette Sørensen", "employee", "jobcenter", ("caseworker",)
+        ),
+        DemoUser(
+            "koordinator-jobcenter", "Jonas Ærø-Hansen", "employee", "jobcenter", ("coordinator",)
+        ),
+        DemoUser("sagsbehandler-social", "Birgitte Løkke", "employee", "social", ("caseworker",)),
+        DemoUser("cti-social", "Ahmed Østergaard", "employee", "social", ("support_worker",)),
+        DemoUser("sundhed", "Lise Bjørn", "employee", "health", ("health_professional",)),
+        DemoUser("dpo", "Dorthe Ågård", "employee", "administration", ("dpo",)),
+    ]
+    people = [
+        DemoUser(
+            f"borger-{i + 1}",
+            f"{c.given_name} {c.family_name}",
+            "citizen",
+            cpr=c.cpr,
+        )
+        for i, c in enumerate(citizens()[:3])
+    ]
+    return employees + people
