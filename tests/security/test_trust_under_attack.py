@@ -214,7 +214,10 @@ async def test_f3_staff_consent_stored_before_the_fix_never_covers_special_data(
         await session.execute(
             update(ConsentRow)
             .where(ConsentRow.consent_id == consent_id)
-            .values(categories=["health.wellbeing", "social.services"])
+            .values(
+                categories=["health.wellbeing", "social.services"],
+                source_departments=["health", "social"],
+            )
         )
     seen = await post_view(
         gw, "sagsbehandler-jobcenter", {"cpr": cpr, "purpose": "tvaerfagligt_team"}
