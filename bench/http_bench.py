@@ -83,10 +83,15 @@ def prepare_gateway(gateway: Server) -> tuple[dict[str, str], dict[str, Any], di
         "categories": ["health.wellbeing", "social.services"],
         "recipient_departments": ["jobcenter"],
         "valid_until": (datetime.now(UTC) + timedelta(days=30)).isoformat(),
-        "collection_method": "written_form",
-        "evidence_ref": "benchmark",
+        "collection_method": "citizen_portal",
     }
-    response = httpx.post(gateway.url + "/v1/consents", json=consent, headers=headers)
+    # Health data needs the citizen's own consent (issue 13): borger-1 is citizens()[0].
+    citizen = httpx.post(gateway.url + "/dev/token", json={"username": "borger-1"}).json()
+    response = httpx.post(
+        gateway.url + "/v1/consents",
+        json=consent,
+        headers={"Authorization": f"Bearer {citizen['access_token']}"},
+    )
     response.raise_for_status()
     body = {"cpr": cpr, "purpose": PURPOSE}
     view = httpx.post(gateway.url + "/v1/views", json=body, headers=headers, timeout=10)

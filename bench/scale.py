@@ -48,7 +48,7 @@ SELECT md5('c' || i::text)::uuid::text, 'bench' || lpad((1 + i % $2)::text, 10, 
          'cti_overgang'])[1 + (i / $2) % 4],
   '["health.wellbeing","social.services"]', '["health","social"]', '["jobcenter"]',
   now() - (i % 300) * interval '1 day', now() + (i % 300) * interval '1 day',
-  CASE WHEN i % 7 = 0 THEN 'withdrawn' ELSE 'active' END, 'written_form',
+  CASE WHEN i % 7 = 0 THEN 'withdrawn' ELSE 'active' END, 'citizen_portal',
   'user-' || (i % 500), 'jobcenter', 'bench', 'v1', 'da', now() - (i % 300) * interval '1 day',
   'eyJhbGciOiJFZERTQSJ9.bench.signature'
 FROM generate_series(1, $1) AS i

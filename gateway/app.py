@@ -131,6 +131,8 @@ async def build_services(settings: Settings, overrides: Overrides) -> Runtime:
         algorithms=settings.oidc_algorithms,
         keys=key_source,
         leeway_s=settings.token_leeway_s,
+        access_token_typ=settings.oidc_access_token_typ,
+        max_lifetime_s=settings.token_max_lifetime_s,
     )
     # Last: a connector or identity provider that fails above must not leave an engine open.
     engine = create_engine(

@@ -76,6 +76,11 @@ class Settings(BaseSettings):
     """Token signature algorithms accepted (JSON list)."""
     token_leeway_s: int = 30
     """Clock skew tolerated on token times, seconds."""
+    oidc_access_token_typ: str = "at+jwt"  # noqa: S105 (a media type, not a secret)
+    """Expected JOSE `typ` header of access tokens (RFC 9068: `at+jwt`). A token whose header
+    carries another `typ` (e.g. an ID token) is refused; a token without `typ` is accepted
+    (many providers omit it). Empty: `typ` is not checked (for providers that mark access
+    tokens plain `JWT`)."""
     dev_idp: bool | None = None
     """Development identity provider (`/dev/token`, demo users). Unset: on in development and
     test, off in production (where `true` is refused)."""
@@ -162,6 +167,17 @@ class Settings(BaseSettings):
     """Shared views about one citizen per window."""
     view_limit_window_s: float = 60.0
     """The rate limits' window, seconds (sliding in memory; fixed windows in the database)."""
+    consent_action_limit_per_user: int = Field(30, ge=1)
+    """Consent actions (record, request, withdraw) one employee may take per window on the
+    API (per process); the web pages have their own limit (`TVAERS_WEB_ACTION_RATE_LIMIT`)."""
+    consent_action_limit_window_s: float = Field(60.0, gt=0)
+    """The consent-action limit's sliding window, seconds."""
+    consent_clock_skew_s: int = Field(300, ge=0)
+    """How far in the past a consent's `valid_from` may lie (clock skew), seconds. A paper
+    form's date is recorded as `evidence_date`, never as a backdated `valid_from`."""
+    token_max_lifetime_s: int = Field(24 * 3600, ge=60)
+    """Longest lifetime (`exp` - `iat`, or `exp` - now without `iat`) of a bearer token,
+    seconds; longer-lived tokens are refused."""
 
     # DPO anomaly detection (gateway/audit/console/analytics.py); local time is Europe/Copenhagen.
     anomaly_window_minutes: int = Field(60, ge=1)

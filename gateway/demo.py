@@ -100,7 +100,9 @@ def curl_commands(base: str, cpr: str, digital_post: str = "") -> list[tuple[str
         {
             "cpr": cpr,
             "purpose": "tvaerfagligt_team",
-            "categories": ["health.wellbeing", "social.services"],
+            # Staff may record written consent for ordinary and confidential data only;
+            # health data needs the citizen's own consent (portal, consent request).
+            "categories": ["social.services"],
             "recipient_departments": ["jobcenter"],
             "valid_until": until,
             "collection_method": "written_form",
@@ -156,7 +158,7 @@ def curl_commands(base: str, cpr: str, digital_post: str = "") -> list[tuple[str
             f'-H "Content-Type: application/json" -d {shlex.quote(emergency)} | {show}\n'
             f"{citizen}\n"
             f"for i in $(seq 30); do curl -s {digital_post} | grep -q nødadgang && break; "
-            "sleep 1; done  # wait for the break-glass letter (the outbox delivers within seconds)\n"
+            "sleep 1; done  # wait for the break-glass letter (delivered within seconds)\n"
             f'curl -s {base}/v1/me/notices -H "Authorization: Bearer $BTOKEN" | {show}\n'
             f"curl -s {digital_post} | {show}",
         ),

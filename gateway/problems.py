@@ -109,6 +109,32 @@ PROBLEM_TYPES: dict[str, ProblemType] = _types(
     ),
     ("store_unavailable", 503, "Lageret er utilgængeligt", "Storage unavailable"),
     ("not_ready", 503, "Ikke klar", "Not ready"),
+    (
+        "rate_limit_store_unavailable",
+        503,
+        "Grænselageret er utilgængeligt",
+        "Rate-limit store unavailable",
+    ),
+    (
+        "break_glass_not_confirmed",
+        422,
+        "Nødadgangen er ikke bekræftet",
+        "Emergency access not confirmed",
+    ),
+    ("anomaly_mismatch", 409, "Afvigelsen passer ikke", "Anomaly does not match"),
+    ("backdated_consent", 422, "Samtykket er tilbagedateret", "Consent is backdated"),
+    (
+        "evidence_date_in_future",
+        422,
+        "Dokumentationens dato ligger i fremtiden",
+        "Evidence date is in the future",
+    ),
+    (
+        "special_category_needs_citizen",
+        422,
+        "Særlige oplysninger kræver borgerens eget samtykke",
+        "Special-category data needs the citizen's own consent",
+    ),
 )
 
 _STATUS_TITLES: dict[int, tuple[str, str]] = {

@@ -63,6 +63,11 @@ def load_connectors(
                 base_url=str(options["base_url"]),
                 timeout_s=float(options.get("timeout_s", default_timeout_s)),
                 options=dict(options.get("options", {})),
+                **(
+                    {"max_response_bytes": int(options["max_response_bytes"])}
+                    if "max_response_bytes" in options
+                    else {}
+                ),
             )
             connector = factory(settings, client)
         except Exception as exc:

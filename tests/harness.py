@@ -7,6 +7,7 @@ Nothing listens on a port: the gateway's HTTP client routes each simulator host 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -83,6 +84,17 @@ class Harness:
     def set_simulator(self, department: str, **config: Any) -> None:
         self.simulators[department].state.simulator.replace(SimulatorConfig(**config))
 
+    async def citizen_auth(self, cpr: str) -> dict[str, str]:
+        """A bearer token of the citizen with ``cpr`` (added to the development IdP)."""
+        from gateway.auth.devidp import DemoUser
+
+        idp = self.services.dev_idp
+        assert idp is not None
+        # A username that does not hold the CPR: subjects reach audit entries and logs.
+        username = "test-citizen-" + hashlib.sha256(cpr.encode()).hexdigest()[:10]
+        idp.users.setdefault(username, DemoUser(username, "Test Borger", "citizen", cpr=cpr))
+        return await self.auth(username)
+
     async def record_consent(
         self,
         cpr: str,
@@ -90,21 +102,32 @@ class Harness:
         purpose: str = "tvaerfagligt_team",
         categories: list[str] | None = None,
         recipients: list[str] | None = None,
-        username: str = "sagsbehandler-jobcenter",
+        username: str | None = None,
         days: int = 90,
     ) -> dict[str, Any]:
+        """Record a consent: by a caseworker (``written_form``), or — when no ``username`` is
+        given and special-category data is asked for, which staff may not record alone
+        (issue 13) — by the citizen in the portal (``citizen_portal``)."""
+        categories = categories or ["health.wellbeing", "social.services"]
+        special = {
+            c for c in categories if self.services.catalogue.categories[c].sensitivity == "special"
+        }
         body = {
             "cpr": cpr,
             "purpose": purpose,
-            "categories": categories or ["health.wellbeing", "social.services"],
+            "categories": categories,
             "recipient_departments": recipients or ["jobcenter"],
             "valid_until": (datetime.now(UTC) + timedelta(days=days)).isoformat(),
             "collection_method": "written_form",
             "evidence_ref": "journal/2026/123",
         }
-        response = await self.client.post(
-            "/v1/consents", json=body, headers=await self.auth(username)
-        )
+        if username is None and special:
+            body["collection_method"] = "citizen_portal"
+            del body["evidence_ref"]
+            headers = await self.citizen_auth(cpr)
+        else:
+            headers = await self.auth(username or "sagsbehandler-jobcenter")
+        response = await self.client.post("/v1/consents", json=body, headers=headers)
         assert response.status_code == 201, response.text
         result: dict[str, Any] = response.json()
         return result

@@ -3,7 +3,9 @@
 Each category is one or more FHIR searches, every one followed through its
 ``link[next]`` pages, with ``_include`` for the resources a mapping needs
 (conditions for a diagnosis, practitioners for a name). Resources are filtered
-again on our side, because servers ignore search parameters they do not support.
+again on our side, because servers ignore search parameters they do not support: every
+resource must name the matched Patient, and paging links must stay on the same search
+(``connectors/health/scope.py``). Bundles are parsed off the event loop.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ from connectors.health.manifest import (
     WELLBEING,
     WHO5_CODE,
 )
-from connectors.sdk.base import BaseConnector, gather_records
+from connectors.health.scope import check_next_link, own_included, own_matches
+from connectors.sdk.base import BaseConnector, gather_records, off_loop
 from connectors.sdk.types import ConnectorRejected, ConnectorUnavailable, FetchRequest, Record
 
 Convert = Callable[[Any, Mapping[str, Any]], dict[str, Any] | None]
@@ -163,8 +166,9 @@ class HealthConnector(BaseConnector):
     async def _patient_id(self, cpr: str) -> str | None:
         # FHIR search by POST: the CPR travels in the form body, not the URL.
         body = await self.post_form("/Patient/_search", {"identifier": f"{CPR_SYSTEM}|{cpr}"})
+        first = await off_loop(read_bundle, body, system=self.manifest.name)
         matched: set[str] = set()
-        for page in await self._pages(read_bundle(body, system=self.manifest.name)):
+        for page in await self._pages(first, ("Patient", "Patient/_search"), patient=None):
             for resource in page.matches:
                 # Keep only a Patient whose identifiers really hold this CPR: a server that
                 # ignores the identifier parameter answers with other people.
@@ -176,15 +180,25 @@ class HealthConnector(BaseConnector):
             raise ConnectorRejected(f"{self.manifest.name}: identifier matched several patients")
         return next(iter(matched), None)
 
-    async def _pages(self, first: SearchPage) -> list[SearchPage]:
+    async def _pages(
+        self, first: SearchPage, resource_types: tuple[str, ...], *, patient: str | None
+    ) -> list[SearchPage]:
         pages = [first]
         while pages[-1].next_url is not None:
             if len(pages) >= self.max_pages:
                 raise ConnectorUnavailable(
                     f"{self.manifest.name}: more than {self.max_pages} pages"
                 )
-            body = await self.get_json(pages[-1].next_url)
-            pages.append(read_bundle(body, system=self.manifest.name))
+            next_url = pages[-1].next_url
+            check_next_link(
+                next_url,
+                base_url=self.base_url,
+                resource_types=resource_types,
+                patient=patient,
+                system=self.manifest.name,
+            )
+            body = await self.get_json(next_url)
+            pages.append(await off_loop(read_bundle, body, system=self.manifest.name))
         return pages
 
     async def _search(
@@ -195,18 +209,35 @@ class HealthConnector(BaseConnector):
         *,
         keyed: bool = False,
     ) -> list[dict[str, Any]]:
-        first = read_bundle(
-            await self.get_json(f"/{resource_type}", params=params), system=self.manifest.name
+        patient = params.get("subject") or params.get("patient")
+        assert patient is not None, "every search names the matched Patient"
+        body = await self.get_json(f"/{resource_type}", params=params)
+        first = await off_loop(read_bundle, body, system=self.manifest.name)
+        pages = await self._pages(first, (resource_type,), patient=patient)
+        # Parsing and mapping thousands of resources is CPU work: off the event loop.
+        return await off_loop(
+            self._convert, pages, resource_type, convert, patient=patient, keyed=keyed
         )
-        pages = await self._pages(first)
+
+    def _convert(
+        self,
+        pages: list[SearchPage],
+        resource_type: str,
+        convert: Convert,
+        *,
+        patient: str,
+        keyed: bool,
+    ) -> list[dict[str, Any]]:
         included: dict[str, Any] = {}
         for page in pages:
             included.update(page.included)
+        # A server that ignores the patient parameter answers with other people's resources:
+        # only those naming the matched Patient (and includes that name no other) are used.
+        included = own_included(included, patient=patient, base_url=self.base_url)
         out: list[dict[str, Any]] = []
         for page in pages:
-            for resource in page.matches:
-                if resource.get_resource_type() != resource_type:
-                    continue
+            matches = [r for r in page.matches if r.get_resource_type() == resource_type]
+            for resource in own_matches(matches, patient=patient, base_url=self.base_url):
                 converted = convert(resource, included)
                 if converted is not None:
                     if keyed:

@@ -17,5 +17,6 @@ MANIFEST = ConnectorManifest(
         CONTACT: frozenset({"name", "unit", "phone", "email"}),
     },
     system_title="Jobcentrets sagssystem",
+    structured={f"{PLAN}.steps": {"text": None, "status": None}},
     version="1",
 )

@@ -7,6 +7,11 @@ A subclass implements ``read(request, categories)`` and calls ``get_json`` /
   retry and page, enforced with ``asyncio.timeout``;
 - retries of idempotent reads with exponential backoff, for
   ``ConnectorUnavailable`` only, bounded in count and inside the budget;
+- a size cap on every answer (``settings.max_response_bytes``), enforced while the
+  body streams in, so an oversized answer is cut off before it is buffered;
+- JSON decoding of large bodies and validation of many records in a worker thread, so
+  one big answer never blocks the event loop (other requests, ``/healthz``) and the
+  time budget can still cut the fetch off;
 - translation of every httpx error, status and broken body into
   ``ConnectorUnavailable`` / ``ConnectorRejected`` (messages never quote the
   system's body, which could echo a CPR);
@@ -27,7 +32,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -41,14 +46,29 @@ from connectors.sdk.types import (
     FetchRequest,
     FetchResult,
     Record,
+    Shape,
 )
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Deadline of the fetch running in this task; a ContextVar so one connector
 # instance can serve concurrent fetches.
 _deadline: ContextVar[float] = ContextVar("tvaers_connector_deadline")
 _RETRIABLE_4XX = frozenset({408, 425, 429})
+#: Bodies above this size are decoded in a worker thread, not on the event loop.
+OFFLOAD_BYTES = 64 * 1024
+#: Record lists longer than this are validated in a worker thread.
+OFFLOAD_RECORDS = 500
+
+
+class ResponseTooLarge(ConnectorUnavailable):
+    """The system's answer exceeded the connector's ``max_response_bytes``."""
+
+
+async def off_loop(function: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    """Run CPU-heavy ``function`` in a worker thread, so the event loop keeps serving."""
+    return await asyncio.to_thread(function, *args, **kwargs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,13 +98,61 @@ def is_json_value(value: Any) -> bool:
     return False
 
 
+def is_scalar(value: Any) -> bool:
+    """A plain JSON scalar: string, boolean, integer, finite float or null."""
+    if value is None or isinstance(value, str | bool | int):
+        return True
+    return isinstance(value, float) and is_json_value(value)
+
+
+_DROP = object()
+
+
+def shape_value(value: Any, shape: Shape | None) -> Any:
+    """``value`` minimised to ``shape`` (None: a scalar), or ``_DROP`` when it does not fit.
+
+    Objects keep only their declared keys, recursively; a list holds objects of the shape.
+    So an undeclared nested note or identifier never rides along inside an allowed field.
+    """
+    if shape is None:
+        return value if is_scalar(value) else _DROP
+    if isinstance(value, list | tuple):
+        items = [shape_value(item, shape) for item in value]
+        if any(item is _DROP for item in items):
+            return _DROP
+        return items
+    if isinstance(value, dict):
+        if not all(isinstance(k, str) for k in value):
+            return _DROP
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            if key in shape:
+                kept = shape_value(item, shape[key])
+                if kept is _DROP:
+                    return _DROP
+                out[key] = kept
+        return out
+    return _DROP
+
+
+def field_value(
+    manifest_structured: Mapping[str, Shape], category: str, name: str, value: Any
+) -> Any:
+    """A field's value as its declaration allows, or ``DROPPED``."""
+    return shape_value(value, manifest_structured.get(f"{category}.{name}"))
+
+
+DROPPED = _DROP
+
+
 def validate_records(
     records: list[Record],
     *,
     manifest: ConnectorManifest,
     granted: Mapping[str, frozenset[str]],
 ) -> tuple[list[Record], Counter[str], Counter[str]]:
-    """Keep only declared, granted categories and fields with JSON values."""
+    """Keep only declared, granted categories and fields; scalars unless declared structured
+    (then minimised to the declared shape, recursively)."""
     kept: list[Record] = []
     dropped_records: Counter[str] = Counter()
     dropped_fields: Counter[str] = Counter()
@@ -96,10 +164,15 @@ def validate_records(
             continue
         data: dict[str, Any] = {}
         for name, value in record.data.items():
-            if name not in declared or not is_json_value(value):
+            shaped = (
+                field_value(manifest.structured, record.category, name, value)
+                if name in declared and is_json_value(value)
+                else DROPPED
+            )
+            if shaped is DROPPED:
                 dropped_fields[f"{record.category}.{name}"] += 1
             elif name in allowed:
-                data[name] = value
+                data[name] = shaped
         kept.append(Record(category=record.category, data=data))
     return kept, dropped_records, dropped_fields
 
@@ -160,9 +233,11 @@ class BaseConnector(ABC):
             ) from exc
         finally:
             _deadline.reset(token)
-        records, dropped_records, dropped_fields = validate_records(
-            raw, manifest=self.manifest, granted=granted
-        )
+        if len(raw) > OFFLOAD_RECORDS:
+            checked = await off_loop(validate_records, raw, manifest=self.manifest, granted=granted)
+        else:
+            checked = validate_records(raw, manifest=self.manifest, granted=granted)
+        records, dropped_records, dropped_fields = checked
         if dropped_records or dropped_fields:
             logger.warning(
                 "connector dropped undeclared data",
@@ -278,6 +353,8 @@ class BaseConnector(ABC):
                     method, url, params=params, json_body=json_body, form=form,
                     not_found_ok=not_found_ok,
                 )  # fmt: skip
+            except ResponseTooLarge:
+                raise  # the same answer again would be just as large
             except ConnectorUnavailable:
                 delay = self.backoff_s * (2 ** (attempt - 1))
                 if attempt >= self.max_attempts or delay >= self._remaining():
@@ -303,7 +380,7 @@ class BaseConnector(ABC):
         if remaining <= 0:
             raise ConnectorUnavailable(f"{name}: time budget spent")
         try:
-            response = await self.client.request(
+            request = self.client.build_request(
                 method,
                 url,
                 params=dict(params) if params else None,
@@ -311,6 +388,22 @@ class BaseConnector(ABC):
                 data=dict(form) if form is not None else None,
                 headers={"Accept": "application/json, application/fhir+json"},
                 timeout=remaining,
+            )
+            response = await self.client.send(request, stream=True)
+            try:
+                content = await self._read_capped(response)
+            finally:
+                await response.aclose()
+            # The decoded body as a plain response, for ``error_detail``.
+            response = httpx.Response(
+                response.status_code,
+                headers=[
+                    (k, v)
+                    for k, v in response.headers.multi_items()
+                    if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+                ],
+                content=content,
+                request=request,
             )
         except httpx.TimeoutException as exc:
             raise ConnectorUnavailable(f"{name}: request timed out") from exc
@@ -327,9 +420,30 @@ class BaseConnector(ABC):
             detail = self.error_detail(response)
             raise ConnectorRejected(f"{name}: system refused the request (HTTP {status}{detail})")
         try:
-            return json.loads(response.content)
+            if len(content) > OFFLOAD_BYTES:
+                return await off_loop(json.loads, content)
+            return json.loads(content)
         except ValueError as exc:
             raise ConnectorUnavailable(f"{name}: malformed response body") from exc
+
+    async def _read_capped(self, response: httpx.Response) -> bytes:
+        """The body, at most ``max_response_bytes``: the cap holds before buffering (a
+        declared length is refused at once; a streamed body is cut off when it passes)."""
+        cap = self.settings.max_response_bytes
+        name = self.manifest.name
+        declared = response.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > cap:
+            raise ResponseTooLarge(f"{name}: answer larger than {cap} bytes")
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > cap:
+                raise ResponseTooLarge(f"{name}: answer larger than {cap} bytes")
+            chunks.append(chunk)
+        content = b"".join(chunks)
+        response._content = content  # so error_detail() may still read it
+        return content
 
     def error_detail(self, response: httpx.Response) -> str:
         """Extra words for an error message from an error response, e.g. ``", code-invalid"``.

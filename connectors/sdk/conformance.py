@@ -21,7 +21,14 @@ from typing import Any
 import httpx
 
 from connectors.sdk.base import CheckedFetchResult
-from connectors.sdk.faults import EXTRA_FIELD, Fault, FaultTransport, RecordedSystem, load_recording
+from connectors.sdk.faults import (
+    EXTRA_FIELD,
+    FOREIGN_PATIENT_ID,
+    Fault,
+    FaultTransport,
+    RecordedSystem,
+    load_recording,
+)
 from connectors.sdk.types import (
     Connector,
     ConnectorError,
@@ -164,7 +171,12 @@ class _Context:
     clients: list[httpx.AsyncClient] = field(default_factory=list)
 
     def build(
-        self, fault: Fault = Fault.NONE, *, timeout_s: float | None = None, **kw: Any
+        self,
+        fault: Fault = Fault.NONE,
+        *,
+        timeout_s: float | None = None,
+        max_response_bytes: int | None = None,
+        **kw: Any,
     ) -> Connector:
         transport = FaultTransport(
             self.fixture.system(), fault=fault, extra_value=self.fixture.cpr, **kw
@@ -177,6 +189,7 @@ class _Context:
             base_url=self.fixture.base_url,
             timeout_s=timeout_s or self.budget_s,
             options=dict(self.fixture.options),
+            **({"max_response_bytes": max_response_bytes} if max_response_bytes else {}),
         )
         return self.factory(settings, client)
 
@@ -380,6 +393,54 @@ async def check_concurrency(ctx: _Context) -> str:
     return f"{ctx.concurrency} parallel fetches on one instance, each got its own result"
 
 
+async def check_foreign_patient(ctx: _Context) -> str:
+    baseline = _needs_baseline(ctx)
+    connector = ctx.build(Fault.FOREIGN_PATIENT)
+    result = await connector.fetch(ctx.request(ctx.fixture.cpr))
+    transport = ctx.transports[-1]
+    if not transport.injected:
+        return "not applicable: the system's answers hold no searchset naming a patient"
+    if _normal(result) != baseline:
+        raise CheckFailed(
+            "a server that ignores its patient search parameter added another patient's "
+            "resources, and the connector returned them: check each resource's subject/patient"
+        )
+    return f"another patient's resources in {transport.injected} answer(s) were dropped"
+
+
+async def check_foreign_paging_link(ctx: _Context) -> str:
+    connector = ctx.build(Fault.FOREIGN_NEXT)
+    try:
+        await connector.fetch(ctx.request(ctx.fixture.cpr))
+    except ConnectorUnavailable as exc:
+        ctx.errors.append(f"{exc} {exc!r}")
+    transport = ctx.transports[-1]
+    if not transport.injected:
+        return "not applicable: the system's answers hold no searchset with paging links"
+    followed = [r for r in transport.requests if FOREIGN_PATIENT_ID in str(r.url)]
+    if followed:
+        raise CheckFailed(
+            f"followed {len(followed)} paging link(s) to another patient's search: keep "
+            "paging links on the same base path, resource type and patient"
+        )
+    return f"{transport.injected} paging link(s) to another patient's search were refused"
+
+
+async def check_size_cap(ctx: _Context) -> str:
+    cap = 256 * 1024
+    connector = ctx.build(Fault.OVERSIZED, max_response_bytes=cap)
+    await ctx.expect_error(connector, ConnectorUnavailable)
+    transport = ctx.transports[-1]
+    streamed = transport.streamed // max(1, len(transport.requests))
+    # One chunk beyond the cap may be in flight when the connector stops reading.
+    if streamed > cap + 2 * 65536:
+        raise CheckFailed(
+            f"read {streamed} bytes of an endless answer although max_response_bytes is {cap}: "
+            "cap the body while it streams"
+        )
+    return f"an endless answer was cut off after {streamed} bytes per request (cap {cap})"
+
+
 CHECKS: dict[str, Callable[[_Context], Awaitable[str]]] = {
     "manifest": check_manifest,
     "good_response": check_good_response,
@@ -393,6 +454,9 @@ CHECKS: dict[str, Callable[[_Context], Awaitable[str]]] = {
     "timeout": check_timeout,
     "slow_response": check_slow_response,
     "concurrency": check_concurrency,
+    "foreign_patient": check_foreign_patient,
+    "foreign_paging_link": check_foreign_paging_link,
+    "size_cap": check_size_cap,
 }
 
 

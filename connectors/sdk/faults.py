@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -32,6 +32,18 @@ class Fault(StrEnum):
     TIMEOUT = "timeout"  # the transport raises ``httpx.ReadTimeout``
     HANG = "hang"  # the system never answers; only the connector's budget ends the wait
     EXTRA_FIELDS = "extra_fields"  # every JSON object gains an undeclared field
+    # A server that ignores its search parameters: every searchset also holds another
+    # patient's copy of each resource (FHIR ``subject``/``patient`` rewritten).
+    FOREIGN_PATIENT = "foreign_patient"
+    # Every searchset page links ``next`` to another patient's search on the same server.
+    FOREIGN_NEXT = "foreign_next"
+    # Every answer is an endless HTTP 200 stream without Content-Length.
+    OVERSIZED = "oversized"
+
+
+#: The patient id the kit's foreign resources and links name.
+FOREIGN_PATIENT_ID = "tvaers-kit-foreign"
+PATIENT_ELEMENTS = ("subject", "patient")
 
 
 class FaultTransport(httpx.AsyncBaseTransport):
@@ -52,6 +64,8 @@ class FaultTransport(httpx.AsyncBaseTransport):
         self.failures = failures
         self.extra_value = extra_value
         self.requests: list[httpx.Request] = []
+        self.streamed = 0  # bytes of an OVERSIZED body handed to the connector
+        self.injected = 0  # answers FOREIGN_PATIENT / FOREIGN_NEXT actually changed
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
@@ -69,15 +83,33 @@ class FaultTransport(httpx.AsyncBaseTransport):
         if fault is Fault.HANG:
             # Wait for ever; cancellation (the connector's budget) is the only way out.
             await asyncio.Event().wait()
+        if fault is Fault.OVERSIZED:
+            return httpx.Response(
+                200, headers=_JSON_HEADERS, content=self._endless(), request=request
+            )
         response = await self.system.handle_async_request(request)
-        if fault is not Fault.EXTRA_FIELDS:
+        if fault not in (Fault.EXTRA_FIELDS, Fault.FOREIGN_PATIENT, Fault.FOREIGN_NEXT):
             return response
         content = await response.aread()
         try:
             body = json.loads(content)
         except ValueError:
             return _copy(response, content)
-        return _copy(response, json.dumps(_with_extra(body, self.extra_value)).encode())
+        if fault is Fault.FOREIGN_PATIENT:
+            changed = _with_foreign_entries(body)
+        elif fault is Fault.FOREIGN_NEXT:
+            changed = _with_foreign_next(body, request.url)
+        else:
+            changed = _with_extra(body, self.extra_value)
+        self.injected += changed is not body
+        return _copy(response, json.dumps(changed).encode())
+
+    async def _endless(self) -> AsyncIterator[bytes]:
+        chunk = b" " * 65536
+        while True:  # the consumer must stop reading; ``streamed`` says how far it went
+            self.streamed += len(chunk)
+            yield chunk
+            await asyncio.sleep(0)
 
     async def aclose(self) -> None:
         await self.system.aclose()
@@ -93,6 +125,50 @@ def _copy(response: httpx.Response, content: bytes) -> httpx.Response:
         if k.lower() not in ("content-length", "content-encoding", "transfer-encoding")
     }
     return httpx.Response(response.status_code, headers=headers, content=content)
+
+
+def _is_searchset(body: Any) -> bool:
+    return (
+        isinstance(body, dict)
+        and body.get("resourceType") == "Bundle"
+        and body.get("type") == "searchset"
+    )
+
+
+def _with_foreign_entries(body: Any) -> Any:
+    """The searchset plus a copy of each patient-naming resource, for another patient."""
+    if not _is_searchset(body):
+        return body
+    foreign = []
+    for entry in body.get("entry") or []:
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        if not isinstance(resource, dict):
+            continue
+        element = next((e for e in PATIENT_ELEMENTS if e in resource), None)
+        if element is None or resource.get("resourceType") == "Patient":
+            continue
+        copy = {
+            **resource,
+            "id": f"{resource.get('id', 'x')}-foreign",
+            element: {"reference": f"Patient/{FOREIGN_PATIENT_ID}"},
+        }
+        foreign.append({**entry, "resource": copy})
+    if not foreign:
+        return body
+    return {**body, "entry": list(body.get("entry") or []) + foreign}
+
+
+def _with_foreign_next(body: Any, url: httpx.URL) -> Any:
+    """A first searchset page whose ``next`` link asks for another patient's resources."""
+    if not _is_searchset(body) or FOREIGN_PATIENT_ID in str(url):
+        return body
+    links = [
+        link
+        for link in body.get("link") or []
+        if not (isinstance(link, dict) and link.get("relation") == "next")
+    ]
+    target = url.copy_with(params={"subject": f"Patient/{FOREIGN_PATIENT_ID}", "_page": "2"})
+    return {**body, "link": [*links, {"relation": "next", "url": str(target)}]}
 
 
 def _with_extra(value: Any, extra: str) -> Any:

@@ -10,10 +10,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeAlias, runtime_checkable
 
 #: The entry-point group the gateway loads connector factories from.
 ENTRY_POINT_GROUP = "tvaers.connectors"
+
+
+#: The shape of a structured field: each allowed key → its own shape, or None for a scalar.
+#: A structured value is an object of this shape or a list of such objects.
+Shape: TypeAlias = Mapping[str, "Shape | None"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +36,10 @@ class ConnectorManifest:
     categories: Mapping[str, frozenset[str]]
     system_title: str = ""
     version: str = "1"
+    structured: Mapping[str, Shape] = field(default_factory=dict)
+    """Fields whose values are objects (or lists of objects), keyed ``<category>.<field>``,
+    with their shape. Every other field is a scalar (string, number, boolean or null): a
+    nested value there is dropped, and a structured value keeps only its declared keys."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,8 +136,8 @@ class Connector(Protocol):
 class ConnectorSettings:
     """Configuration the gateway hands a connector factory.
 
-    Built from one entry of ``TVAERS_CONNECTORS``
-    (``{"probe": {"base_url": ..., "timeout_s": 2.0, "options": {...}}}``).
+    Built from one entry of ``TVAERS_CONNECTORS`` (``{"probe": {"base_url": ...,
+    "timeout_s": 2.0, "max_response_bytes": 4194304, "options": {...}}}``).
     ``timeout_s`` is the budget for one whole fetch: every request, retry and page.
     """
 
@@ -136,3 +145,7 @@ class ConnectorSettings:
     base_url: str
     timeout_s: float = 2.0
     options: Mapping[str, Any] = field(default_factory=dict)
+    max_response_bytes: int = 4 * 1024 * 1024
+    """Largest body one answer of the system may have (``max_response_bytes`` in
+    ``TVAERS_CONNECTORS``). Enforced while streaming: a bigger answer is cut off before it
+    is buffered, and the fetch is ``unavailable``."""

@@ -193,7 +193,8 @@ class DevIdentityProvider:
             claims["roles"] = list(user.roles)
         else:
             claims["cpr"] = user.cpr
-        header = {"alg": "RS256", "kid": self._key.kid, "typ": "JWT"}
+        # RFC 9068: an access token says so in its header, so it is never taken for an ID token.
+        header = {"alg": "RS256", "kid": self._key.kid, "typ": "at+jwt"}
         return jwt.encode(header, claims, self._key, algorithms=["RS256"])
 
 

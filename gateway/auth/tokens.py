@@ -2,7 +2,10 @@
 
 Checks: signature with a key from the issuer's JWKS, algorithm in an allow-list of
 asymmetric algorithms (so ``alg=none`` and HS256-signed-with-the-public-key are refused),
-issuer, audience, expiry and not-before with a small leeway.
+issuer, audience, expiry and not-before with a small leeway; the JOSE ``typ`` header, when
+the provider sets one, must name an access token (RFC 9068 ``at+jwt``), so an ID token or
+another signed JWT of the same provider is not taken for one; and the token's lifetime
+(``exp`` - ``iat``, or ``exp`` - now) must not exceed a configured maximum.
 """
 
 from __future__ import annotations
@@ -64,6 +67,8 @@ class TokenValidator:
         algorithms: list[str],
         keys: KeySetSource,
         leeway_s: int = 30,
+        access_token_typ: str = "at+jwt",  # noqa: S107 (a media type, not a secret)
+        max_lifetime_s: int = 24 * 3600,
     ) -> None:
         unsafe = set(algorithms) - ASYMMETRIC_ALGORITHMS
         if unsafe:
@@ -72,6 +77,9 @@ class TokenValidator:
         self._audience = audience
         self._algorithms = list(algorithms)
         self._keys = keys
+        self._typ = _media_type(access_token_typ) if access_token_typ else None
+        self._max_lifetime_s = max_lifetime_s
+        self._leeway_s = leeway_s
         self._claims = jwt.JWTClaimsRegistry(
             leeway=leeway_s,
             iss={"essential": True, "value": issuer},
@@ -99,8 +107,42 @@ class TokenValidator:
                 raise NotAuthenticated(
                     Text(da=f"Token afvist: {exc.error}", en=f"token rejected: {exc.error}")
                 ) from exc
+            self._check_typ(decoded.header)
+            self._check_lifetime(decoded.claims)
             return dict(decoded.claims)
         raise NotAuthenticated(Text(da="Ugyldigt token", en="invalid token"))  # pragma: no cover
+
+    def _check_typ(self, header: dict[str, Any]) -> None:
+        typ = header.get("typ")
+        if self._typ is None or typ is None:
+            return
+        if not isinstance(typ, str) or _media_type(typ) != self._typ:
+            raise NotAuthenticated(
+                Text(da="Token afvist: ikke et adgangstoken (typ)", en="not an access token (typ)")
+            )
+
+    def _check_lifetime(self, claims: dict[str, Any]) -> None:
+        exp = claims.get("exp")
+        iat = claims.get("iat")
+        now = time.time()
+        # An ``iat`` in the future must not stretch the window: count from now then.
+        has_iat = isinstance(iat, int | float) and not isinstance(iat, bool)
+        start = min(float(iat), now) if has_iat else now  # type: ignore[arg-type]
+        if not isinstance(exp, int | float) or isinstance(exp, bool):
+            raise NotAuthenticated(Text(da="Token afvist: exp", en="token rejected: exp"))
+        if exp - start > self._max_lifetime_s + self._leeway_s:
+            raise NotAuthenticated(
+                Text(
+                    da="Token afvist: levetiden er for lang",
+                    en="token lifetime exceeds the maximum",
+                )
+            )
+
+
+def _media_type(typ: str) -> str:
+    """``typ`` compared as RFC 7515 says: case-insensitive, ``application/`` optional."""
+    lowered = typ.strip().lower()
+    return lowered.removeprefix("application/")
 
 
 def principal_from_claims(claims: dict[str, Any]) -> Principal:

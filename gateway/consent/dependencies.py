@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 
+from gateway.auth.dependencies import AnyPrincipal
 from gateway.consent.requests import ConsentRequestService
 from gateway.consent.service import ConsentService
 from gateway.dependencies import RuntimeDep, SessionDep
 from gateway.notices.outbox import outside_channels
+from gateway.ratelimit import RateLimiter
 
 
 async def consent_service(rt: RuntimeDep, session: SessionDep) -> ConsentService:
@@ -20,6 +23,7 @@ async def consent_service(rt: RuntimeDep, session: SessionDep) -> ConsentService
         pseudonymiser=rt.keys.pseudonymiser,
         signer=rt.receipts,
         notice_channels=outside_channels(rt.settings),
+        clock_skew=timedelta(seconds=rt.settings.consent_clock_skew_s),
     )
 
 
@@ -33,3 +37,28 @@ async def consent_request_service(
 
 
 ConsentRequestServiceDep = Annotated[ConsentRequestService, Depends(consent_request_service)]
+
+
+def _limiter(request: Request) -> RateLimiter:
+    state = request.app.state
+    found = getattr(state, "consent_action_limiter", None)
+    if not isinstance(found, RateLimiter):
+        settings = state.runtime.settings
+        found = RateLimiter(
+            limit=settings.consent_action_limit_per_user,
+            window_s=settings.consent_action_limit_window_s,
+        )
+        state.consent_action_limiter = found
+    return found
+
+
+async def consent_action_limit(request: Request, principal: AnyPrincipal) -> None:
+    """Count one consent action of an employee; 429 when their window is full.
+
+    Citizens act on their own consents only and are not limited here: a withdrawal must
+    never be refused."""
+    if principal.kind == "employee":
+        _limiter(request).hit(f"consent-action:{principal.subject}")
+
+
+ConsentActionLimit = Annotated[None, Depends(consent_action_limit)]

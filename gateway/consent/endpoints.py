@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Path
 
 from gateway.auth.dependencies import AnyPrincipal, CitizenPrincipal, EmployeePrincipal
-from gateway.consent.dependencies import ConsentServiceDep
+from gateway.consent.dependencies import ConsentActionLimit, ConsentServiceDep
 from gateway.consent.schemas import (
     ConsentCreate,
     ConsentCreated,
@@ -25,7 +25,10 @@ router = APIRouter(prefix="/v1", tags=["consents"])
 # Consent actions are audited by ConsentService in the same transaction as the change itself:
 # both commit together before the response is sent, or neither does.
 
-_ERRORS: dict[int | str, dict[str, Any]] = {k: ERROR_RESPONSES[k] for k in (401, 403, 422, 503)}
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    **{k: ERROR_RESPONSES[k] for k in (401, 403, 422, 503)},
+    429: {"description": "Too many consent actions by this employee; try again shortly."},
+}
 ConsentId = Path(pattern=r"^[0-9a-f-]{36}$", description="Consent id (UUID)")
 
 
@@ -33,6 +36,7 @@ ConsentId = Path(pattern=r"^[0-9a-f-]{36}$", description="Consent id (UUID)")
 async def create_consent(
     body: ConsentCreate,
     principal: AnyPrincipal,
+    _limit: ConsentActionLimit,
     consents: ConsentServiceDep,
     svc: RuntimeDep,
     correlation_id: CorrelationIdDep,
@@ -57,7 +61,10 @@ async def search_consents(
     svc: RuntimeDep,
     correlation_id: CorrelationIdDep,
 ) -> ConsentList:
-    """A citizen's consents, found by CPR in the body (employees only; audited)."""
+    """A citizen's consents, found by CPR in the body (employees only; audited).
+
+    Only consents the caller's department is party to (source or recipient). The DPO sees
+    every consent, without its evidence reference and special-category data."""
     items = await consents.search(body, principal, now=svc.clock(), correlation_id=correlation_id)
     return ConsentList(items=items)
 
@@ -82,6 +89,7 @@ async def my_consents(
 )
 async def withdraw_consent(
     principal: AnyPrincipal,
+    _limit: ConsentActionLimit,
     consents: ConsentServiceDep,
     svc: RuntimeDep,
     correlation_id: CorrelationIdDep,

@@ -24,7 +24,7 @@ from gateway.consent.events import citizen_event, consent_event
 from gateway.consent.identity import CitizenIdentity
 from gateway.consent.models import ConsentRequestRow, ConsentRow
 from gateway.consent.requests_repository import ConsentRequestRepository
-from gateway.consent.schemas import ConsentCreate
+from gateway.consent.schemas import CategoryId, ConsentCreate, DepartmentId, PurposeId
 from gateway.consent.service import ConsentService
 from gateway.cpr import normalise_cpr
 from gateway.errors import Conflict, InvalidRequest, NotFound, NotPermitted
@@ -44,12 +44,12 @@ class ConsentRequestCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     cpr: str = Field(min_length=10, max_length=11, description="CPR number of the citizen")
-    purpose: str = Field(min_length=1, max_length=64)
-    categories: list[str] = Field(min_length=1, max_length=50)
-    source_departments: list[str] | None = Field(
-        None, description="Defaults to the departments of the categories"
+    purpose: PurposeId
+    categories: list[CategoryId] = Field(min_length=1, max_length=50)
+    source_departments: list[DepartmentId] | None = Field(
+        None, max_length=20, description="Defaults to the departments of the categories"
     )
-    recipient_departments: list[str] = Field(min_length=1, max_length=20)
+    recipient_departments: list[DepartmentId] = Field(min_length=1, max_length=20)
     valid_until: AwareDatetime
     message: str = Field(
         min_length=1, max_length=2000, description="A short message to the citizen (plain words)"
@@ -166,6 +166,29 @@ class ConsentRequestService:
         if pending is not None:
             return pending, False
         categories = sorted(set(body.categories))
+        # The citizen sees one pending request per consent asked for, however often a
+        # caseworker (or a script) repeats it: a repeat returns the pending one.
+        duplicate = await self._repo.pending_duplicate(
+            identity.all_pseudonyms,
+            purpose=body.purpose,
+            categories=categories,
+            recipient_departments=sorted(set(body.recipient_departments)),
+            requested_by_department=principal.department,
+        )
+        if duplicate is not None:
+            # Still audited: the caseworker asked again.
+            self._audit.add(
+                [
+                    request_event(
+                        "consent_request.create",
+                        principal,
+                        identity,
+                        duplicate,
+                        request_id=correlation_id,
+                    )
+                ]
+            )
+            return duplicate, False
         row = ConsentRequestRow(
             request_id=str(uuid.uuid4()),
             citizen_pseudonym=identity.pseudonym,

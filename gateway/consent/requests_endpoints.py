@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Response
 
 from gateway.auth.dependencies import EmployeePrincipal
-from gateway.consent.dependencies import ConsentRequestServiceDep
+from gateway.consent.dependencies import ConsentActionLimit, ConsentRequestServiceDep
 from gateway.consent.requests import (
     ConsentRequestCreate,
     ConsentRequestRead,
@@ -19,7 +19,10 @@ from gateway.errors import ERROR_RESPONSES
 
 router = APIRouter(prefix="/v1", tags=["consent requests"])
 
-_ERRORS: dict[int | str, dict[str, Any]] = {k: ERROR_RESPONSES[k] for k in (401, 403, 422, 503)}
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    **{k: ERROR_RESPONSES[k] for k in (401, 403, 422, 503)},
+    429: {"description": "Too many consent actions by this employee; try again shortly."},
+}
 RequestIdPath = Path(pattern=r"^[0-9a-f-]{36}$", description="Consent request id (UUID)")
 
 
@@ -38,6 +41,7 @@ RequestIdPath = Path(pattern=r"^[0-9a-f-]{36}$", description="Consent request id
 async def create_consent_request(
     body: ConsentRequestCreate,
     principal: EmployeePrincipal,
+    _limit: ConsentActionLimit,
     requests: ConsentRequestServiceDep,
     svc: RuntimeDep,
     correlation_id: CorrelationIdDep,

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Literal
+from datetime import date, datetime
+from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from gateway.catalogue.identifiers import CATEGORY_PATTERN, PURPOSE_PATTERN
+
 CollectionMethod = Literal["citizen_portal", "written_form", "oral_recorded"]
 ConsentStatus = Literal["active", "withdrawn", "expired"]
+
+#: Identifiers are checked against the catalogue's shape before anything is written.
+PurposeId = Annotated[str, Field(min_length=1, max_length=64, pattern=PURPOSE_PATTERN)]
+CategoryId = Annotated[str, Field(max_length=96, pattern=CATEGORY_PATTERN)]
+DepartmentId = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[a-z][a-z0-9_]*$")]
 
 _CPR = Field(min_length=10, max_length=11, description="CPR number (in the body, never a URL)")
 
@@ -19,12 +26,12 @@ class ConsentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     cpr: str | None = Field(None, min_length=10, max_length=11, description="CPR number")
-    purpose: str = Field(min_length=1, max_length=64)
-    categories: list[str] = Field(min_length=1, max_length=50)
-    source_departments: list[str] | None = Field(
-        None, description="Defaults to the departments of the categories"
+    purpose: PurposeId
+    categories: list[CategoryId] = Field(min_length=1, max_length=50)
+    source_departments: list[DepartmentId] | None = Field(
+        None, max_length=20, description="Defaults to the departments of the categories"
     )
-    recipient_departments: list[str] = Field(min_length=1, max_length=20)
+    recipient_departments: list[DepartmentId] = Field(min_length=1, max_length=20)
     recipient_scope: str | None = Field(
         None, max_length=200, description="Optional narrowing, e.g. a case or team id"
     )
@@ -33,6 +40,11 @@ class ConsentCreate(BaseModel):
     collection_method: CollectionMethod
     evidence_ref: str | None = Field(
         None, max_length=500, description="Required for written_form and oral_recorded"
+    )
+    evidence_date: date | None = Field(
+        None,
+        description="Date on the paper form or of the oral consent, when earlier than today; "
+        "signed into the receipt. `valid_from` itself is never backdated.",
     )
     notice_version: str = Field("2026-11", max_length=64)
     notice_language: Literal["da", "en"] = "da"
@@ -66,7 +78,7 @@ class ConsentCreated(BaseModel):
 class ConsentSearch(BaseModel):
     model_config = ConfigDict(extra="forbid")
     cpr: str = _CPR
-    purpose: str | None = None
+    purpose: PurposeId | None = None
     include_inactive: bool = True
 
 

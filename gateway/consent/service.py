@@ -11,13 +11,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.audit.entries.repository import AuditRepository
 from gateway.auth.principal import Principal
+from gateway.catalogue.identifiers import purpose_code
 from gateway.catalogue.models import Catalogue
+from gateway.consent.backdating import DEFAULT_CLOCK_SKEW, check_not_backdated
 from gateway.consent.events import citizen_event, consent_event
 from gateway.consent.identity import CitizenIdentity, identify
 from gateway.consent.models import CitizenRow, ConsentRow
 from gateway.consent.receipts import ReceiptSigner
 from gateway.consent.repository import ConsentRepository
 from gateway.consent.schemas import ConsentCreate, ConsentRead, ConsentSearch, ConsentStatus
+from gateway.consent.search_scope import as_seen_by, visible_to
+from gateway.consent.staff_rules import check_staff_recorded, usable_categories
 from gateway.cpr import normalise_cpr
 from gateway.errors import (
     Conflict,
@@ -75,7 +79,9 @@ class ConsentService:
         pseudonymiser: Pseudonymiser,
         signer: ReceiptSigner,
         notice_channels: Sequence[str] = (),
+        clock_skew: timedelta = DEFAULT_CLOCK_SKEW,
     ) -> None:
+        self._clock_skew = clock_skew
         self._repo = ConsentRepository(session)
         # Action audit entries go into the same transaction as the change they record.
         self._audit = AuditRepository(session)
@@ -143,6 +149,7 @@ class ConsentService:
                 code="recipient_not_in_purpose",
             )
         valid_from = body.valid_from or now
+        check_not_backdated(body, now=now, skew=self._clock_skew)
         if body.valid_until <= valid_from:
             raise InvalidRequest(
                 Text(da="Slutdato før startdato", en="valid_until before valid_from")
@@ -169,8 +176,7 @@ class ConsentService:
                     Text(da="Dokumentation (evidence_ref) er påkrævet", en="evidence_ref required"),
                     code="evidence_required",
                 )
-            if principal.department not in purpose.requesting_departments:
-                raise NotPermitted("Din forvaltning kan ikke registrere samtykke til dette formål")
+            check_staff_recorded(principal, purpose, body.categories, self._catalogue)
 
     async def create(
         self, body: ConsentCreate, principal: Principal, *, now: datetime, correlation_id: str
@@ -213,6 +219,11 @@ class ConsentService:
                 "notice": {"version": body.notice_version, "language": body.notice_language},
                 "recorded_by": principal.subject,
                 "created_at": now.isoformat(),
+                **(
+                    {"evidence_date": body.evidence_date.isoformat()}
+                    if body.evidence_date is not None
+                    else {}
+                ),
             }
         )
         row = ConsentRow(
@@ -275,7 +286,13 @@ class ConsentService:
         itself audited."""
         identity = identify(self._pseudonymiser, normalise_cpr(body.cpr))
         rows = await self.for_citizen(identity, purpose=body.purpose)
-        items = [consent_read(r, now) for r in rows]
+        # Need to know: only consents the caller's department is party to; the DPO sees
+        # all, redacted (``gateway.consent.search_scope``).
+        items = [
+            as_seen_by(principal, consent_read(r, now), self._catalogue)
+            for r in rows
+            if visible_to(principal, r)
+        ]
         if not body.include_inactive:
             items = [i for i in items if i.status == "active"]
         self._audit.add(
@@ -285,7 +302,7 @@ class ConsentService:
                     principal,
                     identity,
                     request_id=correlation_id,
-                    purpose=body.purpose,
+                    purpose=body.purpose and purpose_code(body.purpose, self._catalogue.purposes),
                     consent_ids=[i.consent_id for i in items],
                 )
             ]
@@ -325,7 +342,9 @@ class ConsentService:
                 consent_id=r.consent_id,
                 purpose=r.purpose,
                 status="withdrawn" if r.status == "withdrawn" else "active",
-                categories=tuple(r.categories),
+                categories=usable_categories(
+                    self._catalogue, r.categories, collection_method=r.collection_method
+                ),
                 source_departments=tuple(r.source_departments),
                 recipient_departments=tuple(r.recipient_departments),
                 valid_from=r.valid_from,

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from gateway.catalogue.identifiers import CATEGORY_PATTERN, PURPOSE_PATTERN
 from gateway.policy.types import LocalizedText
 
 SectionStatus = Literal["granted", "withheld", "unavailable"]
@@ -18,8 +19,13 @@ class ViewRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     cpr: str = Field(min_length=10, max_length=11, description="CPR number of the citizen")
-    purpose: str = Field(min_length=1, max_length=64, description="Purpose id from the catalogue")
-    categories: list[str] | None = Field(
+    purpose: str = Field(
+        min_length=1,
+        max_length=64,
+        pattern=PURPOSE_PATTERN,
+        description="Purpose id from the catalogue",
+    )
+    categories: list[Annotated[str, Field(max_length=96, pattern=CATEGORY_PATTERN)]] | None = Field(
         None, max_length=50, description="Optional subset; default: every category of the purpose"
     )
     justification: str | None = Field(

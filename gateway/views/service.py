@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -24,6 +24,7 @@ from connectors.sdk import (
     FetchRequest,
     FetchResult,
 )
+from connectors.sdk.types import Shape
 from gateway.audit.entries.schemas import (
     Actor,
     AuditEvent,
@@ -51,6 +52,7 @@ from gateway.policy.types import Decision, LocalizedText, PolicyEngine, PolicyEn
 from gateway.ratelimit import RateLimited, ViewLimits
 from gateway.registry import ConnectorRegistry
 from gateway.text import Text
+from gateway.views.identifiers import as_catalogue_codes
 from gateway.views.minimise import minimise
 from gateway.views.schemas import (
     Section,
@@ -252,6 +254,7 @@ class ViewService:
         self, body: ViewRequest, principal: Principal, *, correlation_id: str
     ) -> ViewResponse:
         """Return the shared view, or raise a 503-class error having released nothing."""
+        body = as_catalogue_codes(body, self._catalogue)  # no caller free text in audit entries
         trail = self._trail(body, principal, correlation_id=correlation_id)
         await self._check_limits(trail, principal)
         facts = await self._load_consents(trail)
@@ -542,7 +545,16 @@ class ViewService:
                 built.sections.append(self._unavailable(header, basis, code))
                 continue
             built.sections.append(
-                self._granted(header, basis, outcome.result, frozenset(grant.fields), built)
+                self._granted(
+                    header,
+                    basis,
+                    outcome.result,
+                    frozenset(grant.fields),
+                    built,
+                    structured=self._registry.connectors[found[0]].manifest.structured
+                    if found
+                    else None,
+                )
             )
         return built
 
@@ -570,11 +582,14 @@ class ViewService:
         result: FetchResult,
         fields: frozenset[str],
         built: BuiltSections,
+        *,
+        structured: Mapping[str, Shape] | None = None,
     ) -> Section:
-        """Invariant 4: minimised again here, whatever the connector returned."""
+        """Invariant 4: minimised again here, whatever the connector returned; nested values
+        only where the connector's manifest declares the field structured."""
         category = header.category
         records = minimise(
-            [r for r in result.records if r.category == category], {category: fields}
+            [r for r in result.records if r.category == category], {category: fields}, structured
         )[category]
         built.counts[category] = len(records)
         built.systems.add(result.source_system)

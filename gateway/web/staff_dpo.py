@@ -33,6 +33,7 @@ from gateway.errors import InvalidRequest
 from gateway.runtime import Runtime
 from gateway.text import Text
 from gateway.web.i18n import request_lang
+from gateway.web.script_json import escape_script_json
 from gateway.web.security import WebDpo
 from gateway.web.staff_view import citizen_from_token, citizen_token
 from gateway.web.templating import render
@@ -158,7 +159,7 @@ async def console(
             "charts": charts,
             "series_department": charts.by_department,
             "series_purpose": charts.by_purpose,
-            "charts_json": charts.model_dump_json(),
+            "charts_json": escape_script_json(charts.model_dump_json()),
             "integrity": await integrity_status(
                 session,
                 origin=svc.settings.audit_origin,

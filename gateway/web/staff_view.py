@@ -20,6 +20,7 @@ from gateway.errors import InvalidRequest
 from gateway.keys import DataCipher, DecryptionError
 from gateway.text import Text
 from gateway.views.schemas import Section, ViewResponse
+from gateway.web.script_json import escape_script_json
 
 # Denials a consent from the citizen can cure; others (role, purpose) it cannot.
 REQUESTABLE_CODES = frozenset(
@@ -172,11 +173,13 @@ def present_section(
             for r in section.records
             if r.get("date") and isinstance(r.get("score"), int)
         )
-        view.chart_json = json.dumps(
-            {
-                "labels": [str(_value(d, lang)) for d, _ in points],
-                "values": [s for _, s in points],
-                "label": "WHO-5",
-            }
+        view.chart_json = escape_script_json(
+            json.dumps(
+                {
+                    "labels": [str(_value(d, lang)) for d, _ in points],
+                    "values": [s for _, s in points],
+                    "label": "WHO-5",
+                }
+            )
         )
     return view

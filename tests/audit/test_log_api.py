@@ -186,7 +186,12 @@ async def test_retention_purges_bodies_and_the_log_still_verifies(tmp_path: Path
     execute(tmp_path, "UPDATE audit_entries SET recorded_at = ? WHERE leaf_index < 3", old)
     refused = await asyncio.to_thread(cli, tmp_path, "audit", "purge")
     assert refused.exit_code == 2  # no period configured, none given
-    purged = await asyncio.to_thread(cli, tmp_path, "audit", "purge", "--days", "365")
+    # No retention configured means keep for ever: purging needs an explicit override.
+    refused = await asyncio.to_thread(cli, tmp_path, "audit", "purge", "--days", "365")
+    assert refused.exit_code == 2
+    purged = await asyncio.to_thread(
+        cli, tmp_path, "audit", "purge", "--days", "365", "--override-retention", "DPO-2026-7"
+    )
     assert purged.exit_code == 0, purged.output
     rows = execute(
         tmp_path, "SELECT leaf_index, body, citizen_pseudonym, leaf_hash FROM audit_entries"

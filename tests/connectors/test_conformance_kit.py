@@ -40,7 +40,7 @@ def _rows(report: ConformanceReport) -> dict[str, tuple[bool, str]]:
 async def test_reference_connectors_pass(conformance_kit: ConformanceKit, module: Any) -> None:  # noqa: F811
     report = await conformance_kit.run(module.create, module.conformance_fixture())
     report.assert_passed()
-    assert len(report.results) == 13
+    assert len(report.results) == 16
 
 
 async def test_freshly_scaffolded_connector_passes(
@@ -82,7 +82,7 @@ def test_cli_new_then_check_in_a_temporary_directory(tmp_path: Path) -> None:
     assert new.returncode == 0, new.stderr
     check = _run([str(TVAERS), "connector", "check", "probe"], tmp_path)
     assert check.returncode == 0, check.stdout + check.stderr
-    assert "13 passed, 0 failed" in check.stdout
+    assert "16 passed, 0 failed" in check.stdout
     for name in ("manifest", "slow_response", "undeclared_fields", "no_cpr_leaks"):
         assert f"  {name}" in check.stdout
     # The scaffold's own tests (httpx.MockTransport, then the kit via the plugin) pass too.

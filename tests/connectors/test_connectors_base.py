@@ -13,6 +13,7 @@ import pytest
 from connector_testkit import request_for
 
 from connectors import health, jobcenter, social
+from connectors.health.scope import PATIENT_ELEMENT
 from connectors.sdk import (
     ENTRY_POINT_GROUP,
     ConnectorManifest,
@@ -185,6 +186,14 @@ async def test_vanished_follow_up_page_is_unavailable_not_partial() -> None:
             await connector.fetch(request_for(CPR, {"jobcenter.activities": frozenset({"kind"})}))
 
 
+def of_patient(resource: dict[str, Any], patient: str = "Patient/p1") -> dict[str, Any]:
+    """``resource`` naming ``patient`` as real servers do (the connector drops others)."""
+    element = PATIENT_ELEMENT.get(str(resource.get("resourceType")))
+    if element is None or element in resource:
+        return resource
+    return {**resource, element: {"reference": patient}}
+
+
 def _bundle(resources: list[dict[str, Any]], next_url: str | None = None) -> dict[str, Any]:
     links = [{"relation": "self", "url": "http://fhir.test/fhir/x"}]
     if next_url:
@@ -193,7 +202,7 @@ def _bundle(resources: list[dict[str, Any]], next_url: str | None = None) -> dic
         "resourceType": "Bundle",
         "type": "searchset",
         "link": links,
-        "entry": [{"resource": r} for r in resources],
+        "entry": [{"resource": of_patient(r)} for r in resources],
     }
 
 

@@ -10,6 +10,7 @@ import pytest
 from connectors import health
 from connectors.health.kl import WHO5_ITEMS, WHO5_QUESTIONNAIRE, answer_coding
 from connectors.sdk import ConnectorSettings, FetchRequest
+from tests.connectors.test_connectors_base import of_patient
 
 CPR = "0101700009"
 WHO5 = {"coding": [{"system": "http://snomed.info/sct", "code": "1144665009"}]}
@@ -19,8 +20,8 @@ def _bundle(matches: list[dict[str, Any]], included: list[dict[str, Any]] = ()) 
     return {
         "resourceType": "Bundle",
         "type": "searchset",
-        "entry": [{"resource": r, "search": {"mode": "match"}} for r in matches]
-        + [{"resource": r, "search": {"mode": "include"}} for r in included],
+        "entry": [{"resource": of_patient(r), "search": {"mode": "match"}} for r in matches]
+        + [{"resource": of_patient(r), "search": {"mode": "include"}} for r in included],
     }
 
 

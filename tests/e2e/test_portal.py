@@ -148,7 +148,7 @@ def test_second_citizen_cannot_reach_first_by_url(page: Any, live: Live) -> None
             json={
                 "cpr": CPR_1,
                 "purpose": "tvaerfagligt_team",
-                "categories": ["health.wellbeing"],
+                "categories": ["social.services"],
                 "recipient_departments": ["jobcenter"],
                 "valid_until": (datetime.now(UTC) + timedelta(days=30)).isoformat(),
                 "collection_method": "written_form",

@@ -16,24 +16,22 @@ from gateway.cli import app as cli_app
 from tests.e2e.conftest import Live, assert_accessible, login, screenshot, switch_language
 
 # A seeded citizen outside the demo trio, so the portal's tests see their own data only.
-CITIZEN = citizens()[5].cpr
+CITIZEN = citizens()[2].cpr  # borger-3: health data needs the citizen's own consent
 CASEWORKER = "sagsbehandler-jobcenter"
 SNOOPER = "vikar-jobcenter"
 
 
 def partial_consent(live: Live) -> str:
     """Consent to wellbeing and social measures only: contacts stay withheld."""
-    with live.api(CASEWORKER) as api:
+    with live.api("borger-3") as api:
         response = api.post(
             "/v1/consents",
             json={
-                "cpr": CITIZEN,
                 "purpose": "tvaerfagligt_team",
                 "categories": ["health.wellbeing", "social.services"],
                 "recipient_departments": ["jobcenter"],
                 "valid_until": (datetime.now(UTC) + timedelta(days=60)).isoformat(),
-                "collection_method": "written_form",
-                "evidence_ref": "e2e/staff",
+                "collection_method": "citizen_portal",
             },
         )
         assert response.status_code == 201, response.text

@@ -35,6 +35,11 @@ def claims(gw: Harness, **override: Any) -> dict[str, Any]:
     return base
 
 
+def at_header(gw: Harness) -> dict[str, Any]:
+    """The JOSE header of an RFC 9068 access token signed with the provider's key."""
+    return {"alg": "RS256", "kid": dev_key(gw).kid, "typ": "at+jwt"}
+
+
 def dev_key(gw: Harness) -> RSAKey:
     idp = gw.services.dev_idp
     assert idp is not None
@@ -47,13 +52,15 @@ async def status_with(gw: Harness, token: str) -> int:
 
 
 async def test_valid_token_is_accepted(gw: Harness) -> None:
-    token = jwt.encode({"alg": "RS256", "kid": dev_key(gw).kid}, claims(gw), dev_key(gw))
+    token = jwt.encode(at_header(gw), claims(gw), dev_key(gw))
     assert await status_with(gw, token) == 200
 
 
 async def test_token_for_another_audience_is_refused(gw: Harness) -> None:
     token = jwt.encode(
-        {"alg": "RS256", "kid": dev_key(gw).kid}, claims(gw, aud="other-app"), dev_key(gw)
+        at_header(gw),
+        claims(gw, aud="other-app"),
+        dev_key(gw),
     )
     assert await status_with(gw, token) == 401
 
@@ -61,14 +68,16 @@ async def test_token_for_another_audience_is_refused(gw: Harness) -> None:
 async def test_expired_token_is_refused(gw: Harness) -> None:
     past = int(time.time()) - 3600
     token = jwt.encode(
-        {"alg": "RS256", "kid": dev_key(gw).kid}, claims(gw, iat=past - 600, exp=past), dev_key(gw)
+        at_header(gw),
+        claims(gw, iat=past - 600, exp=past),
+        dev_key(gw),
     )
     assert await status_with(gw, token) == 401
 
 
 async def test_foreign_issuer_is_refused(gw: Harness) -> None:
     token = jwt.encode(
-        {"alg": "RS256", "kid": dev_key(gw).kid},
+        at_header(gw),
         claims(gw, iss="https://evil.example"),
         dev_key(gw),
     )
@@ -77,7 +86,7 @@ async def test_foreign_issuer_is_refused(gw: Harness) -> None:
 
 async def test_token_signed_by_another_key_is_refused(gw: Harness) -> None:
     other = RSAKey.generate_key(2048, parameters={"kid": dev_key(gw).kid})
-    token = jwt.encode({"alg": "RS256", "kid": dev_key(gw).kid}, claims(gw), other)
+    token = jwt.encode(at_header(gw), claims(gw), other)
     assert await status_with(gw, token) == 401
 
 
@@ -105,7 +114,7 @@ async def test_garbage_and_missing_tokens(gw: Harness) -> None:
 
 async def test_citizen_token_without_cpr_is_refused(gw: Harness) -> None:
     token = jwt.encode(
-        {"alg": "RS256", "kid": dev_key(gw).kid},
+        at_header(gw),
         claims(gw, kind="citizen", sub="borger-x", department=None, roles=None),
         dev_key(gw),
     )
@@ -118,7 +127,7 @@ async def test_citizen_cpr_claim_is_normalised_and_validated(gw: Harness) -> Non
     cpr = demo_cpr(0)
     await gw.record_consent(cpr)
     dashed = jwt.encode(
-        {"alg": "RS256", "kid": dev_key(gw).kid},
+        at_header(gw),
         claims(gw, kind="citizen", sub="borger-1", cpr=f"{cpr[:6]}-{cpr[6:]}"),
         dev_key(gw),
     )
@@ -130,7 +139,7 @@ async def test_citizen_cpr_claim_is_normalised_and_validated(gw: Harness) -> Non
     assert with_dash.json() == plain.json()
     assert len(plain.json()["items"]) == 1
     invalid = jwt.encode(
-        {"alg": "RS256", "kid": dev_key(gw).kid},
+        at_header(gw),
         claims(gw, kind="citizen", sub="borger-x", cpr="3213991234"),
         dev_key(gw),
     )

@@ -39,14 +39,16 @@ async def post(gw: Harness, user: str, body: dict[str, Any]) -> Any:
 
 async def test_receipt_is_a_verifiable_jws_without_cpr(gw: Harness) -> None:
     cpr = demo_cpr(0)
-    response = await post(gw, "sagsbehandler-jobcenter", consent_body(cpr))
+    response = await post(
+        gw, "sagsbehandler-jobcenter", consent_body(cpr, categories=["social.services"])
+    )
     assert response.status_code == 201
     receipt = response.json()["receipt"]
     keys = (await gw.client.get("/v1/consents/receipt-keys")).json()
     token = jws.deserialize_compact(receipt, KeySet.import_key_set(keys), algorithms=["Ed25519"])
     payload = json.loads(token.payload)
     assert payload["consent_id"] == response.json()["consent"]["consent_id"]
-    assert payload["pii_categories"] == ["health.wellbeing"]
+    assert payload["pii_categories"] == ["social.services"]
     assert cpr not in receipt and cpr not in token.payload.decode()
     tampered = receipt[:-4] + ("AAAA" if not receipt.endswith("AAAA") else "BBBB")
     with pytest.raises(BadSignatureError):

@@ -140,12 +140,14 @@ def test_the_printed_commands_work_as_printed_and_the_log_verifies(demo) -> None
     consent, view, withdrawn, view_after = json_documents(output)
     assert consent["consent"]["status"] == "active"
     by_category = {s["category"]: s for s in view["sections"]}
-    assert by_category["health.wellbeing"]["status"] == "granted"
-    assert by_category["health.wellbeing"]["records"]
+    assert by_category["social.services"]["status"] == "granted"
+    assert by_category["social.services"]["records"]
+    # A written consent recorded by staff never covers health data (issue 13).
+    assert by_category["health.wellbeing"]["status"] == "withheld"
     assert withdrawn["status"] == "withdrawn"
     after = {s["category"]: s for s in view_after["sections"]}
-    assert after["health.wellbeing"]["status"] == "withheld"
-    assert after["health.wellbeing"]["reason"]["code"] == "consent_withdrawn"
+    assert after["social.services"]["status"] == "withheld"
+    assert after["social.services"]["reason"]["code"] == "consent_withdrawn"
 
     # Break-glass: granted on an episode, the notice in the portal inbox and in Digital Post.
     emergency, inbox, digital_post = json_documents(run(commands["4"], workdir))

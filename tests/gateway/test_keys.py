@@ -219,7 +219,9 @@ async def test_rotation_keeps_consent_lookup_and_dpo_search_working(
         # Consent lookup: the view still finds the consent stored under the old pseudonym.
         assert (await view(gw, cpr))["health.wellbeing"] == "granted"
         found = await gw.client.post(
-            "/v1/consents/search", json={"cpr": cpr}, headers=await gw.auth("sagsbehandler-social")
+            "/v1/consents/search",
+            json={"cpr": cpr},
+            headers=await gw.auth("sagsbehandler-jobcenter"),
         )
         assert old["consent"]["consent_id"] in [c["consent_id"] for c in found.json()["items"]]
         new = await gw.record_consent(cpr, categories=["health.wellbeing"], days=30)

@@ -244,11 +244,10 @@ async def test_a_view_is_one_trace_across_gateway_policy_and_connector_calls(
     gw, exporter = traced
     cpr = demo_cpr(0)
     await gw.record_consent(cpr, categories=["health.wellbeing", "social.services"])
+    headers = await gw.auth("sagsbehandler-jobcenter")  # its /dev/token call is not the view's
     exporter.clear()
     response = await gw.client.post(
-        "/v1/views",
-        json={"cpr": cpr, "purpose": "tvaerfagligt_team"},
-        headers=await gw.auth("sagsbehandler-jobcenter"),
+        "/v1/views", json={"cpr": cpr, "purpose": "tvaerfagligt_team"}, headers=headers
     )
     assert response.status_code == 200
     spans = exporter.get_finished_spans()

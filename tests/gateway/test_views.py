@@ -126,7 +126,8 @@ async def test_deny_by_default_with_reasons(gw: Harness) -> None:
         for s in unknown_purpose.values()
     )
     unknown_category = sections(await view(gw, cpr, categories=["health.genome"]))
-    assert unknown_category["health.genome"]["reason"]["code"] == "unknown_category"
+    # Recorded as a code, never as the caller's string (issue 13).
+    assert unknown_category["unknown_category"]["reason"]["code"] == "unknown_category"
     # The DPO's department is not a data department, and the DPO role is not a purpose role.
     dpo = sections(await view(gw, cpr, user="dpo"))
     assert all(s["status"] == "withheld" for s in dpo.values())

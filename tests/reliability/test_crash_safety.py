@@ -213,7 +213,7 @@ async def test_sigkill_mid_load_loses_no_audit_entry(tmp_path: Path) -> None:
                 consent = {
                     "cpr": demo_cpr(i),
                     "purpose": "tvaerfagligt_team",
-                    "categories": ["health.wellbeing", "social.services"],
+                    "categories": ["social.services"],
                     "recipient_departments": ["jobcenter"],
                     "valid_until": (datetime.now(UTC) + timedelta(days=30)).isoformat(),
                     "collection_method": "written_form",

@@ -211,7 +211,7 @@ async def record_consent(gw: Harness, cpr: str) -> Any:
         json={
             "cpr": cpr,
             "purpose": "tvaerfagligt_team",
-            "categories": ["health.wellbeing"],
+            "categories": ["social.services"],
             "recipient_departments": ["jobcenter"],
             "valid_until": (datetime.now(UTC) + timedelta(days=30)).isoformat(),
             "collection_method": "written_form",

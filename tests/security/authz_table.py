@@ -114,7 +114,8 @@ def consent_body(world: World, who: str = "") -> dict[str, Any]:
     return {
         "cpr": world.cpr_a,
         "purpose": "tvaerfagligt_team",
-        "categories": ["health.wellbeing"],
+        # Staff may record forms for ordinary and confidential data only (issue 13).
+        "categories": ["health.wellbeing"] if citizen else ["health.contact"],
         "recipient_departments": ["jobcenter"],
         "valid_until": _in(30),
         "collection_method": "citizen_portal" if citizen else "written_form",
@@ -180,9 +181,10 @@ ROWS: tuple[Row, ...] = (
     Row(
         "POST",
         "/v1/consents",
-        api([*EMPLOYEES, "cit_a"], ok=201, cit_b=403, dpo=403),
+        api([*EMPLOYEES, "cit_a"], ok=201, cit_b=403, dpo=403, soc_sw=403),
         json=consent_body,
-        rule="departments record consent forms; a citizen consents only for themself",
+        rule="employees whose role may use the purpose record consent forms; a citizen "
+        "consents only for themself",
     ),
     Row("POST", "/v1/consents/search", api(EMPLOYEES), json=cpr_a),
     Row("GET", "/v1/me/consents", api(CITIZENS)),

@@ -92,11 +92,11 @@ def forged_token(gw: Harness, attack: str) -> str:
     if attack == "foreign":
         foreign = RSAKey.generate_key(2048, parameters={"kid": "foreign-1"})
         claims = dpo_claims(gw, iss="https://idp.example.org")
-        return jwt.encode({"alg": "RS256", "kid": "foreign-1"}, claims, foreign)
+        return jwt.encode({"alg": "RS256", "kid": "foreign-1", "typ": "at+jwt"}, claims, foreign)
     if attack == "expired":
         past = int(time.time()) - 3600
         claims = dpo_claims(gw, iat=past - 600, exp=past)
-        return jwt.encode({"alg": "RS256", "kid": real_key.kid}, claims, real_key)
+        return jwt.encode({"alg": "RS256", "kid": real_key.kid, "typ": "at+jwt"}, claims, real_key)
     if attack == "none":
         return f"{_b64json({'alg': 'none', 'typ': 'JWT'})}.{_b64json(dpo_claims(gw))}."
     if attack == "hs256":

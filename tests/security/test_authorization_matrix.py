@@ -168,7 +168,11 @@ async def _citizen_token(gw: Harness, caller: Caller, world: World) -> str:
 async def test_authorization_matrix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Every principal logs in from the same address: lift the per-address login limit.
     monkeypatch.setenv("TVAERS_WEB_LOGIN_RATE_LIMIT", "10000")
-    limits = {"view_limit_per_user": 100_000, "view_limit_per_citizen": 100_000}
+    limits = {
+        "view_limit_per_user": 100_000,
+        "view_limit_per_citizen": 100_000,
+        "consent_action_limit_per_user": 100_000,
+    }
     async with running_gateway(tmp_path, **limits) as gw:
         world = await make_world(gw)
         actual: dict[tuple[str, str], dict[str, int]] = {}

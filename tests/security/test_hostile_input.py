@@ -77,14 +77,14 @@ async def test_injection_strings_are_refused_or_stored_literally(gw: Harness, pa
         json={"cpr": demo_cpr(0), "purpose": "tvaerfagligt_team", "categories": [payload]},
         headers=headers,
     )
-    assert as_category.status_code == 200
-    assert as_category.json()["sections"][0]["reason"]["code"] == "unknown_category"
+    # Not a category id: refused before anything is written (issue 13).
+    assert as_category.status_code == 422
     consent = await gw.client.post(
         "/v1/consents",
         json={
             "cpr": demo_cpr(0),
             "purpose": "tvaerfagligt_team",
-            "categories": ["health.wellbeing"],
+            "categories": ["social.services"],
             "recipient_departments": ["jobcenter"],
             "valid_until": (datetime.now(UTC) + timedelta(days=10)).isoformat(),
             "collection_method": "written_form",
@@ -100,14 +100,14 @@ async def test_injection_strings_are_refused_or_stored_literally(gw: Harness, pa
 
 async def test_danish_letters_and_emoji_round_trip(gw: Harness) -> None:
     text = "Samtykke givet mundtligt på Ærø — borgeren var glad 😊 (ØÅ æøå)"
-    created = await gw.record_consent(demo_cpr(0))
+    created = await gw.record_consent(demo_cpr(0), categories=["social.services"])
     assert created["consent"]["evidence_ref"] == "journal/2026/123"
     response = await gw.client.post(
         "/v1/consents",
         json={
             "cpr": demo_cpr(1),
             "purpose": "tvaerfagligt_team",
-            "categories": ["health.wellbeing"],
+            "categories": ["social.services"],
             "recipient_departments": ["jobcenter"],
             "valid_until": (datetime.now(UTC) + timedelta(days=10)).isoformat(),
             "collection_method": "oral_recorded",

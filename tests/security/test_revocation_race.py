@@ -26,7 +26,11 @@ VIEWS = (CONSENTS - 1) * VIEWS_PER_WITHDRAWAL
 async def test_no_view_after_a_withdrawal_uses_that_consent(
     tmp_path: Path, database_url: str
 ) -> None:
-    limits = {"view_limit_per_user": 100_000, "view_limit_per_citizen": 100_000}
+    limits = {
+        "view_limit_per_user": 100_000,
+        "view_limit_per_citizen": 100_000,
+        "consent_action_limit_per_user": 100_000,
+    }
     async with running_gateway(tmp_path, database_url=database_url, **limits) as gw:
         await race(gw)
 
@@ -42,7 +46,7 @@ async def race(gw: Harness) -> None:
         body = {
             "cpr": cpr,
             "purpose": "tvaerfagligt_team",
-            "categories": ["health.wellbeing"],
+            "categories": ["social.services"],
             "recipient_departments": ["jobcenter"],
             "valid_until": (datetime.now(UTC) + timedelta(days=10 + i)).isoformat(),
             "collection_method": "written_form",
@@ -71,7 +75,7 @@ async def race(gw: Harness) -> None:
         started = time.monotonic()
         response = await gw.client.post(
             "/v1/views",
-            json={"cpr": cpr, "purpose": "tvaerfagligt_team", "categories": ["health.wellbeing"]},
+            json={"cpr": cpr, "purpose": "tvaerfagligt_team", "categories": ["social.services"]},
             headers=employee,
         )
         assert response.status_code == 200

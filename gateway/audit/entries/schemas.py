@@ -10,10 +10,11 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from gateway.audit.proofs.canonical import canonical_json
 from gateway.auth.principal import Principal
+from gateway.catalogue.identifiers import is_category_id, is_purpose_id
 
 Phase = Literal["intent", "outcome", "event"]
 
@@ -71,6 +72,16 @@ class CategoryOutcome(BaseModel):
     withheld: list[str] = Field(default_factory=list)
     unavailable: list[str] = Field(default_factory=list)
 
+    @field_validator("requested", "granted", "withheld", "unavailable")
+    @classmethod
+    def _catalogue_ids_only(cls, value: list[str]) -> list[str]:
+        # The last gate: free text from a caller (a CPR, a message, markup) never becomes
+        # part of an entry. Callers map unknown ids to ``unknown_category`` before this.
+        bad = [v for v in value if not is_category_id(v)]
+        if bad:
+            raise ValueError("audit categories must be catalogue ids or unknown_category")
+        return value
+
 
 class AuditEvent(BaseModel):
     """One audit entry. Every field is part of the verifiable leaf."""
@@ -101,6 +112,20 @@ class AuditEvent(BaseModel):
     # Break-glass only: the caller's justification (CPR-like digits removed). Left out of the
     # leaf when absent, so every other entry keeps exactly the bytes it had before.
     justification: str | None = Field(None, max_length=2000)
+
+    @field_validator("purpose")
+    @classmethod
+    def _purpose_id_only(cls, value: str | None) -> str | None:
+        if value is not None and not is_purpose_id(value):
+            raise ValueError("audit purpose must be a catalogue id or unknown_purpose")
+        return value
+
+    @field_validator("denial_codes")
+    @classmethod
+    def _keys_are_category_ids(cls, value: dict[str, Any]) -> dict[str, Any]:
+        if not all(is_category_id(k) for k in value):
+            raise ValueError("audit category keys must be catalogue ids or unknown_category")
+        return value
 
     def leaf_bytes(self) -> bytes:
         body = self.model_dump(mode="json")

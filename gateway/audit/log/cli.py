@@ -136,8 +136,24 @@ def purge_command(
             "purge bodies older than N days (default: TVAERS_AUDIT_RETENTION_DAYS).",
         ),
     ] = None,
+    override_retention: Annotated[
+        str | None,
+        typer.Option(
+            "--override-retention",
+            help="Tilladelse til at gå under den konfigurerede opbevaringsperiode: en sags- "
+            "eller beslutningsreference (a-z, 0-9, -, _), skrives i revisionsloggen / "
+            "permit purging below the configured retention: a case or decision reference, "
+            "recorded in the audit log.",
+        ),
+    ] = None,
 ) -> None:
-    """Slet indhold af gamle poster, behold hashes / purge old entry bodies, keep hashes."""
+    """Slet indhold af gamle poster, behold hashes / purge old entry bodies, keep hashes.
+
+    Never below the configured retention (TVAERS_AUDIT_RETENTION_DAYS; none configured means
+    keep for ever) unless ``--override-retention REF`` is given; every purge writes an
+    ``audit.purge`` entry naming the operator, the period and the override.
+    """
+    from gateway.audit.log.purge_rules import PurgeRefused, purge_record
     from gateway.audit.log.sequencer import create_log_engine, purge
     from gateway.config import Settings
     from gateway.db import make_sessionmaker
@@ -152,18 +168,28 @@ def purge_command(
         )
         raise typer.Exit(2)
     cutoff = datetime.now(UTC) - timedelta(days=period)
+    try:
+        record = purge_record(
+            days=period,
+            configured=settings.audit_retention_days,
+            override=override_retention,
+            cutoff=cutoff,
+        )
+    except PurgeRefused as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
 
     async def run() -> int:
         engine = create_log_engine(settings.effective_database_url)
         try:
-            return await purge(make_sessionmaker(engine), cutoff=cutoff)
+            return await purge(make_sessionmaker(engine), cutoff=cutoff, record=record)
         finally:
             await engine.dispose()
 
     purged = asyncio.run(run())
     typer.echo(
         f"Slettet indhold af {purged} poster før {cutoff:%Y-%m-%d} / purged {purged} entry "
-        f"bodies recorded before {cutoff:%Y-%m-%d}; leaf hashes kept."
+        f"bodies recorded before {cutoff:%Y-%m-%d}; leaf hashes kept; recorded as audit.purge."
     )
 
 

@@ -30,7 +30,9 @@ import contextlib
 import logging
 import secrets
 import time
+import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -38,6 +40,8 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
+from gateway.audit.entries.repository import AuditRepository
+from gateway.audit.entries.schemas import Actor, AuditEvent
 from gateway.audit.log.repository import SequencedLeaf, TreeRepository, TreeStateConflict
 from gateway.audit.proofs.merkle import NodeId, leaf_hash
 from gateway.audit.proofs.notes import Checkpoint, NoteSigner, sign_checkpoint
@@ -319,7 +323,16 @@ class Sequencer:
         """Purge bodies older than the retention period (if one is configured)."""
         if self._retention is None:
             return 0
-        return await purge(self._sessions, cutoff=self._clock() - self._retention)
+        cutoff = self._clock() - self._retention
+        days = self._retention.days
+        return await purge(
+            self._sessions,
+            cutoff=cutoff,
+            record=PurgeRecord(
+                actor="sequencer",
+                reason=f"retention_days={days};override=none;cutoff={cutoff:%Y-%m-%d}",
+            ),
+        )
 
     # ----------------------------------------------------------------- background task
 
@@ -406,10 +419,39 @@ class Sequencer:
                 await asyncio.wait_for(self._wake.wait(), timeout=backoff)
 
 
+@dataclass(frozen=True)
+class PurgeRecord:
+    """Who purges, and why: the ``audit.purge`` entry a purge writes."""
+
+    actor: str
+    reason: str
+    always: bool = False
+
+    def event(self) -> AuditEvent:
+        return AuditEvent(
+            phase="event",
+            action="audit.purge",
+            outcome="success",
+            request_id=f"purge-{uuid.uuid4()}",
+            actor=Actor(user_id=self.actor, kind="system"),
+            reason=self.reason,
+        )
+
+
 async def purge(
-    sessions: async_sessionmaker[AsyncSession], *, cutoff: datetime, batch: int = 1000
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    cutoff: datetime,
+    batch: int = 1000,
+    record: PurgeRecord | None = None,
 ) -> int:
-    """Drop bodies of checkpointed entries recorded before ``cutoff``, in short batches."""
+    """Drop bodies of checkpointed entries recorded before ``cutoff``, in short batches.
+
+    Every purge that removes anything is itself an audit entry (``audit.purge``), committed
+    in the same transaction as the first batch; ``record.always`` writes it even when
+    nothing was old enough (an operator's explicit purge).
+    """
+    record = record or PurgeRecord(actor="sequencer", reason=f"cutoff={cutoff:%Y-%m-%d}")
     total = 0
     while True:
         async with sessions() as session, session.begin():
@@ -417,6 +459,8 @@ async def purge(
             latest = await repo.latest_checkpoint()
             covered = latest.size if latest is not None else 0
             done = await repo.purge_before(cutoff, covered_size=covered, limit=batch)
+            if total == 0 and (done or record.always):
+                AuditRepository(session).add([record.event()])
         total += done
         if done < batch:
             return total
