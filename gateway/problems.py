@@ -121,7 +121,7 @@ PROBLEM_TYPES: dict[str, ProblemType] = _types(
         "Nødadgangen er ikke bekræftet",
         "Emergency access not confirmed",
     ),
-    ("anomaly_mismatch", 409, "Afvigelsen passer ikke", "Anomaly does not match"),
+    ("anomaly_mismatch", 422, "Afvigelsen passer ikke", "Anomaly does not match"),
     ("backdated_consent", 422, "Samtykket er tilbagedateret", "Consent is backdated"),
     (
         "evidence_date_in_future",
