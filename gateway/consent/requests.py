@@ -166,29 +166,6 @@ class ConsentRequestService:
         if pending is not None:
             return pending, False
         categories = sorted(set(body.categories))
-        # The citizen sees one pending request per consent asked for, however often a
-        # caseworker (or a script) repeats it: a repeat returns the pending one.
-        duplicate = await self._repo.pending_duplicate(
-            identity.all_pseudonyms,
-            purpose=body.purpose,
-            categories=categories,
-            recipient_departments=sorted(set(body.recipient_departments)),
-            requested_by_department=principal.department,
-        )
-        if duplicate is not None:
-            # Still audited: the caseworker asked again.
-            self._audit.add(
-                [
-                    request_event(
-                        "consent_request.create",
-                        principal,
-                        identity,
-                        duplicate,
-                        request_id=correlation_id,
-                    )
-                ]
-            )
-            return duplicate, False
         row = ConsentRequestRow(
             request_id=str(uuid.uuid4()),
             citizen_pseudonym=identity.pseudonym,

@@ -61,30 +61,3 @@ class ConsentRequestRepository:
             query = query.where(ConsentRequestRow.status == status)
         query = query.order_by(ConsentRequestRow.created_at.desc()).limit(limit)
         return list((await self._session.scalars(query)).all())
-
-    async def pending_duplicate(
-        self,
-        pseudonyms: Sequence[str],
-        *,
-        purpose: str,
-        categories: Sequence[str],
-        recipient_departments: Sequence[str],
-        requested_by_department: str,
-    ) -> ConsentRequestRow | None:
-        """A pending request of the same department for the same consent, if any."""
-        query = (
-            select(ConsentRequestRow)
-            .where(
-                ConsentRequestRow.citizen_pseudonym.in_(list(pseudonyms)),
-                ConsentRequestRow.status == "pending",
-                ConsentRequestRow.purpose == purpose,
-                ConsentRequestRow.requested_by_department == requested_by_department,
-            )
-            .order_by(ConsentRequestRow.created_at)
-        )
-        for row in (await self._session.scalars(query)).all():
-            if list(row.categories) == list(categories) and list(row.recipient_departments) == list(
-                recipient_departments
-            ):
-                return row
-        return None

@@ -34,7 +34,7 @@ async def ask(gw: Harness, cpr: str) -> str:
 
 async def traffic(gw: Harness, citizen: int) -> None:
     cpr = demo_cpr(citizen)
-    await gw.record_consent(cpr)
+    await gw.record_consent(cpr, categories=["social.services"])  # staff-recorded: notified
     await gw.record_consent(cpr, purpose="helbredsafklaring", categories=["health.wellbeing"])
     await ask(gw, cpr)
     await view(gw, cpr)

@@ -29,6 +29,9 @@ from gateway.notices.worker import NoticeWorker
 from tests.harness import Harness, demo_cpr, running_gateway
 from tests.notices.smtp import Inbox, smtp_server
 
+# Staff record consents only for ordinary categories (issue 13): those notify the citizen.
+STAFF_RECORDABLE = ["social.services"]
+
 EMAIL = "borger.en@example.org"
 
 
@@ -100,7 +103,9 @@ async def test_email_is_delivered_to_a_real_smtp_server(tmp_path: Path, database
     with smtp_server() as (inbox, port):
         async with gateway(tmp_path, database_url, port) as gw:
             await give_email(gw)
-            await gw.record_consent(demo_cpr(0))  # staff-recorded: the citizen is told
+            await gw.record_consent(
+                demo_cpr(0), categories=STAFF_RECORDABLE
+            )  # staff-recorded: the citizen is told
             (delivery,) = await deliveries(gw)
             assert delivery.channel == "email" and delivery.status == "pending"
 
@@ -113,7 +118,7 @@ async def test_email_is_delivered_to_a_real_smtp_server(tmp_path: Path, database
             assert "samtykke" in subject and "consent" in subject  # Danish first, English too
             body = message.get_content()
             assert body.index("registreret") < body.index("recorded")
-            assert "Sundhedsforvaltningen" in body or "Trivsel" in body  # æøå survive
+            assert "Sociale indsatser" in body and "tværfagligt" in body  # æøå survive
             assert_no_cpr(inbox)
 
             # Sent once: further passes send nothing.
@@ -126,7 +131,7 @@ async def test_email_is_delivered_to_a_real_smtp_server(tmp_path: Path, database
 async def test_no_email_without_an_address(tmp_path: Path, database_url: str) -> None:
     with smtp_server() as (inbox, port):
         async with gateway(tmp_path, database_url, port) as gw:
-            await gw.record_consent(demo_cpr(0))
+            await gw.record_consent(demo_cpr(0), categories=STAFF_RECORDABLE)
             assert await deliveries(gw) == []  # the portal inbox only
             notices = await gw.client.get("/v1/me/notices", headers=await gw.auth("borger-1"))
             assert [n["kind"] for n in notices.json()["items"]] == ["consent_recorded"]
@@ -141,7 +146,7 @@ async def test_a_failed_delivery_is_retried_after_a_restart_without_duplicates(
         inbox.refuse = "451 4.3.0 try again later"
         async with gateway(tmp_path, database_url, port) as gw:
             await give_email(gw)
-            await gw.record_consent(demo_cpr(0))
+            await gw.record_consent(demo_cpr(0), categories=STAFF_RECORDABLE)
             run = await worker(gw).run_once()
             assert (run.sent, run.retried) == (0, 1)
             (delivery,) = await deliveries(gw)
@@ -171,7 +176,7 @@ async def test_a_resend_after_a_crash_reuses_the_message_id(
     with smtp_server() as (inbox, port):
         async with gateway(tmp_path, database_url, port) as gw:
             await give_email(gw)
-            await gw.record_consent(demo_cpr(0))
+            await gw.record_consent(demo_cpr(0), categories=STAFF_RECORDABLE)
             crashing = worker(gw)
 
             async def crash(*args: object, **kwargs: object) -> None:
@@ -193,7 +198,7 @@ async def test_a_refused_delivery_is_dead_lettered_and_can_be_retried(
         inbox.refuse = "550 5.1.1 no such mailbox"
         async with gateway(tmp_path, database_url, port) as gw:
             await give_email(gw)
-            await gw.record_consent(demo_cpr(0))
+            await gw.record_consent(demo_cpr(0), categories=STAFF_RECORDABLE)
             assert (await worker(gw).run_once()).dead == 1
             async with gw.services.sessions() as session:
                 ((delivery, notice),) = await dead_letters(session)
@@ -220,7 +225,7 @@ async def test_too_many_failures_end_in_the_dead_letter_state(
         inbox.refuse = "421 4.7.0 busy"
         async with gateway(tmp_path, database_url, port, notice_max_attempts=3) as gw:
             await give_email(gw)
-            await gw.record_consent(demo_cpr(0))
+            await gw.record_consent(demo_cpr(0), categories=STAFF_RECORDABLE)
             now = gw.services.clock()
             for step in range(3):
                 await worker(gw, at=now + timedelta(hours=2 * step)).run_once()
@@ -278,9 +283,9 @@ async def test_digital_post_delivers_memo_to_the_simulator_once(
 
 
 async def test_the_expiry_job_notifies_once_per_consent(gw: Harness) -> None:
-    soon = await gw.record_consent(demo_cpr(0), days=10)
-    await gw.record_consent(demo_cpr(0), days=80)  # not within 30 days
-    withdrawn = await gw.record_consent(demo_cpr(1), days=5)
+    soon = await gw.record_consent(demo_cpr(0), categories=STAFF_RECORDABLE, days=10)
+    await gw.record_consent(demo_cpr(0), categories=STAFF_RECORDABLE, days=80)  # not within 30 days
+    withdrawn = await gw.record_consent(demo_cpr(1), categories=STAFF_RECORDABLE, days=5)
     response = await gw.client.post(
         f"/v1/consents/{withdrawn['consent']['consent_id']}/withdraw",
         json={"evidence_ref": "tilbagekaldt skriftligt"},

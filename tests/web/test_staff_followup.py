@@ -93,7 +93,11 @@ async def test_caseload_lists_consents_expiring_within_30_days(gw: Harness) -> N
     later = (await gw.record_consent(demo_cpr(1), days=60))["consent"]["consent_id"]
     elsewhere = (
         await gw.record_consent(
-            demo_cpr(2), days=5, recipients=["social"], username="sagsbehandler-social"
+            demo_cpr(2),
+            days=5,
+            recipients=["social"],
+            categories=["jobcenter.benefit"],
+            username="sagsbehandler-social",
         )
     )["consent"]["consent_id"]
     staff = await staff_client(gw, "sagsbehandler-jobcenter")
