@@ -53,7 +53,8 @@ NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 NGINX_PRESENT = Path(NGINX).exists()
 VIEWS_PER_USER = 25  # the per-user limit during the test (one fixed window)
 PURPOSE = "tvaerfagligt_team"
-CATEGORIES = ["health.wellbeing", "social.services"]
+# Ordinary data: staff may record the consent themselves (special categories need the citizen).
+CATEGORIES = ["social.services"]
 LOAD_USERS = ["sagsbehandler-jobcenter", "koordinator-jobcenter"]
 LIMIT_USER = "sagsbehandler-social"
 CITIZENS = [c.cpr for c in citizens()[:3]]  # seeded in the simulators
