@@ -63,7 +63,7 @@ def export_and_verify(data_dir: Path, out: Path, *extra: str) -> Result:
 
 
 def db(data_dir: Path) -> sqlite3.Connection:
-    return sqlite3.connect(data_dir / "tvaers.db")
+    return sqlite3.connect(data_dir / "tvaers.db", timeout=30)
 
 
 def execute(data_dir: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
