@@ -70,8 +70,9 @@ class BreakGlassClaim:
         return {"justification": self.justification, "episode": self.episode_id}
 
 
-class BreakGlassEpisodes:
-    """Opens and extends episodes in short transactions of their own."""
+class _WindowedRecorder:
+    """What episode and statute-notice recorders share: their own short transactions, the
+    catalogue, the notice channels, the episode window and the CPR cipher."""
 
     def __init__(
         self,
@@ -87,6 +88,10 @@ class BreakGlassEpisodes:
         self._channels = tuple(channels)
         self._window = window
         self._cipher = cipher
+
+
+class BreakGlassEpisodes(_WindowedRecorder):
+    """Opens and extends episodes in short transactions of their own."""
 
     def applies_to(self, purpose: str) -> bool:
         found = self._catalogue.purposes.get(purpose)
@@ -186,27 +191,12 @@ class BreakGlassEpisodes:
             raise StoreUnavailable(STORE_MESSAGE) from exc
 
 
-class StatuteNotices:
+class StatuteNotices(_WindowedRecorder):
     """One notice per disclosure under a statute basis per user × citizen × purpose × window.
 
     Views in the same window (``TVAERS_BREAK_GLASS_EPISODE_HOURS``) share one notice: the
     dedupe key names the window, so a busy afternoon is one letter, not twenty.
     """
-
-    def __init__(
-        self,
-        sessions: async_sessionmaker[AsyncSession],
-        *,
-        catalogue: Catalogue,
-        channels: Sequence[str],
-        window: timedelta,
-        cipher: DataCipher,
-    ) -> None:
-        self._sessions = sessions
-        self._catalogue = catalogue
-        self._channels = tuple(channels)
-        self._window = window
-        self._cipher = cipher
 
     async def record(
         self,
