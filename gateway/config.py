@@ -169,9 +169,11 @@ class Settings(BaseSettings):
     """The rate limits' window, seconds (sliding in memory; fixed windows in the database)."""
     consent_action_limit_per_user: int = Field(30, ge=1)
     """Consent actions (record, request, withdraw) one employee may take per window on the
-    API (per process); the web pages have their own limit (`TVAERS_WEB_ACTION_RATE_LIMIT`)."""
+    API, counted in the shared state (across replicas with `shared_state` = `database`); the
+    web pages have their own limit (`TVAERS_WEB_ACTION_RATE_LIMIT`)."""
     consent_action_limit_window_s: float = Field(60.0, gt=0)
-    """The consent-action limit's sliding window, seconds."""
+    """The consent-action limit's window, seconds (sliding in memory; fixed windows in the
+    database)."""
     consent_clock_skew_s: int = Field(300, ge=0)
     """How far in the past a consent's `valid_from` may lie (clock skew), seconds. A paper
     form's date is recorded as `evidence_date`, never as a backdated `valid_from`."""

@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
 from gateway.auth.dependencies import AnyPrincipal
 from gateway.consent.requests import ConsentRequestService
 from gateway.consent.service import ConsentService
 from gateway.dependencies import RuntimeDep, SessionDep
 from gateway.notices.outbox import outside_channels
-from gateway.ratelimit import RateLimiter
 
 
 async def consent_service(rt: RuntimeDep, session: SessionDep) -> ConsentService:
@@ -39,26 +38,19 @@ async def consent_request_service(
 ConsentRequestServiceDep = Annotated[ConsentRequestService, Depends(consent_request_service)]
 
 
-def _limiter(request: Request) -> RateLimiter:
-    state = request.app.state
-    found = getattr(state, "consent_action_limiter", None)
-    if not isinstance(found, RateLimiter):
-        settings = state.runtime.settings
-        found = RateLimiter(
-            limit=settings.consent_action_limit_per_user,
-            window_s=settings.consent_action_limit_window_s,
-        )
-        state.consent_action_limiter = found
-    return found
-
-
-async def consent_action_limit(request: Request, principal: AnyPrincipal) -> None:
+async def consent_action_limit(rt: RuntimeDep, principal: AnyPrincipal) -> None:
     """Count one consent action of an employee; 429 when their window is full.
 
-    Citizens act on their own consents only and are not limited here: a withdrawal must
-    never be refused."""
+    The window lives in the shared state (``TVAERS_SHARED_STATE``): with several replicas
+    every one of them counts it, so a load balancer does not multiply the limit. Citizens act
+    on their own consents only and are not limited here: a withdrawal must never be refused."""
     if principal.kind == "employee":
-        _limiter(request).hit(f"consent-action:{principal.subject}")
+        limiter = rt.shared.limiter(
+            "consent-action",
+            limit=rt.settings.consent_action_limit_per_user,
+            window_s=rt.settings.consent_action_limit_window_s,
+        )
+        await limiter.hit(f"consent-action:{principal.subject}")
 
 
 ConsentActionLimit = Annotated[None, Depends(consent_action_limit)]

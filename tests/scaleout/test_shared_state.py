@@ -4,6 +4,7 @@ that several replicas start at once on an empty PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,6 +20,7 @@ from gateway.shared_state.jobs import DatabaseJobStore
 from gateway.shared_state.limits import DatabaseLimiter
 from tests.db.backends import BACKENDS
 from tests.db.postgres import PostgresForTests
+from tests.harness import Harness, demo_cpr, running_gateway
 
 
 @pytest.fixture
@@ -99,4 +101,45 @@ async def test_replicas_migrating_together_take_turns(postgres_server: PostgresF
     finally:
         for engine in engines:
             await engine.dispose()
+        await postgres_server.drop_database(name)
+
+
+@pytest.mark.skipif("postgres" not in BACKENDS, reason="PostgreSQL-only")
+async def test_consent_action_limit_holds_across_two_replicas(
+    postgres_server: PostgresForTests, tmp_path: Path
+) -> None:
+    """Two gateways on one PostgreSQL (the shared state in it, as `auto` picks there): an
+    employee who spends the consent-action window on replica A is refused by replica B too."""
+    name = await postgres_server.create_database()
+    url = postgres_server.url(name)
+    limits = {"consent_action_limit_per_user": 4, "consent_action_limit_window_s": 3600}
+    try:
+        async with (
+            running_gateway(tmp_path, database_url=url, **limits) as a,
+            running_gateway(tmp_path, database_url=url, **limits) as b,
+        ):
+            assert a.services.shared.in_database and b.services.shared.in_database
+            window = int(time.time()) // 3600
+            worker = "sagsbehandler-jobcenter"
+
+            async def record(gw: Harness, who: str, index: int) -> int:
+                body = {
+                    "cpr": demo_cpr(index),
+                    "purpose": "tvaerfagligt_team",
+                    "categories": ["social.services"],
+                    "recipient_departments": ["jobcenter"],
+                    "valid_until": (datetime.now(UTC) + timedelta(days=30)).isoformat(),
+                    "collection_method": "written_form",
+                    "evidence_ref": "journal/2026/7",
+                }
+                r = await gw.client.post("/v1/consents", json=body, headers=await gw.auth(who))
+                return r.status_code
+
+            codes = [await record(gw, worker, i) for i, gw in enumerate([a, b, a, b, a, b])]
+            if int(time.time()) // 3600 == window:  # one fixed window throughout
+                # Four in all, not four per replica: the fifth (on A) and sixth (on B) are 429.
+                assert codes == [201, 201, 201, 201, 429, 429], codes
+            # Another employee has a window of their own, on either replica.
+            assert await record(b, "sagsbehandler-social", 0) == 201
+    finally:
         await postgres_server.drop_database(name)
