@@ -25,6 +25,7 @@ from gateway.audit.log.lifecycle import (
     stop_audit_log,
     witness_endpoints,
 )
+from gateway.auth.claims import ClaimMapping
 from gateway.auth.devidp import DevIdentityProvider, dev_idp_router
 from gateway.auth.tokens import KeySetSource, RemoteJwks, TokenValidator
 from gateway.breakglass.endpoints import router as break_glass_router
@@ -133,6 +134,7 @@ async def build_services(settings: Settings, overrides: Overrides) -> Runtime:
         leeway_s=settings.token_leeway_s,
         access_token_typ=settings.oidc_access_token_typ,
         max_lifetime_s=settings.token_max_lifetime_s,
+        claims=ClaimMapping.from_settings(settings),
     )
     # Last: a connector or identity provider that fails above must not leave an engine open.
     engine = create_engine(

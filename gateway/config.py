@@ -81,6 +81,35 @@ class Settings(BaseSettings):
     carries another `typ` (e.g. an ID token) is refused; a token without `typ` is accepted
     (many providers omit it). Empty: `typ` is not checked (for providers that mark access
     tokens plain `JWT`)."""
+    oidc_claim_cpr: str = "cpr"
+    """Claim that carries a citizen's CPR number (a MitID broker: see "Claim mapping" below)."""
+    oidc_claim_kind: str = "kind"
+    """Claim that says citizen or employee (values `oidc_kind_citizen`/`oidc_kind_employee`).
+    Empty: inferred — a CPR claim without a department makes a citizen, a department without
+    a CPR claim an employee, both or neither is refused."""
+    oidc_kind_citizen: str = "citizen"
+    """Value of the kind claim for a citizen."""
+    oidc_kind_employee: str = "employee"
+    """Value of the kind claim for an employee."""
+    oidc_claim_department: str = "department"
+    """Claim with an employee's department (a department id of the catalogue)."""
+    oidc_claim_roles: str = "roles"
+    """Claim with an employee's roles: a JSON list, or one string separated by spaces."""
+    oidc_claim_name: str = "name"
+    """Claim with the person's display name (falls back to `sub`)."""
+    oidc_claim_loa: str = "acr"
+    """Claim with the login's assurance: `acr`, or a broker's NSIS LoA claim."""
+    oidc_loa_values: dict[str, str] = Field(default_factory=dict)
+    """Extra values of the assurance claim → NSIS level (`low`, `substantial`, `high`), JSON
+    object, compared case-insensitively; added to the built-in NSIS URIs
+    (`https://data.gov.dk/concept/core/nsis/loa/Substantial`, …), bare `Low`/`Substantial`/
+    `High` and `urn:grn:authn:dk:mitid:*`."""
+    oidc_citizen_min_loa: Literal["none", "low", "substantial", "high"] = "none"
+    """Lowest NSIS level a citizen's token (API) or login (portal) may have; below it the
+    gateway answers 401 `insufficient_user_authentication`. MitID logins for personal data:
+    `substantial`."""
+    oidc_employee_min_loa: Literal["none", "low", "substantial", "high"] = "none"
+    """Lowest NSIS level an employee's token or login may have (see `oidc_citizen_min_loa`)."""
     dev_idp: bool | None = None
     """Development identity provider (`/dev/token`, demo users). Unset: on in development and
     test, off in production (where `true` is refused)."""
@@ -238,11 +267,19 @@ class Settings(BaseSettings):
     digital_post_sender_cvr: str = "29189846"
     """The municipality's CVR number as MeMo sender (example value)."""
 
-    @field_validator("connectors", "witnesses", mode="before")
+    @field_validator("connectors", "witnesses", "oidc_loa_values", mode="before")
     @classmethod
     def _parse_connectors(cls, value: Any) -> Any:
         if isinstance(value, str):
             return json.loads(value)
+        return value
+
+    @field_validator("oidc_loa_values")
+    @classmethod
+    def _known_levels(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = sorted({v for v in value.values() if v not in ("low", "substantial", "high")})
+        if unknown:
+            raise ValueError(f"NSIS levels are low, substantial or high, not {unknown}")
         return value
 
     @cached_property

@@ -53,6 +53,8 @@ def gateway_error_response(request: Request, exc: GatewayError) -> JSONResponse:
     headers: dict[str, str] = {}
     if exc.status_code == 401:
         headers["WWW-Authenticate"] = "Bearer"
+        if exc.code == "insufficient_user_authentication":  # RFC 9470: log in again, higher
+            headers["WWW-Authenticate"] = 'Bearer error="insufficient_user_authentication"'
     if exc.status_code == 503:
         headers["Retry-After"] = str(exc.retry_after_s or 5)
     if exc.status_code == 429:

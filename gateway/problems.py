@@ -48,6 +48,12 @@ PROBLEM_TYPES: dict[str, ProblemType] = _types(
     ("not_authenticated", 401, "Ikke logget ind", "Not authenticated"),
     ("stale_citizen_token", 401, "Borgerens login er for gammelt", "Citizen login too old"),
     ("login_required", 401, "Log ind først", "Login required"),
+    (
+        "insufficient_user_authentication",
+        401,
+        "For lavt sikringsniveau ved login",
+        "Login assurance too low",
+    ),
     ("not_permitted", 403, "Ikke tilladt", "Not permitted"),
     ("forbidden", 403, "Ikke tilladt", "Forbidden"),
     ("csrf_failed", 403, "Formularen kunne ikke godkendes", "Form check failed"),

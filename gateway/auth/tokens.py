@@ -19,8 +19,8 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
+from gateway.auth.claims import ClaimMapping
 from gateway.auth.principal import Principal
-from gateway.cpr import is_valid_cpr, normalise_cpr
 from gateway.errors import NotAuthenticated
 from gateway.text import Text
 
@@ -69,6 +69,7 @@ class TokenValidator:
         leeway_s: int = 30,
         access_token_typ: str = "at+jwt",  # noqa: S107 (a media type, not a secret)
         max_lifetime_s: int = 24 * 3600,
+        claims: ClaimMapping | None = None,
     ) -> None:
         unsafe = set(algorithms) - ASYMMETRIC_ALGORITHMS
         if unsafe:
@@ -80,6 +81,7 @@ class TokenValidator:
         self._typ = _media_type(access_token_typ) if access_token_typ else None
         self._max_lifetime_s = max_lifetime_s
         self._leeway_s = leeway_s
+        self.claims = claims or ClaimMapping()
         self._claims = jwt.JWTClaimsRegistry(
             leeway=leeway_s,
             iss={"essential": True, "value": issuer},
@@ -90,7 +92,7 @@ class TokenValidator:
 
     async def validate(self, token: str) -> Principal:
         claims = await self._decode(token)
-        return principal_from_claims(claims)
+        return self.claims.principal(claims)
 
     async def _decode(self, token: str) -> dict[str, Any]:
         for refresh in (False, True):
@@ -145,37 +147,6 @@ def _media_type(typ: str) -> str:
     return lowered.removeprefix("application/")
 
 
-def principal_from_claims(claims: dict[str, Any]) -> Principal:
-    kind = claims.get("kind")
-    subject = str(claims["sub"])
-    name = str(claims.get("name") or subject)
-    client_id = claims.get("azp") or claims.get("client_id")
-    if kind == "citizen":
-        cpr = claims.get("cpr")
-        if not isinstance(cpr, str) or not cpr:
-            raise NotAuthenticated(
-                Text(da="Borgertoken uden CPR", en="citizen token without CPR claim")
-            )
-        # One form everywhere downstream (pseudonyms are computed from it): brokers may send
-        # the CPR with a dash.
-        if not is_valid_cpr(cpr):
-            raise NotAuthenticated(
-                Text(da="Borgertoken med ugyldigt CPR", en="citizen token with invalid CPR")
-            )
-        return Principal(
-            kind="citizen", subject=subject, name=name, cpr=normalise_cpr(cpr), client_id=client_id
-        )
-    if kind == "employee":
-        department = claims.get("department")
-        roles = claims.get("roles")
-        if not isinstance(department, str) or not isinstance(roles, list):
-            raise NotAuthenticated("Medarbejdertoken uden afdeling eller roller")
-        return Principal(
-            kind="employee",
-            subject=subject,
-            name=name,
-            department=department,
-            roles=tuple(str(r) for r in roles),
-            client_id=client_id,
-        )
-    raise NotAuthenticated(Text(da="Ukendt brugertype", en="unknown principal kind"))
+def principal_from_claims(claims: dict[str, Any], mapping: ClaimMapping | None = None) -> Principal:
+    """The principal of validated claims, read with ``mapping`` (the default claim names)."""
+    return (mapping or ClaimMapping()).principal(claims)

@@ -9,11 +9,24 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from gateway.auth.claims import InsufficientAssurance
 from gateway.errors import GatewayError
+from gateway.middleware import csp_with_form_action
 from gateway.runtime import runtime_of
-from gateway.web.i18n import LANG_COOKIE
-from gateway.web.oidc import OAuthError, redirect_uri
-from gateway.web.security import CsrfProtected, session_principal, store_principal
+from gateway.web.i18n import LANG_COOKIE, request_lang
+from gateway.web.oidc import (
+    OAuthError,
+    end_session_endpoint,
+    post_logout_redirect_uri,
+    redirect_uri,
+)
+from gateway.web.security import (
+    CsrfProtected,
+    pop_id_token,
+    session_principal,
+    store_id_token,
+    store_principal,
+)
 from gateway.web.state import limit_login, web_state
 from gateway.web.templating import render
 
@@ -67,6 +80,15 @@ async def callback(request: Request) -> Response:
     try:
         token = await client.authorize_access_token(request)
         principal = await runtime_of(request).token_validator.validate(token["access_token"])
+    except InsufficientAssurance as exc:
+        # The provider logged the person in, but below the NSIS level their kind needs.
+        log.warning("web login refused: assurance below %s", exc.required)
+        return render(
+            request,
+            "auth/failed.html",
+            {"assurance": exc.text.get(request_lang(request))},
+            status_code=403,
+        )
     except (OAuthError, GatewayError, KeyError) as exc:
         # The reason goes to the log (never a token or CPR); the person gets a plain message.
         log.warning("web login failed: %s", type(exc).__name__)
@@ -77,6 +99,8 @@ async def callback(request: Request) -> Response:
     if isinstance(token.get("expires_at"), int):
         expires_at = min(expires_at, int(token["expires_at"]))
     store_principal(request, principal, expires_at=expires_at)
+    if isinstance(token.get("id_token"), str):
+        store_id_token(request, token["id_token"])
     if target == "/portal" and principal.kind == "employee":
         target = home_for(principal.kind, principal.roles)
     return RedirectResponse(target, status_code=303)
@@ -84,7 +108,37 @@ async def callback(request: Request) -> Response:
 
 @router.post("/auth/logout")
 async def logout(request: Request) -> Response:
-    """End the session (the cookie is cleared)."""
+    """End the session here and, when the provider offers it, at the provider too.
+
+    RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0): a form posts the ID token
+    (``id_token_hint``) to the provider's ``end_session_endpoint`` — POST, not a redirect, so
+    the token (which may carry the CPR number) never appears in a URL — and the provider sends
+    the browser back to ``/auth/logged-out``. Same-origin script submits it; without script
+    the person presses the button.
+    """
+    id_token = pop_id_token(request)
+    request.session.clear()
+    endpoint = await end_session_endpoint(web_state(request).oidc) if id_token else None
+    if endpoint is None or id_token is None:
+        return render(request, "auth/logged_out.html")
+    settings = runtime_of(request).settings
+    return render(
+        request,
+        "auth/logout_provider.html",
+        {
+            "end_session_endpoint": endpoint,
+            "id_token_hint": id_token,
+            "post_logout_redirect_uri": post_logout_redirect_uri(settings),
+            "client_id": web_state(request).settings.oidc_client_id,
+        },
+        # The form goes to the provider: allow that one origin as a form target.
+        headers={"Content-Security-Policy": csp_with_form_action(endpoint)},
+    )
+
+
+@router.get("/auth/logged-out")
+async def logged_out(request: Request) -> Response:
+    """Where the provider returns the browser after its logout."""
     request.session.clear()
     return render(request, "auth/logged_out.html")
 

@@ -98,6 +98,19 @@ register(
             "en": "Login failed. Please try again.",
         },
         "logout.done": {"da": "Du er logget ud.", "en": "You are logged out."},
+        "logout.here": {
+            "da": "Du er logget ud af Tværs. Nu logger vi dig også ud hos login-udbyderen.",
+            "en": "You are logged out of Tværs. Now we log you out at the login provider too.",
+        },
+        "logout.provider": {
+            "da": "Log også ud hos login-udbyderen",
+            "en": "Log out at the login provider too",
+        },
+        "login.assurance_help": {
+            "da": "Log ind igen på et højere sikringsniveau. Spørg kommunen, hvis det ikke lykkes.",
+            "en": "Log in again at a higher assurance level. Ask the municipality if that "
+            "does not work.",
+        },
         "error.title": {"da": "Noget gik galt", "en": "Something went wrong"},
         "error.400": {
             "da": "Forespørgslen kunne ikke bruges.",

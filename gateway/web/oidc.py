@@ -28,7 +28,14 @@ from starlette.types import ASGIApp
 from gateway.config import Settings
 from gateway.web.config import WebSettings
 
-__all__ = ["OAuthError", "StarletteOAuth2App", "build_oidc_client", "redirect_uri"]
+__all__ = [
+    "OAuthError",
+    "StarletteOAuth2App",
+    "build_oidc_client",
+    "end_session_endpoint",
+    "post_logout_redirect_uri",
+    "redirect_uri",
+]
 
 CLIENT_NAME = "tvaers"
 
@@ -62,3 +69,20 @@ def build_oidc_client(settings: Settings, web: WebSettings, *, app: ASGIApp) -> 
 def redirect_uri(settings: Settings) -> str:
     """Where the provider sends the browser back: from the public URL, never the Host header."""
     return f"{settings.effective_public_url.rstrip('/')}/auth/callback"
+
+
+def post_logout_redirect_uri(settings: Settings) -> str:
+    """Where the provider sends the browser after its logout (registered with the provider)."""
+    return f"{settings.effective_public_url.rstrip('/')}/auth/logged-out"
+
+
+async def end_session_endpoint(client: StarletteOAuth2App) -> str | None:
+    """The provider's RP-initiated logout endpoint (discovery), or ``None`` if it has none."""
+    try:
+        metadata = await client.load_server_metadata()
+    except (httpx.HTTPError, ValueError):
+        return None
+    endpoint = metadata.get("end_session_endpoint")
+    if isinstance(endpoint, str) and endpoint.startswith(("https://", "http://")):
+        return endpoint
+    return None

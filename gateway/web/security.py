@@ -24,7 +24,9 @@ SESSION_USER = "user"
 SESSION_CSRF = "csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
+SESSION_ID_TOKEN = "idt"  # noqa: S105 (a session key name, not a secret)
 _CPR_AAD = b"web.session.cpr"
+_ID_TOKEN_AAD = b"web.session.id_token"
 _UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -63,6 +65,27 @@ def store_principal(request: Request, principal: Principal, *, expires_at: int) 
     request.session.clear()  # new identity, new session: no fixation
     request.session[SESSION_USER] = user
     request.session[SESSION_CSRF] = secrets.token_urlsafe(32)
+
+
+def store_id_token(request: Request, id_token: str) -> None:
+    """Keep the provider's ID token for the logout (``id_token_hint``), encrypted: it may
+    carry the CPR number, and the session cookie is only signed."""
+    cipher = runtime_of(request).keys.cipher
+    key_id, blob = cipher.encrypt(id_token.encode("ascii"), aad=_ID_TOKEN_AAD)
+    request.session[SESSION_ID_TOKEN] = [key_id, base64.b64encode(blob).decode("ascii")]
+
+
+def pop_id_token(request: Request) -> str | None:
+    """The stored ID token (removed from the session), or ``None``."""
+    stored = request.session.pop(SESSION_ID_TOKEN, None)
+    if not isinstance(stored, list) or len(stored) != 2:
+        return None
+    key_id, blob = stored
+    try:
+        cipher = runtime_of(request).keys.cipher
+        return cipher.decrypt(key_id, base64.b64decode(blob), aad=_ID_TOKEN_AAD).decode("ascii")
+    except Exception:  # a rotated or foreign key: log out locally only
+        return None
 
 
 def session_principal(request: Request) -> Principal | None:
