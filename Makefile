@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install chromium nginx demo test test-sqlite docs lint format bench bench-smoke wrk clean
+.PHONY: install chromium nginx oidc-provider demo test test-sqlite docs lint format bench bench-smoke wrk clean
 
 $(STAMP): pyproject.toml Makefile
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,12 +27,13 @@ demo: $(STAMP)
 PYTEST_WORKERS ?= 3
 XDIST := -n $(PYTEST_WORKERS) --dist load
 
-# The multi-replica test (tests/scaleout) puts Debian's nginx in front of three gateways.
-test: $(STAMP) chromium nginx
+# The multi-replica test (tests/scaleout) puts Debian's nginx in front of three gateways; the
+# interop test (tests/interop) logs in through a certified OpenID provider (oidc-provider).
+test: $(STAMP) chromium nginx oidc-provider
 	$(VENV)/bin/lint-imports
 	TVAERS_TEST_BACKENDS=sqlite,postgres $(PY) -m pytest $(XDIST)
 
-test-sqlite: $(STAMP) chromium
+test-sqlite: $(STAMP) chromium oidc-provider
 	TVAERS_TEST_BACKENDS=sqlite $(PY) -m pytest $(XDIST)
 
 # Regenerates the settings table in docs/configuration.md (a test fails when it is stale).
@@ -45,6 +46,16 @@ chromium:
 
 nginx:
 	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y nginx-light)
+
+# panva's oidc-provider (OpenID Certified), pinned with hashes in tests/oidc_provider's
+# package-lock.json, for tests/interop; Node.js from Debian when the machine has none.
+OIDC_PROVIDER := tests/oidc_provider/node_modules/oidc-provider/package.json
+oidc-provider: $(OIDC_PROVIDER)
+
+$(OIDC_PROVIDER): tests/oidc_provider/package.json tests/oidc_provider/package-lock.json
+	@command -v npm >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y nodejs npm)
+	cd tests/oidc_provider && npm ci --no-audit --no-fund --ignore-scripts
+	@touch $@
 
 lint: $(STAMP)
 	$(VENV)/bin/lint-imports

@@ -11,12 +11,12 @@ from fastapi.responses import RedirectResponse, Response
 
 from gateway.auth.claims import InsufficientAssurance
 from gateway.errors import GatewayError
-from gateway.middleware import csp_with_form_action
 from gateway.runtime import runtime_of
 from gateway.web.i18n import LANG_COOKIE, request_lang
 from gateway.web.oidc import (
     OAuthError,
     end_session_endpoint,
+    logout_url,
     post_logout_redirect_uri,
     redirect_uri,
 )
@@ -110,30 +110,25 @@ async def callback(request: Request) -> Response:
 async def logout(request: Request) -> Response:
     """End the session here and, when the provider offers it, at the provider too.
 
-    RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0): a form posts the ID token
-    (``id_token_hint``) to the provider's ``end_session_endpoint`` — POST, not a redirect, so
-    the token (which may carry the CPR number) never appears in a URL — and the provider sends
-    the browser back to ``/auth/logged-out``. Same-origin script submits it; without script
-    the person presses the button.
+    RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0): a page ends the session here
+    and sends the browser on to the provider's ``end_session_endpoint`` with ``id_token_hint``
+    and ``post_logout_redirect_uri`` (a link that same-origin script follows; a redirect from
+    this form post would be stopped by ``form-action 'self'``). The provider ends its session
+    and sends the browser back to ``/auth/logged-out``.
     """
     id_token = pop_id_token(request)
     request.session.clear()
     endpoint = await end_session_endpoint(web_state(request).oidc) if id_token else None
     if endpoint is None or id_token is None:
         return render(request, "auth/logged_out.html")
-    settings = runtime_of(request).settings
-    return render(
-        request,
-        "auth/logout_provider.html",
-        {
-            "end_session_endpoint": endpoint,
-            "id_token_hint": id_token,
-            "post_logout_redirect_uri": post_logout_redirect_uri(settings),
-            "client_id": web_state(request).settings.oidc_client_id,
-        },
-        # The form goes to the provider: allow that one origin as a form target.
-        headers={"Content-Security-Policy": csp_with_form_action(endpoint)},
+    url = logout_url(
+        endpoint,
+        id_token=id_token,
+        client_id=web_state(request).settings.oidc_client_id,
+        post_logout_redirect_uri=post_logout_redirect_uri(runtime_of(request).settings),
+        lang=request_lang(request),
     )
+    return render(request, "auth/logout_provider.html", {"logout_url": url})
 
 
 @router.get("/auth/logged-out")

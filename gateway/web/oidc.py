@@ -8,8 +8,11 @@ issuer, audience = our client id, nonce). The access token is then validated by 
 
 from __future__ import annotations
 
+import base64
+import json
 import warnings
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 from authlib.deprecate import AuthlibDeprecationWarning  # type: ignore[import-untyped]
@@ -26,6 +29,7 @@ with warnings.catch_warnings():
 from starlette.types import ASGIApp
 
 from gateway.config import Settings
+from gateway.cpr import CPR_PATTERN
 from gateway.web.config import WebSettings
 
 __all__ = [
@@ -33,6 +37,7 @@ __all__ = [
     "StarletteOAuth2App",
     "build_oidc_client",
     "end_session_endpoint",
+    "logout_url",
     "post_logout_redirect_uri",
     "redirect_uri",
 ]
@@ -86,3 +91,48 @@ async def end_session_endpoint(client: StarletteOAuth2App) -> str | None:
     if isinstance(endpoint, str) and endpoint.startswith(("https://", "http://")):
         return endpoint
     return None
+
+
+def logout_url(
+    endpoint: str,
+    *,
+    id_token: str,
+    client_id: str,
+    post_logout_redirect_uri: str,
+    lang: str,
+) -> str:
+    """The provider's end-session URL (RP-Initiated Logout 1.0, GET).
+
+    The ID token goes along as ``id_token_hint`` unless it carries a CPR number (some MitID
+    brokers put it in the ID token): a CPR number never goes into a URL, so then the request
+    names the client instead (``client_id``, which the specification allows), and the
+    provider asks the person to confirm.
+    """
+    params = {"post_logout_redirect_uri": post_logout_redirect_uri, "ui_locales": lang}
+    if _carries_cpr(id_token):
+        params["client_id"] = client_id
+    else:
+        params["id_token_hint"] = id_token
+    separator = "&" if "?" in endpoint else "?"
+    return f"{endpoint}{separator}{urlencode(params)}"
+
+
+def _carries_cpr(id_token: str) -> bool:
+    """Whether the token's payload holds anything that reads as a CPR number (or is unreadable)."""
+    try:
+        payload = id_token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError):
+        return True
+    return any(CPR_PATTERN.search(text) for text in _strings(claims))
+
+
+def _strings(value: Any) -> list[str]:
+    """Every string in a JSON value (claim names too); numbers such as ``exp`` are no CPR."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in (*_strings(k), *_strings(v))]
+    if isinstance(value, list):
+        return [s for item in value for s in _strings(item)]
+    return []
