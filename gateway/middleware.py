@@ -6,7 +6,6 @@ import contextlib
 import json
 import uuid
 from typing import Any
-from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -24,19 +23,6 @@ DOCS_CSP = (
     "img-src 'self' data:; connect-src 'self'; font-src 'self'; worker-src 'self' blob:; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
-
-
-def csp_with_form_action(url: str) -> str:
-    """The page policy with ``url``'s origin added as a form target (the provider's logout).
-
-    A handler that sets its own ``Content-Security-Policy`` keeps it; every other response
-    gets ``CSP``."""
-    parts = urlsplit(url)
-    origin = f"{parts.scheme}://{parts.netloc}"
-    unsafe = any(c in origin for c in " ;,'\"")
-    if parts.scheme not in ("https", "http") or not parts.netloc or unsafe:
-        return CSP
-    return CSP.replace("form-action 'self'", f"form-action 'self' {origin}")
 
 
 class GatewayMiddleware:
@@ -88,11 +74,11 @@ class GatewayMiddleware:
                     (b"x-content-type-options", b"nosniff"),
                     (b"referrer-policy", b"no-referrer"),
                     (b"x-frame-options", b"DENY"),
+                    (
+                        b"content-security-policy",
+                        (DOCS_CSP if path in ("/docs", "/redoc") else CSP).encode(),
+                    ),
                 ]
-                own = list(message.get("headers", []))
-                if not any(name.lower() == b"content-security-policy" for name, _ in own):
-                    policy = DOCS_CSP if path in ("/docs", "/redoc") else CSP
-                    extra.append((b"content-security-policy", policy.encode()))
                 # /auth: the login callback sets the session cookie; never cache that answer.
                 if path.startswith(("/v1/", "/portal", "/staff", "/dev/", "/auth/")):
                     extra.append((b"cache-control", b"no-store"))
