@@ -3,14 +3,18 @@ kind of user needs is refused (401 ``insufficient_user_authentication``), never 
 
 from __future__ import annotations
 
+import base64
+import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from gateway.auth.claims import ClaimMapping, InsufficientAssurance
 from gateway.config import Settings
 from gateway.errors import NotAuthenticated
+from gateway.web.oidc import logout_url
 from tests.harness import demo_cpr, running_gateway, view
 
 NSIS = "https://data.gov.dk/concept/core/nsis/loa"
@@ -130,3 +134,40 @@ async def test_the_api_answers_a_low_login_with_a_problem_document(tmp_path: Pat
         assert "sikringsniveau" in problem["detail"] and "betydelig" in problem["detail"]
         assert 'error="insufficient_user_authentication"' in refused.headers["www-authenticate"]
         await view(gw, demo_cpr(0))  # asserts a 200
+
+
+def _jwt(claims: dict[str, Any]) -> str:
+    def part(data: dict[str, Any]) -> str:
+        raw = json.dumps(data).encode()
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    return f"{part({'alg': 'ES256'})}.{part(claims)}.c2ln"
+
+
+def test_logout_never_puts_a_cpr_number_in_the_url() -> None:
+    """A broker whose ID token carries the CPR number: the end-session URL names the client
+    instead of passing the token (``exp``/``iat`` numbers are no CPR number)."""
+    end = "https://idp.example/logout"
+    plain = _jwt({"sub": "x", "aud": "tvaers-web", "exp": 1801011234, "iat": 1801011000})
+    url = logout_url(
+        end,
+        id_token=plain,
+        client_id="tvaers-web",
+        post_logout_redirect_uri="https://g/o",
+        lang="da",
+    )
+    query = parse_qs(urlsplit(url).query)
+    assert query["id_token_hint"] == [plain] and "client_id" not in query
+    cpr = demo_cpr(0)
+    for carrier in ({"cprNumberIdentifier": cpr}, {"nin": f"{cpr[:6]}-{cpr[6:]}"}, "garbage"):
+        token = carrier if isinstance(carrier, str) else _jwt({"sub": "x", **carrier})
+        url = logout_url(
+            end,
+            id_token=token,
+            client_id="tvaers-web",
+            post_logout_redirect_uri="https://g/o",
+            lang="en",
+        )
+        query = parse_qs(urlsplit(url).query)
+        assert "id_token_hint" not in query and query["client_id"] == ["tvaers-web"]
+        assert cpr not in url and cpr[6:] not in url
