@@ -133,8 +133,8 @@ async def logout(request: Request) -> Response:
 
 @router.get("/auth/logged-out")
 async def logged_out(request: Request) -> Response:
-    """Where the provider returns the browser after its logout."""
-    request.session.clear()
+    """Where the provider returns the browser after its logout (the session ended before:
+    a GET changes nothing, so a link elsewhere cannot log anyone out)."""
     return render(request, "auth/logged_out.html")
 
 

@@ -304,6 +304,7 @@ ROWS: tuple[Row, ...] = (
     Row("GET", "/auth/login", public(302), web=True),
     Row("GET", "/auth/callback", public(400), web=True, rule="no login in progress"),
     Row("POST", "/auth/logout", public(), web=True, rule="last row of the session (see runner)"),
+    Row("GET", "/auth/logged-out", public(), web=True, rule="the provider's return after logout"),
     Row("POST", "/lang", public(303), web=True, data={"lang": "en", "next": "/"}),
     Row("GET", "/tilgaengelighed", public(), web=True, rule="accessibility statement"),
     # ------------------------------------------------------------------ web: citizen portal
