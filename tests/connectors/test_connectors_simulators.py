@@ -11,16 +11,10 @@ from fhir.resources.R4B.bundle import Bundle
 
 from connectors.health.kl import WHO5_QUESTIONNAIRE, answer_value
 from connectors.health.manifest import (
-    ALCOHOL_TREATMENT_TYPE as ALCOHOL,
-)
-from connectors.health.manifest import (
+    ALCOHOL_TREATMENT_TYPE,
     AUDIT_CODE,
-)
-from connectors.health.manifest import (
-    REFERRAL_CATEGORY as REFERRAL,
-)
-from connectors.health.manifest import (
-    WORK_STATUS_CATEGORY as WORK_STATUS,
+    REFERRAL_CATEGORY,
+    WORK_STATUS_CATEGORY,
 )
 from connectors.simulators import SIMULATOR_HEADER, SIMULATORS, SimulatorConfig
 from connectors.simulators.seed import citizens
@@ -229,9 +223,15 @@ async def test_health_serves_the_issue_14_resources_as_valid_fhir_r4b(
         subject = f"Patient/{found['entry'][0]['resource']['id']}"
         searches = {
             "audit": ("/fhir/Observation", {"subject": subject, "code": AUDIT_CODE}),
-            "referral": ("/fhir/ServiceRequest", {"subject": subject, "category": REFERRAL}),
-            "alcohol": ("/fhir/EpisodeOfCare", {"patient": subject, "type": ALCOHOL}),
-            "work": ("/fhir/CarePlan", {"subject": subject, "category": WORK_STATUS}),
+            "referral": (
+                "/fhir/ServiceRequest",
+                {"subject": subject, "category": REFERRAL_CATEGORY},
+            ),
+            "alcohol": (
+                "/fhir/EpisodeOfCare",
+                {"patient": subject, "type": ALCOHOL_TREATMENT_TYPE},
+            ),
+            "work": ("/fhir/CarePlan", {"subject": subject, "category": WORK_STATUS_CATEGORY}),
         }
         expected = {
             "audit": len(citizen.health.alcohol_screenings),
