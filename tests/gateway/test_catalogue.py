@@ -180,3 +180,21 @@ def test_aims_read_as_a_verb_phrase_after_for_at() -> None:
             assert text == text.strip() and not text.endswith("."), pid
             assert text[0].islower(), pid
         assert not purpose.aim.da.startswith("at "), pid
+
+
+def test_demo_users_cover_every_role_and_purpose() -> None:
+    """The demo can show every purpose: each role a purpose names has a demo user, and each
+    purpose has a demo user whose department and role may use it."""
+    from gateway.devtools.demo_users import demo_users
+
+    employees = [u for u in demo_users() if u.kind == "employee"]
+    roles = {role for u in employees for role in u.roles}
+    for purpose in CATALOGUE.purposes.values():
+        assert set(purpose.roles) <= roles
+    for pid, purpose in CATALOGUE.purposes.items():
+        assert any(
+            u.department in purpose.requesting_departments and set(u.roles) & set(purpose.roles)
+            for u in employees
+        ), pid
+    coordinators = {u.department for u in employees if "coordinator" in u.roles}
+    assert coordinators == {"jobcenter", "social"}
