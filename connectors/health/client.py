@@ -20,15 +20,23 @@ from connectors.health import mapping
 from connectors.health.fhir import SearchPage, outcome_codes, read_bundle
 from connectors.health.kl import WHO5_QUESTIONNAIRE
 from connectors.health.manifest import (
+    ALCOHOL_SCREENING,
+    ALCOHOL_TREATMENT,
+    ALCOHOL_TREATMENT_TYPE,
+    AUDIT_CODE,
     CONTACT,
     CPR_SYSTEM,
     MANIFEST,
     PREVENTION,
     PREVENTION_CATEGORY,
+    REFERRAL,
+    REFERRAL_CATEGORY,
     REHABILITATION,
     REHABILITATION_CATEGORY,
     WELLBEING,
     WHO5_CODE,
+    WORK_STATUS,
+    WORK_STATUS_CATEGORY,
 )
 from connectors.health.scope import check_next_link, own_included, own_matches
 from connectors.sdk.base import BaseConnector, gather_records, off_loop
@@ -38,13 +46,17 @@ Convert = Callable[[Any, Mapping[str, Any]], dict[str, Any] | None]
 
 
 class HealthConnector(BaseConnector):
-    """Reads WHO-5 scores, rehabilitation and prevention plans and the contact person.
+    """Reads WHO-5 scores, rehabilitation and prevention plans, referrals after WHO-5
+    screening, AUDIT alcohol screenings, alcohol treatment, the status of a course for the
+    jobcentre, and the contact person.
 
     ``settings.base_url`` is the FHIR base (e.g. ``https://fhir.example/fhir``).
     ``settings.options`` may override the codes searched by (each ``system|code``):
     ``who5_code``, ``rehabilitation_category``, ``rehabilitation_episode_type``,
-    ``prevention_category``, and ``rehabilitation_activity_codes`` (a list, for KL
-    planned interventions whose code sits in ``CarePlan.activity.detail.code``).
+    ``prevention_category``, ``audit_code``, ``referral_category``,
+    ``alcohol_treatment_type``, ``work_status_category``, and
+    ``rehabilitation_activity_codes`` (a list, for KL planned interventions whose code
+    sits in ``CarePlan.activity.detail.code``).
     """
 
     manifest = MANIFEST
@@ -84,9 +96,57 @@ class HealthConnector(BaseConnector):
                 {"subject": subject, "_include": "CareTeam:participant"},
                 mapping.contact,
             ),
+            REFERRAL: lambda: self._coded_search(
+                "ServiceRequest",
+                {"subject": subject},
+                ("category", "referral_category", REFERRAL_CATEGORY),
+                lambda r, code, _: (
+                    mapping.referral(r) if mapping.has_code(r.category, code) else None
+                ),
+            ),
+            ALCOHOL_SCREENING: lambda: self._coded_search(
+                "Observation",
+                {"subject": subject},
+                ("code", "audit_code", AUDIT_CODE),
+                lambda r, code, _: mapping.alcohol_screening(r, audit_code=code),
+            ),
+            ALCOHOL_TREATMENT: lambda: self._coded_search(
+                "EpisodeOfCare",
+                {"patient": subject},
+                ("type", "alcohol_treatment_type", ALCOHOL_TREATMENT_TYPE),
+                lambda r, code, _: (
+                    mapping.alcohol_treatment(r) if mapping.has_code(r.type or [], code) else None
+                ),
+            ),
+            WORK_STATUS: lambda: self._coded_search(
+                "CarePlan",
+                {"subject": subject, "_include": "CarePlan:condition"},
+                ("category", "work_status_category", WORK_STATUS_CATEGORY),
+                lambda r, code, included: (
+                    mapping.work_status(r, included) if mapping.has_code(r.category, code) else None
+                ),
+            ),
         }
         wanted = [c for c in readers if c in categories]
         return await gather_records(wanted, [readers[c]() for c in wanted])
+
+    async def _coded_search(
+        self,
+        resource_type: str,
+        params: Mapping[str, str],
+        code: tuple[str, str, str],
+        convert: Callable[[Any, str, Mapping[str, Any]], dict[str, Any] | None],
+    ) -> list[dict[str, Any]]:
+        """Search by one code: ``code`` is (search parameter, option that overrides the code,
+        default ``system|code``). ``convert`` checks each resource for the code again, because
+        servers ignore search parameters they do not support."""
+        parameter, option, default = code
+        wanted = self._option(option, default)
+        return await self._search(
+            resource_type,
+            {**params, parameter: wanted},
+            lambda resource, included: convert(resource, wanted, included),
+        )
 
     @property
     def _prevention(self) -> str:

@@ -37,6 +37,23 @@ _EPISODE_STATUS = {
     "cancelled": "afbrudt",
 }
 _USABLE_OBSERVATION = frozenset({"final", "amended", "corrected"})
+_REQUEST_STATUS = {
+    "draft": "kladde",
+    "active": "aktiv",
+    "on-hold": "sat på pause",
+    "revoked": "annulleret",
+    "completed": "afsluttet",
+    "unknown": "ukendt",
+}
+# Alcohol treatment: EpisodeOfCare.status in the words treatment places use.
+_TREATMENT_STATUS = {
+    "planned": "venter",
+    "waitlist": "venter",
+    "active": "i behandling",
+    "onhold": "sat på pause",
+    "finished": "afsluttet",
+    "cancelled": "afbrudt",
+}
 
 
 def iso(value: date | datetime | str | None) -> str | None:
@@ -224,4 +241,71 @@ def contact(team: Any, included: Mapping[str, Any] | None = None) -> dict[str, A
         "unit": unit,
         "phone": telecom.get("phone"),
         "email": telecom.get("email"),
+    }
+
+
+def referral(request: Any) -> dict[str, Any]:
+    """A ServiceRequest: a referral to a health offer after WHO-5 screening."""
+    return {
+        "date": iso(request.authoredOn),
+        "offer": _concept_text(request.code),
+        "status": _REQUEST_STATUS.get(request.status, request.status),
+        "reason": _concept_text(list(request.reasonCode or [])),
+    }
+
+
+def audit_risk_level(score: int) -> str:
+    """The WHO AUDIT zone of a total score: I 0-7, II 8-15, III 16-19, IV 20-40."""
+    if score >= 20:
+        return "mulig afhængighed"
+    if score >= 16:
+        return "skadeligt forbrug"
+    if score >= 8:
+        return "risikabelt forbrug"
+    return "lav risiko"
+
+
+def alcohol_screening(observation: Any, *, audit_code: str) -> dict[str, Any] | None:
+    """An AUDIT total-score Observation, or None when it is not a usable one."""
+    if observation.status not in _USABLE_OBSERVATION or not has_code(observation.code, audit_code):
+        return None
+    score = observation.valueInteger
+    if score is None and observation.valueQuantity is not None:
+        score = _number(observation.valueQuantity.value)
+    if not isinstance(score, int) or not 0 <= score <= 40:
+        return None  # AUDIT totals are whole numbers 0-40
+    return {
+        "date": iso(observation.effectiveDateTime)
+        or iso(observation.effectivePeriod.start if observation.effectivePeriod else None),
+        "score": score,
+        "risk_level": _concept_text(list(observation.interpretation or []))
+        or audit_risk_level(score),
+    }
+
+
+def alcohol_treatment(episode: Any) -> dict[str, Any]:
+    """An EpisodeOfCare of alcohol treatment (sundhedsloven § 141)."""
+    period = episode.period
+    organisation = episode.managingOrganization
+    return {
+        "kind": _concept_text(list(episode.type or [])),
+        "start": iso(period.start) if period else None,
+        "status": _TREATMENT_STATUS.get(episode.status, episode.status),
+        "provider": organisation.display if organisation is not None else None,
+    }
+
+
+def work_status(plan: Any, included: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """A CarePlan whose status the jobcentre follows: the newest note says what it means
+    for work, and when it was written."""
+    notes = sorted(plan.note or [], key=lambda n: iso(n.time) or "")
+    latest = notes[-1] if notes else None
+    updated = iso(latest.time) if latest is not None else None
+    return {
+        "course": plan.title or _concept_text(plan.category),
+        "status": _CAREPLAN_STATUS.get(plan.status, plan.status),
+        "updated": updated[:10] if updated else None,
+        "expected_end": iso(plan.period.end) if plan.period else None,
+        "work_note": latest.text if latest is not None else None,
+        "diagnosis": _referenced_text(list(plan.addresses or []), included or {}),
     }

@@ -26,6 +26,7 @@ PATIENT_ELEMENT = {
     "Condition": "subject",
     "EpisodeOfCare": "patient",
     "Encounter": "subject",
+    "ServiceRequest": "subject",
 }
 #: Search parameters that name a patient.
 PATIENT_PARAMS = frozenset({"subject", "patient", "subject:Patient", "patient:Patient"})

@@ -6,7 +6,16 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from connectors.jobcenter import mapping
-from connectors.jobcenter.manifest import ACTIVITIES, BENEFIT, CONTACT, MANIFEST, PLAN
+from connectors.jobcenter.manifest import (
+    ACTIVITIES,
+    BENEFIT,
+    CONTACT,
+    MANIFEST,
+    PLAN,
+    RECOMMENDATION,
+    REHABILITATION_PLAN,
+    SICK_LEAVE,
+)
 from connectors.sdk.base import BaseConnector, gather_records
 from connectors.sdk.types import FetchRequest, Record
 
@@ -14,7 +23,8 @@ API = "/api/v1/borgere"
 
 
 class JobcenterConnector(BaseConnector):
-    """Reads benefit, plan, activities and caseworker from the jobcenter system."""
+    """Reads benefit, plan, activities, sick leave, rehabilitation plan and team recommendation,
+    and the caseworker from the jobcenter system."""
 
     manifest = MANIFEST
 
@@ -32,6 +42,13 @@ class JobcenterConnector(BaseConnector):
                 f"{citizen}/aktiviteter", mapping.activity, items_key="elementer"
             ),
             CONTACT: lambda: self.get_one(f"{citizen}/sagsbehandler", mapping.contact),
+            SICK_LEAVE: lambda: self.get_one(f"{citizen}/sygemelding", mapping.sick_leave),
+            REHABILITATION_PLAN: lambda: self.get_one(
+                f"{citizen}/rehabiliteringsplan", mapping.rehabilitation_plan
+            ),
+            RECOMMENDATION: lambda: self.get_one(
+                f"{citizen}/rehabiliteringsteam/indstilling", mapping.recommendation
+            ),
         }
         # Only the granted categories are asked for, in parallel.
         wanted = [c for c in readers if c in categories]

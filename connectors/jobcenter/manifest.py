@@ -6,6 +6,9 @@ BENEFIT = "jobcenter.benefit"
 PLAN = "jobcenter.plan"
 ACTIVITIES = "jobcenter.activities"
 CONTACT = "jobcenter.contact"
+SICK_LEAVE = "jobcenter.sick_leave"
+REHABILITATION_PLAN = "jobcenter.rehabilitation_plan"
+RECOMMENDATION = "jobcenter.rehabilitation_recommendation"
 
 MANIFEST = ConnectorManifest(
     name="jobcenter",
@@ -15,6 +18,15 @@ MANIFEST = ConnectorManifest(
         PLAN: frozenset({"goal", "steps", "updated", "plan_type"}),
         ACTIVITIES: frozenset({"kind", "workplace", "start", "end", "hours_per_week", "mentor"}),
         CONTACT: frozenset({"name", "unit", "phone", "email"}),
+        SICK_LEAVE: frozenset(
+            {"category", "first_day", "expected_return", "employment", "partial", "medical_note"}
+        ),
+        REHABILITATION_PLAN: frozenset(
+            {"goal", "education", "employment", "social", "health", "updated"}
+        ),
+        RECOMMENDATION: frozenset(
+            {"meeting_date", "recommendation", "efforts", "duration", "citizen_remarks"}
+        ),
     },
     system_title="Jobcentrets sagssystem",
     structured={f"{PLAN}.steps": {"text": None, "status": None}},

@@ -48,3 +48,38 @@ def contact(body: dict[str, Any]) -> dict[str, Any]:
         "phone": body.get("telefon"),
         "email": body.get("email"),
     }
+
+
+def sick_leave(body: dict[str, Any]) -> dict[str, Any]:
+    note = body.get("laegeerklaering")
+    return {
+        "category": body["visitationskategori"],
+        "first_day": body.get("foerste_fravaersdag"),
+        "expected_return": body.get("forventet_raskmelding"),
+        "employment": body.get("ansaettelsesforhold"),
+        "partial": body.get("delvis_sygemelding"),
+        "medical_note": note.get("oplysninger") if isinstance(note, dict) else None,
+    }
+
+
+def rehabilitation_plan(body: dict[str, Any]) -> dict[str, Any]:
+    part = body["forberedende_del"]
+    return {
+        "goal": part.get("mine_maal"),
+        "education": part.get("uddannelse"),
+        "employment": part.get("beskaeftigelse"),
+        "social": part.get("sociale_forhold"),
+        "health": part.get("helbredsforhold"),
+        "updated": body.get("senest_opdateret"),
+    }
+
+
+def recommendation(body: dict[str, Any]) -> dict[str, Any]:
+    efforts = body.get("anbefalede_indsatser") or []
+    return {
+        "meeting_date": body.get("moededato"),
+        "recommendation": body["indstilling"],
+        "efforts": ", ".join(str(effort) for effort in efforts) or None,
+        "duration": body.get("varighed"),
+        "citizen_remarks": body.get("borgerens_bemaerkninger"),
+    }

@@ -9,15 +9,25 @@
 - ``GET /fhir/CarePlan?subject=Patient/<id>&category=<system>|<code>``: rehabilitation
   (genoptræning, sundhedsloven § 140) and KRAM prevention offers.
 - ``GET /fhir/CareTeam?subject=Patient/<id>``: the citizen's contact person.
-- ``GET /fhir/Observation`` and ``GET /fhir/EpisodeOfCare``: supported, always empty here.
+- ``GET /fhir/Observation?subject=Patient/<id>&code=http://loinc.org|75624-7``: AUDIT
+  alcohol screenings (total score 0-40 as ``valueInteger``, the WHO zone as interpretation).
+- ``GET /fhir/ServiceRequest?subject=Patient/<id>&category=<system>|who5-referral``:
+  referrals to a health offer after a low WHO-5 score.
+- ``GET /fhir/EpisodeOfCare?patient=Patient/<id>&type=<system>|alcohol-treatment``:
+  alcohol treatment (sundhedsloven § 141).
+- ``GET /fhir/CarePlan?subject=Patient/<id>&category=<system>|work-status``: a course whose
+  status the jobcentre follows during sick leave (newest ``note`` = status for work).
 
 Lists are searchset Bundles paged with ``link[next]`` (``_page``); unknown search
 parameters (``_include``) are ignored, as lenient servers do. CarePlan categories are
-SNOMED CT 52052004 (rehabilitation therapy) and 169443000 (preventive procedure).
+SNOMED CT 52052004 (rehabilitation therapy) and 169443000 (preventive procedure); the
+referral, alcohol treatment and work-status codes are local (``LOCAL_CATEGORIES``), as a
+municipality's own server would have them.
 """
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Form, Query, Request
@@ -28,6 +38,12 @@ from connectors.health.kl import (
     WHO5_ITEMS,
     WHO5_QUESTIONNAIRE,
     answer_coding,
+)
+from connectors.health.manifest import (
+    ALCOHOL_TREATMENT_TYPE,
+    AUDIT_CODE,
+    REFERRAL_CATEGORY,
+    WORK_STATUS_CATEGORY,
 )
 from connectors.simulators._common import SimulatorConfig, create_simulator_app, opaque_id, page
 from connectors.simulators.seed import HealthData, SyntheticCitizen, citizen_by_cpr, citizens
@@ -42,6 +58,18 @@ PREVENTION_CATEGORY = "169443000"
 LOCAL_CODES = "http://tvaers.example/fhir/simulator/CodeSystem/who5"
 KL_QR_PROFILE = "http://kl.dk/fhir/tools/care/StructureDefinition/KLToolsQuestionnaireResponse"
 _REHAB_STATUS = {"i gang": "active", "afsluttet": "completed", "planlagt": "draft"}
+_REFERRAL_STATUS = {
+    "aktiv": "active",
+    "afsluttet": "completed",
+    "annulleret": "revoked",
+    "sat på pause": "on-hold",
+}
+_TREATMENT_STATUS = {
+    "venter": "waitlist",
+    "i behandling": "active",
+    "afsluttet": "finished",
+    "afbrudt": "cancelled",
+}
 # KRAM participation → (CarePlan.status, activity.detail.status)
 _PREVENTION_STATUS = {
     "tilbudt": ("active", "not-started"),
@@ -192,6 +220,116 @@ def _prevention_plans(pid: str, data: HealthData) -> list[dict[str, Any]]:
     return plans
 
 
+def _coding(system_code: str, display: str | None = None) -> dict[str, Any]:
+    system, _, code = system_code.rpartition("|")
+    return {"system": system, "code": code, **({"display": display} if display else {})}
+
+
+def _audit_observations(pid: str, data: HealthData) -> list[dict[str, Any]]:
+    """AUDIT screenings: a survey Observation with the LOINC total score."""
+    return [
+        {
+            "resourceType": "Observation",
+            "id": f"audit-{pid[:8]}-{n}",
+            "status": "final",
+            "category": [
+                {
+                    "coding": [
+                        {
+                            "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                            "code": "survey",
+                        }
+                    ]
+                }
+            ],
+            "code": {"coding": [_coding(AUDIT_CODE, "Total score [AUDIT]")], "text": "AUDIT"},
+            "subject": {"reference": f"Patient/{pid}"},
+            "effectiveDateTime": screening.date.isoformat(),
+            "valueInteger": screening.score,
+            "interpretation": [{"text": screening.risk_level}],
+        }
+        for n, screening in enumerate(data.alcohol_screenings)
+    ]
+
+
+def _referrals(pid: str, data: HealthData) -> list[dict[str, Any]]:
+    """Referrals to a health offer after WHO-5 screening, as ServiceRequests."""
+    return [
+        {
+            "resourceType": "ServiceRequest",
+            "id": f"ref-{pid[:8]}-{n}",
+            "status": _REFERRAL_STATUS[referral.status],
+            "intent": "order",
+            "category": [
+                {
+                    "coding": [_coding(REFERRAL_CATEGORY)],
+                    "text": "Henvisning efter trivselsscreening",
+                }
+            ],
+            "code": {"text": referral.offer},
+            "subject": {"reference": f"Patient/{pid}"},
+            "authoredOn": referral.date.isoformat(),
+            "reasonCode": [{"text": referral.reason}],
+        }
+        for n, referral in enumerate(data.referrals)
+    ]
+
+
+def _alcohol_episodes(pid: str, data: HealthData) -> list[dict[str, Any]]:
+    """Alcohol treatment under the health act, as EpisodeOfCare."""
+    return [
+        {
+            "resourceType": "EpisodeOfCare",
+            "id": f"alc-{pid[:8]}-{n}",
+            "status": _TREATMENT_STATUS[treatment.status],
+            "type": [{"coding": [_coding(ALCOHOL_TREATMENT_TYPE)], "text": treatment.kind}],
+            "patient": {"reference": f"Patient/{pid}"},
+            "managingOrganization": {"display": treatment.provider},
+            "period": {"start": treatment.start.isoformat()},
+        }
+        for n, treatment in enumerate(data.alcohol_treatments)
+    ]
+
+
+def _morning(day: date) -> str:
+    return f"{day.isoformat()}T09:00:00+01:00"
+
+
+def _work_status_plans(pid: str, data: HealthData) -> list[dict[str, Any]]:
+    """A course whose status the jobcentre follows; the newest note is the status for work."""
+    plans = []
+    for n, status in enumerate(data.work_status):
+        period = {"start": (status.updated - timedelta(days=60)).isoformat()}
+        if status.expected_end:
+            period["end"] = status.expected_end.isoformat()
+        plans.append(
+            {
+                "resourceType": "CarePlan",
+                "id": f"work-{pid[:8]}-{n}",
+                "status": _REHAB_STATUS[status.status],
+                "intent": "plan",
+                "category": [
+                    {
+                        "coding": [_coding(WORK_STATUS_CATEGORY)],
+                        "text": "Status til jobcentret",
+                    }
+                ],
+                "title": status.course,
+                "subject": {"reference": f"Patient/{pid}"},
+                "period": period,
+                "addresses": [{"display": status.diagnosis}],
+                "note": [
+                    {
+                        "time": _morning(status.updated - timedelta(days=30)),
+                        "text": "Forløbet er startet.",
+                    },
+                    {"time": _morning(status.updated), "text": status.work_note},
+                ],
+            }
+        )
+    return plans
+
+
 def _care_team(pid: str, data: HealthData) -> dict[str, Any]:
     contact = data.contact
     return {
@@ -212,7 +350,8 @@ def create_app(config: SimulatorConfig | None = None) -> FastAPI:
     """The health FHIR server simulator as an ASGI app."""
     app = create_simulator_app(
         title="Sundhedsforvaltningens FHIR-server",
-        description="HL7 FHIR R4: Patient, Observation (WHO-5), CarePlan og CareTeam.",
+        description="HL7 FHIR R4: Patient, QuestionnaireResponse (WHO-5), Observation (AUDIT), "
+        "ServiceRequest, EpisodeOfCare, CarePlan og CareTeam.",
         config=config,
         error_body=operation_outcome,
         continuation_params=frozenset({"_page"}),
@@ -243,14 +382,42 @@ def create_app(config: SimulatorConfig | None = None) -> FastAPI:
             found.append(_patient(citizen, opaque_id(DEPARTMENT, citizen.index)))
         return _fhir(_bundle(request, found, page_size()))
 
+    def code_matches(wanted: str | None, system_code: str) -> bool:
+        # Token search: "system|code", "|code" or "code"; no parameter matches everything.
+        if not wanted:
+            return True
+        system, _, code = system_code.rpartition("|")
+        asked_system, bar, asked_code = wanted.rpartition("|")
+        return asked_code == code and (not bar or not asked_system or asked_system == system)
+
     @app.get("/fhir/Observation")
     async def observations(
-        request: Request, subject: Annotated[str | None, Query()] = None
+        request: Request,
+        subject: Annotated[str | None, Query()] = None,
+        code: Annotated[str | None, Query()] = None,
     ) -> JSONResponse:
-        """Observationer: ingen her; WHO-5 ligger som QuestionnaireResponse (som hos KL)."""
+        """AUDIT-screeninger; WHO-5 ligger som QuestionnaireResponse (som hos KL)."""
         if subject is None:
             return missing("subject")
-        return _fhir(_bundle(request, [], page_size()))
+        data = subject_data(subject)
+        pid = subject.rpartition("/")[2]
+        found = _audit_observations(pid, data) if data and code_matches(code, AUDIT_CODE) else []
+        return _fhir(_bundle(request, found, page_size()))
+
+    @app.get("/fhir/ServiceRequest")
+    async def service_requests(
+        request: Request,
+        subject: Annotated[str | None, Query()] = None,
+        category: Annotated[str | None, Query()] = None,
+    ) -> JSONResponse:
+        """Henvisninger efter trivselsscreening (WHO-5)."""
+        if subject is None:
+            return missing("subject")
+        data = subject_data(subject)
+        pid = subject.rpartition("/")[2]
+        wanted = code_matches(category, REFERRAL_CATEGORY)
+        found = _referrals(pid, data) if data and wanted else []
+        return _fhir(_bundle(request, found, page_size()))
 
     @app.get("/fhir/QuestionnaireResponse")
     async def questionnaire_responses(
@@ -270,12 +437,18 @@ def create_app(config: SimulatorConfig | None = None) -> FastAPI:
 
     @app.get("/fhir/EpisodeOfCare")
     async def episodes(
-        request: Request, patient: Annotated[str | None, Query()] = None
+        request: Request,
+        patient: Annotated[str | None, Query()] = None,
+        type_: Annotated[str | None, Query(alias="type")] = None,
     ) -> JSONResponse:
-        """Forløb: simulatoren fører genoptræning som CarePlan, så listen er tom."""
+        """Alkoholbehandling (sundhedsloven § 141); genoptræning føres som CarePlan."""
         if patient is None:
             return missing("patient")
-        return _fhir(_bundle(request, [], page_size()))
+        data = subject_data(patient)
+        pid = patient.rpartition("/")[2]
+        wanted = code_matches(type_, ALCOHOL_TREATMENT_TYPE)
+        found = _alcohol_episodes(pid, data) if data and wanted else []
+        return _fhir(_bundle(request, found, page_size()))
 
     @app.get("/fhir/CarePlan")
     async def care_plans(
@@ -283,7 +456,7 @@ def create_app(config: SimulatorConfig | None = None) -> FastAPI:
         subject: Annotated[str | None, Query()] = None,
         category: Annotated[str | None, Query()] = None,
     ) -> JSONResponse:
-        """Genoptrænings- og forebyggelsesplaner for en patient (searchset, sidevis)."""
+        """Genoptrænings-, forebyggelses- og statusplaner for en patient (searchset, sidevis)."""
         if subject is None:
             return missing("subject")
         data = subject_data(subject)
@@ -295,6 +468,8 @@ def create_app(config: SimulatorConfig | None = None) -> FastAPI:
                 found += _rehab_plans(pid, data)
             if wanted in ("", PREVENTION_CATEGORY):
                 found += _prevention_plans(pid, data)
+            if code_matches(category, WORK_STATUS_CATEGORY):
+                found += _work_status_plans(pid, data)
         return _fhir(_bundle(request, found, page_size()))
 
     @app.get("/fhir/CareTeam")

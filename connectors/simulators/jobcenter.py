@@ -3,7 +3,9 @@
 The citizen is looked up by CPR in a POST body (``/api/v1/borgere/opslag``) and
 then addressed by an opaque ``borger_id``. Activities are paged with ``next``
 cursors. Responses carry internal fields (``sagsnummer``, ``intern_note``) that a
-connector must not pass on.
+connector must not pass on. Sick leave (``sygemelding``), the rehabilitation plan's
+preparatory part and the rehabilitation team's recommendation answer 404 when the
+citizen has none.
 """
 
 from __future__ import annotations
@@ -40,7 +42,8 @@ def create_app(config: SimulatorConfig | None = None) -> FastAPI:
     """The jobcenter simulator as an ASGI app."""
     app = create_simulator_app(
         title="Jobcentrets sagssystem",
-        description="Ydelser, målgrupper, planer, aktiviteter og sagsbehandlere.",
+        description="Ydelser, målgrupper, planer, aktiviteter, sygemeldinger, "
+        "rehabiliteringsplaner og sagsbehandlere.",
         config=config,
     )
     records: dict[str, tuple[int, JobcenterData]] = {
@@ -118,6 +121,64 @@ def create_app(config: SimulatorConfig | None = None) -> FastAPI:
         chunk, following = page(items, offset, app.state.simulator.config.page_size)
         next_cursor = encode_cursor(following) if following is not None else None
         return {"elementer": chunk, "antal_i_alt": len(items), "next": next_cursor}
+
+    @app.get("/api/v1/borgere/{borger_id}/sygemelding", response_model=None)
+    async def sick_leave(borger_id: str) -> dict[str, Any] | JSONResponse:
+        """Aktuel sygemelding med visitationskategori; 404, hvis borgeren ikke er sygemeldt."""
+        found = lookup(borger_id)
+        if found is None or found[1].sick_leave is None:
+            return json_error_response(404, "Ingen sygemelding")
+        index, data = found
+        sick = data.sick_leave
+        assert sick is not None
+        return {
+            "visitationskategori": sick.category,
+            "foerste_fravaersdag": sick.first_day.isoformat(),
+            "forventet_raskmelding": sick.expected_return.isoformat()
+            if sick.expected_return
+            else None,
+            "ansaettelsesforhold": sick.employment,
+            "delvis_sygemelding": sick.partial,
+            "laegeerklaering": {"oplysninger": sick.medical_note, "blanket": "LÆ 265"},
+            "sagsnummer": f"SD-{2026000 + index}",
+        }
+
+    @app.get("/api/v1/borgere/{borger_id}/rehabiliteringsplan", response_model=None)
+    async def rehabilitation_plan(borger_id: str) -> dict[str, Any] | JSONResponse:
+        """Rehabiliteringsplanens forberedende del. 404, hvis der ikke er en plan."""
+        found = lookup(borger_id)
+        if found is None or found[1].rehabilitation_plan is None:
+            return json_error_response(404, "Ingen rehabiliteringsplan")
+        plan = found[1].rehabilitation_plan
+        assert plan is not None
+        return {
+            "forberedende_del": {
+                "mine_maal": plan.goal,
+                "uddannelse": plan.education,
+                "beskaeftigelse": plan.employment,
+                "sociale_forhold": plan.social,
+                "helbredsforhold": plan.health,
+            },
+            "senest_opdateret": plan.updated.isoformat(),
+            "intern_note": "Intern bemærkning — må ikke deles",
+        }
+
+    @app.get("/api/v1/borgere/{borger_id}/rehabiliteringsteam/indstilling", response_model=None)
+    async def recommendation(borger_id: str) -> dict[str, Any] | JSONResponse:
+        """Rehabiliteringsteamets seneste indstilling. 404, hvis sagen ikke har været i teamet."""
+        found = lookup(borger_id)
+        if found is None or found[1].recommendation is None:
+            return json_error_response(404, "Ingen indstilling")
+        rec = found[1].recommendation
+        assert rec is not None
+        return {
+            "moededato": rec.meeting_date.isoformat(),
+            "indstilling": rec.recommendation,
+            "anbefalede_indsatser": list(rec.efforts),
+            "varighed": rec.duration,
+            "borgerens_bemaerkninger": rec.citizen_remarks,
+            "teamets_droeftelse": "Referat fra teammødet — må ikke deles",
+        }
 
     @app.get("/api/v1/borgere/{borger_id}/sagsbehandler", response_model=None)
     async def caseworker(borger_id: str) -> dict[str, Any] | JSONResponse:

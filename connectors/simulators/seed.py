@@ -9,10 +9,16 @@ is fictional.
 
 The first three citizens are known to every department (the demo uses them);
 citizen 0 has at least six WHO-5 scores and a rehabilitation episode.
+
+The records added with issue 14 (sick leave, rehabilitation plan and the
+rehabilitation team's recommendation, WHO-5 referrals, alcohol screening and
+treatment, the health course status for the jobcentre) come from a second,
+per-citizen generator (``_extend``), so the records above stay exactly as they were.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -65,6 +71,41 @@ class Activity:
 
 
 @dataclass(frozen=True, slots=True)
+class SickLeave:
+    """A sick-leave case (sygedagpenge) with its follow-up category (visitationskategori)."""
+
+    category: int
+    first_day: date
+    expected_return: date | None
+    employment: str
+    partial: str | None
+    medical_note: str
+
+
+@dataclass(frozen=True, slots=True)
+class RehabilitationPlan:
+    """The rehabilitation plan's preparatory part (forberedende del), in the citizen's words."""
+
+    goal: str
+    education: str
+    employment: str
+    social: str
+    health: str
+    updated: date
+
+
+@dataclass(frozen=True, slots=True)
+class RehabilitationRecommendation:
+    """The rehabilitation team's recommendation (indstilling) after a meeting."""
+
+    meeting_date: date
+    recommendation: str
+    efforts: tuple[str, ...]
+    duration: str
+    citizen_remarks: str
+
+
+@dataclass(frozen=True, slots=True)
 class JobcenterData:
     """What the jobcenter's case system knows."""
 
@@ -75,6 +116,9 @@ class JobcenterData:
     plan: JobPlan
     activities: tuple[Activity, ...]
     contact: Contact
+    sick_leave: SickLeave | None = None
+    rehabilitation_plan: RehabilitationPlan | None = None
+    recommendation: RehabilitationRecommendation | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +187,50 @@ class PreventionOffer:
 
 
 @dataclass(frozen=True, slots=True)
+class Referral:
+    """A referral to a health offer after a low WHO-5 score (FHIR ServiceRequest)."""
+
+    date: date
+    offer: str
+    status: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class AuditScreening:
+    """An AUDIT alcohol screening: total score 0-40 and its risk zone."""
+
+    date: date
+    score: int
+
+    @property
+    def risk_level(self) -> str:
+        return audit_risk_level(self.score)
+
+
+@dataclass(frozen=True, slots=True)
+class AlcoholTreatment:
+    """Alcohol treatment under the health act (sundhedsloven § 141; FHIR EpisodeOfCare)."""
+
+    kind: str
+    start: date
+    status: str
+    provider: str
+
+
+@dataclass(frozen=True, slots=True)
+class WorkStatus:
+    """The health department's status of a course, for the jobcentre (sick-leave follow-up)."""
+
+    course: str
+    status: str
+    updated: date
+    expected_end: date | None
+    work_note: str
+    diagnosis: str
+
+
+@dataclass(frozen=True, slots=True)
 class HealthData:
     """What the health department's FHIR server knows."""
 
@@ -150,6 +238,10 @@ class HealthData:
     rehabilitation: tuple[RehabEpisode, ...]
     prevention: tuple[PreventionOffer, ...]
     contact: Contact
+    referrals: tuple[Referral, ...] = ()
+    alcohol_screenings: tuple[AuditScreening, ...] = ()
+    alcohol_treatments: tuple[AlcoholTreatment, ...] = ()
+    work_status: tuple[WorkStatus, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,7 +324,8 @@ _SOCIAL_MEASURES = (
 )
 _SOCIAL_PROVIDERS = ("Bostøtteteamet Nord", "CTI-teamet", "SKP-teamet", "Botilbuddet Åbrinken")
 _TREATMENT_KINDS = ("ambulant behandling", "dagbehandling", "døgnbehandling")
-_SUBSTANCES = ("alkohol", "hash", "kokain", "opioider")
+# Drug treatment only: alcohol treatment is the health department's (sundhedsloven § 141).
+_SUBSTANCES = ("amfetamin", "hash", "kokain", "opioider")
 _TREATMENT_STATUS = ("i behandling", "afsluttet", "afbrudt", "venter")
 _TREATMENT_PROVIDERS = ("Rusmiddelcentret Tværsby", "Ungerådgivningen Ådalen")
 _REHAB = (
@@ -268,6 +361,93 @@ _HEALTH_STAFF = (
     ("Ulla Mørch, sygeplejerske", "Sundhedscenter Tværsby, Forebyggelse"),
     ("Thomas Kærgaard, ergoterapeut", "Sundhedscenter Tværsby, Rehabilitering"),
 )
+
+# Issue 14: sick leave, rehabilitation team, early detection, alcohol treatment.
+_SICK_EMPLOYMENT = ("ansat, fuld tid", "ansat, deltid", "ledig", "selvstændig")
+_SICK_NOTES = (
+    "Stressrelaterede symptomer; lægen forventer gradvis tilbagevenden",
+    "Rygsmerter efter løft; fysioterapi i gang",
+    "Depression, behandles hos egen læge",
+    "Knæoperation; genoptræning planlagt",
+    "Langvarige smerter i skulder og nakke",
+)
+_REHAB_PLAN_GOALS = (
+    "Jeg vil gerne arbejde med dyr eller udendørs, nogle timer om ugen til at begynde med",
+    "Jeg vil have et job, hvor jeg kan bruge mine hænder, og hvor jeg ikke skal løfte tungt",
+    "Jeg vil gerne afklare, om fleksjob er noget for mig",
+    "Jeg vil gerne tilbage til butik, men i roligere tempo",
+)
+_REHAB_PLAN_EDUCATION = (
+    "Folkeskolens afgangseksamen; påbegyndt EUD (tømrer), ikke afsluttet",
+    "HF; kursus i lager og truckcertifikat",
+    "Social- og sundhedshjælper (SOSU), uddannet 2009",
+    "Ingen uddannelse efter 9. klasse",
+)
+_REHAB_PLAN_EMPLOYMENT = (
+    "Ufaglært på lager i 8 år; ledig siden 2023",
+    "Butiksassistent i 5 år, derefter korte vikariater",
+    "Hjemmehjælper i 10 år; sygemeldt og afskediget 2024",
+    "Korte job i rengøring og køkken",
+)
+_REHAB_PLAN_SOCIAL = (
+    "Bor alene i lejebolig; god kontakt til en søster",
+    "Bor med to børn (8 og 12 år); økonomien er presset",
+    "Har boet på forsorgshjem; har nu egen bolig med bostøtte",
+    "Bor med kæreste; få sociale kontakter ud over det",
+)
+_REHAB_PLAN_HEALTH = (
+    "Kroniske rygsmerter; går til fysioterapeut",
+    "Angst og nedtrykthed; behandles hos egen læge",
+    "Type 2-diabetes og overvægt; deltager i forløb i sundhedscentret",
+    "KOL; træt efter få timers aktivitet",
+)
+_RECOMMENDATIONS = (
+    ("Ressourceforløb", ("Mentor", "Virksomhedspraktik", "Bostøtte (serviceloven § 85)")),
+    ("Jobafklaringsforløb", ("Genoptræning", "Virksomhedspraktik med lav timetal")),
+    ("Fleksjob", ("Afklaring af arbejdsevne i praktik", "Virksomhedskonsulent")),
+    ("Ressourceforløb", ("IPS", "Samtaleforløb i sundhedscentret", "Mentor")),
+)
+_DURATIONS = ("1 år", "2 år", "3 år", "6 måneder")
+_REMARKS = (
+    "Jeg er enig i indstillingen.",
+    "Jeg vil gerne starte med færre timer.",
+    "Jeg er enig, men vil gerne have samme mentor som nu.",
+)
+_REFERRAL_OFFERS = (
+    "Stresshåndteringsforløb i sundhedscentret",
+    "Samtaleforløb med sygeplejerske",
+    "Motion og trivsel (hold)",
+    "Henvisning til egen læge",
+)
+# ServiceRequest.status in Danish: active, completed, revoked, on-hold.
+_REFERRAL_STATUS = ("aktiv", "afsluttet", "annulleret", "sat på pause")
+_ALCOHOL_KINDS = ("ambulant alkoholbehandling", "dagbehandling", "døgnbehandling")
+_ALCOHOL_STATUS = ("i behandling", "afsluttet", "afbrudt", "venter")
+_ALCOHOL_PROVIDERS = ("Alkoholbehandlingen Tværsby", "Sundhedscenter Tværsby, Alkoholenheden")
+_WORK_COURSES = (
+    "Genoptræning efter sundhedsloven § 140",
+    "Stresshåndteringsforløb",
+    "Rehabiliteringsforløb ved kronisk sygdom",
+)
+_WORK_STATUS = ("i gang", "afsluttet", "planlagt")
+_WORK_NOTES = (
+    "Kan arbejde 3 timer dagligt uden tunge løft",
+    "Kan forventes tilbage på fuld tid efter forløbet",
+    "Bør undgå natarbejde i forløbet",
+    "Kan deltage i samtaler; arbejde afventer genoptræning",
+)
+
+
+def audit_risk_level(score: int) -> str:
+    """The WHO AUDIT zone of a total score (0-7, 8-15, 16-19, 20-40)."""
+    if score >= 20:
+        return "mulig afhængighed"
+    if score >= 16:
+        return "skadeligt forbrug"
+    if score >= 8:
+        return "risikabelt forbrug"
+    return "lav risiko"
+
 
 _ASCII = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "ö": "oe", "é": "e", " ": ".", ",": ""})
 
@@ -416,6 +596,109 @@ def _sample(rng: random.Random, items: tuple[str, ...], count: int) -> list[str]
     return picked
 
 
+def _extend(citizen: SyntheticCitizen) -> SyntheticCitizen:
+    """Add the issue-14 records from a generator of the citizen's own (see the module doc)."""
+    rng = random.Random(SEED * 1000 + citizen.index)
+    demo = citizen.index < 3
+    jobcenter, health = citizen.jobcenter, citizen.health
+    if jobcenter is not None:
+        sick_leave = None
+        if jobcenter.benefit_type == "sygedagpenge":
+            first_day = _days_ago(rng, 20, 300)
+            category = rng.choice((1, 2, 3))
+            sick_leave = SickLeave(
+                category=category,
+                first_day=first_day,
+                expected_return=None
+                if category == 3
+                else REFERENCE_DATE + timedelta(days=rng.randint(14, 120)),
+                employment=rng.choice(_SICK_EMPLOYMENT),
+                partial=f"ja, {rng.choice((10, 15, 20))} timer om ugen"
+                if rng.random() < 0.4
+                else None,
+                medical_note=rng.choice(_SICK_NOTES),
+            )
+        rehab_plan = recommendation = None
+        if jobcenter.target_group in ("ressourceforløb", "jobafklaring", "fleksjobvisiteret"):
+            updated = _days_ago(rng, 40, 400)
+            rehab_plan = RehabilitationPlan(
+                goal=rng.choice(_REHAB_PLAN_GOALS),
+                education=rng.choice(_REHAB_PLAN_EDUCATION),
+                employment=rng.choice(_REHAB_PLAN_EMPLOYMENT),
+                social=rng.choice(_REHAB_PLAN_SOCIAL),
+                health=rng.choice(_REHAB_PLAN_HEALTH),
+                updated=updated,
+            )
+            text, efforts = rng.choice(_RECOMMENDATIONS)
+            if jobcenter.target_group == "fleksjobvisiteret":
+                text, efforts = _RECOMMENDATIONS[2]
+            recommendation = RehabilitationRecommendation(
+                meeting_date=updated + timedelta(days=rng.randint(14, 30)),
+                recommendation=text,
+                efforts=efforts,
+                duration=rng.choice(_DURATIONS),
+                citizen_remarks=rng.choice(_REMARKS),
+            )
+        jobcenter = dataclasses.replace(
+            jobcenter,
+            sick_leave=sick_leave,
+            rehabilitation_plan=rehab_plan,
+            recommendation=recommendation,
+        )
+    if health is not None:
+        # A WHO-5 score below 50 (raw score 12 or less) leads to a referral, the first time.
+        low = next((p for p in health.who5 if p.score < 50), None)
+        referrals = (
+            (
+                Referral(
+                    date=low.date + timedelta(days=rng.randint(1, 10)),
+                    offer=rng.choice(_REFERRAL_OFFERS),
+                    status=rng.choice(_REFERRAL_STATUS),
+                    reason=f"WHO-5-score {low.score} (under 50)",
+                ),
+            )
+            if low is not None
+            else ()
+        )
+        screenings = tuple(
+            AuditScreening(date=_days_ago(rng, 10, 400), score=rng.randint(2, 30))
+            for _ in range(rng.randint(1, 2) if demo or rng.random() < 0.4 else 0)
+        )
+        screenings = tuple(sorted(screenings, key=lambda s: s.date))
+        treatments = tuple(
+            AlcoholTreatment(
+                kind=rng.choice(_ALCOHOL_KINDS),
+                start=screenings[-1].date + timedelta(days=rng.randint(7, 30)),
+                status=rng.choice(_ALCOHOL_STATUS),
+                provider=rng.choice(_ALCOHOL_PROVIDERS),
+            )
+            for _ in range(1 if screenings and screenings[-1].score >= 16 else 0)
+        )
+        work_status: tuple[WorkStatus, ...] = ()
+        if jobcenter is not None and jobcenter.sick_leave is not None:
+            status = rng.choice(_WORK_STATUS)
+            work_status = (
+                WorkStatus(
+                    course=rng.choice(_WORK_COURSES),
+                    status=status,
+                    updated=_days_ago(rng, 1, 30),
+                    expected_end=None
+                    if status == "afsluttet"
+                    else REFERENCE_DATE + timedelta(days=rng.randint(14, 90)),
+                    work_note=rng.choice(_WORK_NOTES),
+                    diagnosis=jobcenter.sick_leave.medical_note.split(";")[0],
+                ),
+            )
+        health = dataclasses.replace(
+            health,
+            referrals=referrals,
+            alcohol_screenings=screenings,
+            alcohol_treatments=treatments,
+            work_status=work_status,
+        )
+    return dataclasses.replace(citizen, jobcenter=jobcenter, health=health)
+
+
 @cache
 def _generate() -> tuple[SyntheticCitizen, ...]:
     rng = random.Random(SEED)
@@ -445,7 +728,7 @@ def _generate() -> tuple[SyntheticCitizen, ...]:
                 health=_health(rng, rich=demo) if in_health else None,
             )
         )
-    return tuple(people)
+    return tuple(_extend(person) for person in people)
 
 
 def citizens() -> list[SyntheticCitizen]:

@@ -9,6 +9,10 @@ from gateway.auth.devidp import DemoUser
 def demo_users() -> list[DemoUser]:
     """The seeded demo users: employees of each department, a DPO, and three citizens.
 
+    The employees cover every role the catalogue's purposes name (a test checks): the
+    coordinating caseworker sits in the jobcentre and in social services, and the roles of
+    practice (virksomhedskonsulent, mentor, misbrugskonsulent, IPS-konsulent) each have one.
+
     The citizens are the first synthetic citizens of the department simulators, so their data
     exists in all three systems.
     """
@@ -22,6 +26,32 @@ def demo_users() -> list[DemoUser]:
         DemoUser("sagsbehandler-social", "Birgitte Løkke", "employee", "social", ("caseworker",)),
         DemoUser("cti-social", "Ahmed Østergaard", "employee", "social", ("support_worker",)),
         DemoUser("sundhed", "Lise Bjørn", "employee", "health", ("health_professional",)),
+        DemoUser(
+            "koordinator-social", "Rikke Dahl Sørensen", "employee", "social", ("coordinator",)
+        ),
+        DemoUser(
+            "virksomhedskonsulent-jobcenter",
+            "Kasper Frølund",
+            "employee",
+            "jobcenter",
+            ("employer_consultant",),
+        ),
+        DemoUser("mentor-jobcenter", "Hanne Krøyer", "employee", "jobcenter", ("mentor",)),
+        DemoUser("ips-jobcenter", "Nanna Bækgaard", "employee", "jobcenter", ("ips_consultant",)),
+        DemoUser(
+            "misbrugskonsulent-social",
+            "Lene Frøsig",
+            "employee",
+            "social",
+            ("substance_counsellor",),
+        ),
+        DemoUser(
+            "alkoholbehandler-sundhed",
+            "Thøger Skovgård",
+            "employee",
+            "health",
+            ("substance_counsellor",),
+        ),
         DemoUser("dpo", "Dorthe Ågård", "employee", "administration", ("dpo",)),
     ]
     people = [

@@ -9,6 +9,7 @@ from typing import Any
 from gateway.catalogue.models import Catalogue
 from gateway.consent.models import ConsentRequestRow, ConsentRow
 from gateway.consent.service import effective_status
+from gateway.web.consent_words import join_words, past_sentence, present_sentence, shown_sources
 
 
 @dataclass(frozen=True)
@@ -75,15 +76,43 @@ def category_titles(catalogue: Catalogue, categories: list[str], lang: str) -> s
 def describe(
     catalogue: Catalogue, row: ConsentRow | ConsentRequestRow, lang: str, *, now: datetime
 ) -> dict[str, Any]:
-    """Who may see what, from which department, why and until when."""
+    """Who may see what, from which department, why and until when — as whole sentences.
+
+    ``sentence`` is in the tense of the consent's state: present while it holds, conditional
+    for a request awaiting an answer, past (with its date, and what the recipients keep) once
+    withdrawn or expired; ``sentence_past`` is that past sentence, or empty."""
     purpose = catalogue.purposes.get(row.purpose)
     status = effective_status(row, now) if isinstance(row, ConsentRow) else row.status
+    recipients = [department_title(catalogue, d, lang) for d in row.recipient_departments]
+    sources = [
+        department_title(catalogue, d, lang)
+        for d in shown_sources(row.source_departments, row.recipient_departments)
+    ]
+    aim = purpose.aim.get(lang) if purpose else row.purpose
+    sentence = present_sentence(
+        recipients=recipients, sources=sources, aim=aim, lang=lang, pending=status == "pending"
+    )
+    sentence_past = ""
+    if isinstance(row, ConsentRow) and status in ("withdrawn", "expired"):
+        sentence_past = past_sentence(
+            recipients=recipients,
+            sources=sources,
+            aim=aim,
+            lang=lang,
+            withdrawn_at=row.withdrawn_at if status == "withdrawn" else None,
+            valid_until=row.valid_until,
+        )
+    if sentence_past:
+        sentence = sentence_past
     return {
         "purpose_title": purpose.title.get(lang) if purpose else row.purpose,
         "purpose_description": purpose.description.get(lang) if purpose else "",
         "shared": shared_items(catalogue, row.purpose, list(row.categories), lang),
-        "sources": [department_title(catalogue, d, lang) for d in row.source_departments],
-        "recipients": [department_title(catalogue, d, lang) for d in row.recipient_departments],
+        "sources": sources,
+        "recipients": recipients,
+        "recipients_text": join_words(recipients, lang),
+        "sentence": sentence,
+        "sentence_past": sentence_past,
         "valid_until": row.valid_until,
         "status": status,
     }

@@ -62,21 +62,10 @@ register(
             "en": "Especially sensitive information",
         },
         "portal.details": {"da": "Præcis hvilke oplysninger", "en": "Exactly which details"},
-        "portal.sentence": {
-            "da": "{recipients} må se oplysninger om dig fra {sources}, for at: {purpose}.",
-            "en": "{recipients} may see information about you from {sources}, in order to: "
-            "{purpose}.",
-        },
         "portal.given": {"da": "Givet", "en": "Given"},
         "portal.given_on": {"da": "Givet {date}", "en": "Given {date}"},
         "portal.withdrawn_on": {"da": "trukket tilbage {date}", "en": "taken back {date}"},
         "portal.expired_on": {"da": "udløb {date}", "en": "expired {date}"},
-        "portal.sentence_past": {
-            "da": "{recipients} måtte se oplysninger om dig fra {sources}, for at: {purpose}. "
-            "Det må de ikke længere.",
-            "en": "{recipients} could see information about you from {sources}, in order to: "
-            "{purpose}. They no longer can.",
-        },
         "portal.withdrawn_at": {"da": "Tilbagekaldt", "en": "Taken back"},
         "portal.consent.title": {"da": "Samtykke: {purpose}", "en": "Consent: {purpose}"},
         "portal.revoke": {"da": "Træk samtykket tilbage", "en": "Take the consent back"},
@@ -85,10 +74,12 @@ register(
             "en": "Do you want to take the consent back?",
         },
         "portal.revoke.explain": {
-            "da": "Fra det øjeblik kan {recipients} ikke længere se disse oplysninger. "
-            "Det, de allerede har set, bliver ikke slettet fra din log.",
-            "en": "From that moment {recipients} can no longer see this information. What they "
-            "have already seen stays in your log.",
+            "da": "Fra det øjeblik kan {recipients} ikke se nye oplysninger om dig til dette "
+            "formål. Det, de allerede har fået og lagt i din sag, bliver i sagen. Din log viser "
+            "stadig, hvad de har set.",
+            "en": "From that moment {recipients} cannot see any new information about you for "
+            "this purpose. What they have already received and put in your case file stays "
+            "there. Your log still shows what they have seen.",
         },
         "portal.revoke.yes": {"da": "Ja, træk det tilbage", "en": "Yes, take it back"},
         "portal.revoke.no": {"da": "Nej, behold det", "en": "No, keep it"},
@@ -142,8 +133,10 @@ register(
             "en": "You said no. Nothing is shared, and the caseworker gets your answer.",
         },
         "portal.flash.revoked": {
-            "da": "Samtykket er trukket tilbage. Fra nu af deles disse oplysninger ikke.",
-            "en": "The consent is taken back. From now on this information is not shared.",
+            "da": "Samtykket er trukket tilbage. Fra nu af deles disse oplysninger ikke. Det, "
+            "der allerede står i din sag, bliver der.",
+            "en": "The consent is taken back. From now on this information is not shared. "
+            "What is already in your case file stays there.",
         },
         "log.title": {"da": "Min log", "en": "My log"},
         "log.intro": {

@@ -35,8 +35,8 @@ test_category_not_in_purpose if {
 
 test_category_not_in_purpose_message_uses_titles if {
 	some d in category.deny with input as object.union(base, {"categories": ["health.wellbeing"]})
-	d.message.da == "»Trivsel (WHO-5)« indgår ikke i formålet »CTI-støtte ved overgang« og kan derfor ikke deles."
-	d.message.en == "»Wellbeing (WHO-5)« is not part of the purpose »CTI transition support« and cannot be shared."
+	d.message.da == "»Trivsel (WHO-5)« indgår ikke i formålet »CTI-støtte i overgangen til job« og kan derfor ikke deles."
+	d.message.en == "»Wellbeing (WHO-5)« is not part of the purpose »CTI support in the transition to a job« and cannot be shared."
 }
 
 test_unknown_purpose_leaves_known_categories_to_subject_check if {

@@ -45,7 +45,7 @@ test_department_not_allowed if {
 	})
 	codes(inp) == {["health.wellbeing", "department_not_allowed"], ["social.services", "department_not_allowed"]}
 	some d in subject.deny with input as inp
-	d.message.da == "Sundhedsforvaltningen kan ikke bruge formålet »CTI-støtte ved overgang«."
+	d.message.da == "Sundhedsforvaltningen kan ikke bruge formålet »CTI-støtte i overgangen til job«."
 }
 
 test_role_not_allowed if {

@@ -250,4 +250,8 @@ def test_recording_is_valid_json_for_a_new_department(tmp_path: Path) -> None:
         "rehabilitation",
         "prevention",
         "contact",
+        "referral",
+        "alcohol_screening",
+        "alcohol_treatment",
+        "work_status",
     }

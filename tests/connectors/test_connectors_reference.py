@@ -51,6 +51,40 @@ def expected(citizen: SyntheticCitizen) -> dict[str, list[dict[str, Any]]]:
             for a in jc.activities
         ]
         out["jobcenter.contact"] = [_contact(jc.contact)]
+        out["jobcenter.sick_leave"] = [
+            {
+                "category": sick.category,
+                "first_day": sick.first_day.isoformat(),
+                "expected_return": sick.expected_return.isoformat()
+                if sick.expected_return
+                else None,
+                "employment": sick.employment,
+                "partial": sick.partial,
+                "medical_note": sick.medical_note,
+            }
+            for sick in ([jc.sick_leave] if jc.sick_leave else [])
+        ]
+        out["jobcenter.rehabilitation_plan"] = [
+            {
+                "goal": plan.goal,
+                "education": plan.education,
+                "employment": plan.employment,
+                "social": plan.social,
+                "health": plan.health,
+                "updated": plan.updated.isoformat(),
+            }
+            for plan in ([jc.rehabilitation_plan] if jc.rehabilitation_plan else [])
+        ]
+        out["jobcenter.rehabilitation_recommendation"] = [
+            {
+                "meeting_date": rec.meeting_date.isoformat(),
+                "recommendation": rec.recommendation,
+                "efforts": ", ".join(rec.efforts),
+                "duration": rec.duration,
+                "citizen_remarks": rec.citizen_remarks,
+            }
+            for rec in ([jc.recommendation] if jc.recommendation else [])
+        ]
     if (so := citizen.social) is not None:
         out["social.services"] = [
             {
@@ -95,6 +129,34 @@ def expected(citizen: SyntheticCitizen) -> dict[str, list[dict[str, Any]]]:
             for p in he.prevention
         ]
         out["health.contact"] = [_contact(he.contact)]
+        out["health.referral"] = [
+            {"date": r.date.isoformat(), "offer": r.offer, "status": r.status, "reason": r.reason}
+            for r in he.referrals
+        ]
+        out["health.alcohol_screening"] = [
+            {"date": a.date.isoformat(), "score": a.score, "risk_level": a.risk_level}
+            for a in he.alcohol_screenings
+        ]
+        out["health.alcohol_treatment"] = [
+            {
+                "kind": t.kind,
+                "start": t.start.isoformat(),
+                "status": t.status,
+                "provider": t.provider,
+            }
+            for t in he.alcohol_treatments
+        ]
+        out["health.work_status"] = [
+            {
+                "course": w.course,
+                "status": w.status,
+                "updated": w.updated.isoformat(),
+                "expected_end": w.expected_end.isoformat() if w.expected_end else None,
+                "work_note": w.work_note,
+                "diagnosis": w.diagnosis,
+            }
+            for w in he.work_status
+        ]
     return out
 
 
@@ -123,7 +185,7 @@ async def test_all_categories_for_many_citizens_match_the_seed(wire: Wire, depar
     wired = wire(department)
     manifest = MANIFESTS[department]
     compared = 0
-    for citizen in citizens()[:15]:
+    for citizen in citizens()[:40]:
         result = await wired.connector.fetch(request_for(citizen.cpr, dict(manifest.categories)))
         want = {k: v for k, v in expected(citizen).items() if k.startswith(f"{department}.") and v}
         got = _grouped(result.records)

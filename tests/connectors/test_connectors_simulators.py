@@ -10,6 +10,12 @@ import pytest
 from fhir.resources.R4B.bundle import Bundle
 
 from connectors.health.kl import WHO5_QUESTIONNAIRE, answer_value
+from connectors.health.manifest import (
+    ALCOHOL_TREATMENT_TYPE,
+    AUDIT_CODE,
+    REFERRAL_CATEGORY,
+    WORK_STATUS_CATEGORY,
+)
 from connectors.simulators import SIMULATOR_HEADER, SIMULATORS, SimulatorConfig
 from connectors.simulators.seed import citizens
 
@@ -202,3 +208,50 @@ async def test_partial_fault_fails_only_follow_up_pages() -> None:
         assert first.json()["next"]
         second = await client.get(path, params={"cursor": first.json()["next"]})
         assert second.status_code == 503
+
+
+async def test_health_serves_the_issue_14_resources_as_valid_fhir_r4b(
+    health_client: httpx.AsyncClient,
+) -> None:
+    """AUDIT Observations, referral ServiceRequests, alcohol-treatment EpisodeOfCare and
+    work-status CarePlans: strict R4B Bundles (no unknown element), one per seeded record."""
+    counts = {"audit": 0, "referral": 0, "alcohol": 0, "work": 0}
+    for citizen in citizens():
+        if citizen.health is None:
+            continue
+        found = await _search(health_client, citizen.cpr)
+        subject = f"Patient/{found['entry'][0]['resource']['id']}"
+        searches = {
+            "audit": ("/fhir/Observation", {"subject": subject, "code": AUDIT_CODE}),
+            "referral": (
+                "/fhir/ServiceRequest",
+                {"subject": subject, "category": REFERRAL_CATEGORY},
+            ),
+            "alcohol": (
+                "/fhir/EpisodeOfCare",
+                {"patient": subject, "type": ALCOHOL_TREATMENT_TYPE},
+            ),
+            "work": ("/fhir/CarePlan", {"subject": subject, "category": WORK_STATUS_CATEGORY}),
+        }
+        expected = {
+            "audit": len(citizen.health.alcohol_screenings),
+            "referral": len(citizen.health.referrals),
+            "alcohol": len(citizen.health.alcohol_treatments),
+            "work": len(citizen.health.work_status),
+        }
+        for name, (path, params) in searches.items():
+            bundles = await _all_pages(health_client, path, params)
+            resources = [e.resource for b in bundles for e in b.entry or []]
+            assert len(resources) == expected[name], (name, citizen.index)
+            counts[name] += len(resources)
+            for resource in resources:
+                owner = resource.patient if name == "alcohol" else resource.subject
+                assert owner.reference == subject
+        # The WHO-5 code finds no AUDIT score: the code parameter is honoured.
+        who5 = await _all_pages(
+            health_client,
+            "/fhir/Observation",
+            {"subject": subject, "code": "http://snomed.info/sct|1144665009"},
+        )
+        assert not who5[0].entry
+    assert all(count >= 3 for count in counts.values()), counts

@@ -116,8 +116,11 @@ async def test_every_file_is_read_and_mapped() -> None:
     # Every lookup walked the two published pages and the server's third.
     assert counts["/Patient/_search"] == 4
     assert counts["page"] >= 4 * 2 + 1
+    # One WHO-5 and one AUDIT Observation search per citizen; no file holds an AUDIT score,
+    # and no CarePlan, EpisodeOfCare or ServiceRequest in them carries the local codes of the
+    # referral, alcohol treatment or work-status categories, so those stay empty.
     observation_pages = [r for r in server.requests if r.url.path == "/Observation"]
-    assert len(observation_pages) == 4
+    assert len(observation_pages) == 8
 
 
 async def test_paging_carries_every_observation_through_the_connector() -> None:

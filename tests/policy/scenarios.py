@@ -463,3 +463,381 @@ SCENARIOS: list[Scenario] = [
         denials={"health.contact": "consent_scope"},
     ),
 ]
+
+# Issue 14 item 5: the purposes and roles of practice. Each decides on both engines.
+ISSUE_14_SCENARIOS: list[Scenario] = [
+    Scenario(
+        "jobfirst_employer_consultant_reads_social_support",
+        request(
+            ["social.services", "jobcenter.activities", "social.substance_treatment"],
+            purpose="jobfirst_overgang",
+            roles=["employer_consultant"],
+            consents=[
+                consent(
+                    "c-jf",
+                    ["social.services"],
+                    purpose="jobfirst_overgang",
+                    sources=["social"],
+                )
+            ],
+        ),
+        grants={
+            "social.services": ("consent", "c-jf"),
+            "jobcenter.activities": ("own_department", "jobcenter"),
+        },
+        denials={"social.substance_treatment": "category_not_in_purpose"},
+        fields={"social.services": ["end", "measure", "provider", "start"]},
+    ),
+    Scenario(
+        "jobfirst_mentor_in_social_services_reads_the_job",
+        request(
+            ["jobcenter.activities", "jobcenter.plan"],
+            purpose="jobfirst_overgang",
+            department="social",
+            roles=["mentor"],
+            consents=[
+                consent(
+                    "c-jf",
+                    ["jobcenter.activities"],
+                    purpose="jobfirst_overgang",
+                    sources=["jobcenter"],
+                    recipients=["social"],
+                )
+            ],
+        ),
+        grants={"jobcenter.activities": ("consent", "c-jf")},
+        denials={"jobcenter.plan": "consent_scope"},
+        fields={
+            "jobcenter.activities": [
+                "end",
+                "hours_per_week",
+                "kind",
+                "mentor",
+                "start",
+                "workplace",
+            ]
+        },
+    ),
+    Scenario(
+        "jobfirst_is_not_the_health_departments",
+        request(["jobcenter.activities"], purpose="jobfirst_overgang", department="health"),
+        denials={"jobcenter.activities": "department_not_allowed"},
+    ),
+    Scenario(
+        "sick_leave_status_from_health_without_the_diagnosis",
+        request(
+            ["health.work_status", "jobcenter.sick_leave", "health.wellbeing"],
+            purpose="sygemeldte_fastholdelse",
+            consents=[
+                consent(
+                    "c-syg",
+                    ["health.work_status"],
+                    purpose="sygemeldte_fastholdelse",
+                    sources=["health"],
+                )
+            ],
+        ),
+        grants={
+            "health.work_status": ("consent", "c-syg"),
+            "jobcenter.sick_leave": ("own_department", "jobcenter"),
+        },
+        denials={"health.wellbeing": "category_not_in_purpose"},
+        fields={
+            "health.work_status": ["course", "expected_end", "status", "updated", "work_note"],
+            "jobcenter.sick_leave": [
+                "category",
+                "employment",
+                "expected_return",
+                "first_day",
+                "partial",
+            ],
+        },
+    ),
+    Scenario(
+        "sick_leave_health_professional_reads_the_category",
+        request(
+            ["jobcenter.sick_leave"],
+            purpose="sygemeldte_fastholdelse",
+            department="health",
+            roles=["health_professional"],
+            consents=[
+                consent(
+                    "c-syg",
+                    ["jobcenter.sick_leave"],
+                    purpose="sygemeldte_fastholdelse",
+                    sources=["jobcenter"],
+                    recipients=["health"],
+                )
+            ],
+        ),
+        grants={"jobcenter.sick_leave": ("consent", "c-syg")},
+    ),
+    Scenario(
+        "sick_leave_needs_consent_for_the_health_status",
+        request(["health.work_status"], purpose="sygemeldte_fastholdelse"),
+        denials={"health.work_status": "consent_missing"},
+    ),
+    Scenario(
+        "sick_leave_mentor_may_not",
+        request(["jobcenter.sick_leave"], purpose="sygemeldte_fastholdelse", roles=["mentor"]),
+        denials={"jobcenter.sick_leave": "role_not_allowed"},
+    ),
+    Scenario(
+        "who5_screening_and_referral",
+        request(
+            [WELLBEING, "health.referral", "health.alcohol_screening"],
+            purpose="tidlig_opsporing_trivsel",
+            consents=[
+                consent(
+                    "c-who5",
+                    [WELLBEING, "health.referral"],
+                    purpose="tidlig_opsporing_trivsel",
+                    sources=["health"],
+                )
+            ],
+        ),
+        grants={WELLBEING: ("consent", "c-who5"), "health.referral": ("consent", "c-who5")},
+        denials={"health.alcohol_screening": "category_not_in_purpose"},
+        fields={WELLBEING: ["date", "score"], "health.referral": ["date", "offer", "status"]},
+    ),
+    Scenario(
+        "who5_consent_does_not_cover_alcohol_detection",
+        request(
+            ["health.referral"],
+            purpose="tidlig_opsporing_alkohol",
+            consents=[consent("c-who5", ["health.referral"], purpose="tidlig_opsporing_trivsel")],
+        ),
+        denials={"health.referral": "category_not_in_purpose"},
+    ),
+    Scenario(
+        "alcohol_detection_substance_counsellor_in_social",
+        request(
+            ["health.alcohol_screening", "health.alcohol_treatment", "social.substance_treatment"],
+            purpose="tidlig_opsporing_alkohol",
+            department="social",
+            roles=["substance_counsellor"],
+            consents=[
+                consent(
+                    "c-alk",
+                    ["health.alcohol_screening", "health.alcohol_treatment"],
+                    purpose="tidlig_opsporing_alkohol",
+                    sources=["health"],
+                    recipients=["social"],
+                )
+            ],
+        ),
+        grants={
+            "health.alcohol_screening": ("consent", "c-alk"),
+            "health.alcohol_treatment": ("consent", "c-alk"),
+        },
+        denials={"social.substance_treatment": "category_not_in_purpose"},
+        fields={
+            "health.alcohol_screening": ["date", "risk_level", "score"],
+            "health.alcohol_treatment": ["kind", "start", "status"],
+        },
+    ),
+    Scenario(
+        "alcohol_detection_without_consent",
+        request(["health.alcohol_screening"], purpose="tidlig_opsporing_alkohol"),
+        denials={"health.alcohol_screening": "consent_missing"},
+    ),
+    Scenario(
+        "alcohol_detection_withdrawn",
+        request(
+            ["health.alcohol_treatment"],
+            purpose="tidlig_opsporing_alkohol",
+            consents=[
+                consent(
+                    "c-alk",
+                    ["health.alcohol_treatment"],
+                    purpose="tidlig_opsporing_alkohol",
+                    status="withdrawn",
+                )
+            ],
+        ),
+        denials={"health.alcohol_treatment": "consent_withdrawn"},
+    ),
+    Scenario(
+        "rehabilitation_plan_preparatory_part_for_social_services",
+        request(
+            ["jobcenter.rehabilitation_plan", "social.services", "jobcenter.sick_leave"],
+            purpose="rehabiliteringsplan_forberedende",
+            department="social",
+            consents=[
+                consent(
+                    "c-rp",
+                    ["jobcenter.rehabilitation_plan"],
+                    purpose="rehabiliteringsplan_forberedende",
+                    sources=["jobcenter"],
+                    recipients=["social"],
+                )
+            ],
+        ),
+        grants={
+            "jobcenter.rehabilitation_plan": ("consent", "c-rp"),
+            "social.services": ("own_department", "social"),
+        },
+        denials={"jobcenter.sick_leave": "category_not_in_purpose"},
+        fields={
+            "jobcenter.rehabilitation_plan": [
+                "education",
+                "employment",
+                "goal",
+                "health",
+                "social",
+                "updated",
+            ]
+        },
+    ),
+    Scenario(
+        "rehabilitation_team_recommendation_without_the_remarks",
+        request(
+            ["jobcenter.rehabilitation_recommendation", "jobcenter.rehabilitation_plan"],
+            purpose="rehabiliteringsteam_indstilling",
+            department="health",
+            roles=["health_professional"],
+            consents=[
+                consent(
+                    "c-ri",
+                    ["jobcenter.rehabilitation_recommendation", "jobcenter.rehabilitation_plan"],
+                    purpose="rehabiliteringsteam_indstilling",
+                    sources=["jobcenter"],
+                    recipients=["health"],
+                )
+            ],
+        ),
+        grants={
+            "jobcenter.rehabilitation_recommendation": ("consent", "c-ri"),
+            "jobcenter.rehabilitation_plan": ("consent", "c-ri"),
+        },
+        fields={
+            "jobcenter.rehabilitation_recommendation": [
+                "duration",
+                "efforts",
+                "meeting_date",
+                "recommendation",
+            ],
+            "jobcenter.rehabilitation_plan": ["goal"],
+        },
+    ),
+    Scenario(
+        "rehabilitation_team_support_worker_may_not",
+        request(
+            ["jobcenter.rehabilitation_recommendation"],
+            purpose="rehabiliteringsteam_indstilling",
+            department="social",
+            roles=["support_worker"],
+        ),
+        denials={"jobcenter.rehabilitation_recommendation": "role_not_allowed"},
+    ),
+    Scenario(
+        "coordinating_caseworker_in_social_services",
+        request(
+            ["jobcenter.plan", "health.alcohol_treatment", "social.services"],
+            purpose="ressourceforloeb_koordinering",
+            department="social",
+            roles=["coordinator"],
+            consents=[
+                consent(
+                    "c-rf",
+                    ["jobcenter.plan", "health.alcohol_treatment"],
+                    purpose="ressourceforloeb_koordinering",
+                    sources=["jobcenter", "health"],
+                    recipients=["social"],
+                )
+            ],
+        ),
+        grants={
+            "jobcenter.plan": ("consent", "c-rf"),
+            "health.alcohol_treatment": ("consent", "c-rf"),
+            "social.services": ("own_department", "social"),
+        },
+        fields={"health.alcohol_treatment": ["kind", "start", "status"]},
+    ),
+    Scenario(
+        "coordinating_caseworker_not_in_health",
+        request(
+            ["jobcenter.plan"],
+            purpose="ressourceforloeb_koordinering",
+            department="health",
+            roles=["coordinator"],
+        ),
+        denials={"jobcenter.plan": "department_not_allowed"},
+    ),
+    Scenario(
+        "cti_worker_sees_the_job_not_the_mentor",
+        request(
+            ["jobcenter.activities"],
+            purpose="cti_overgang",
+            department="social",
+            roles=["support_worker"],
+            consents=[
+                consent(
+                    "c-cti",
+                    ["jobcenter.activities"],
+                    purpose="cti_overgang",
+                    sources=["jobcenter"],
+                    recipients=["social"],
+                )
+            ],
+        ),
+        grants={"jobcenter.activities": ("consent", "c-cti")},
+        fields={"jobcenter.activities": ["end", "hours_per_week", "kind", "start", "workplace"]},
+    ),
+    Scenario(
+        "health_clarification_prevention_offers",
+        request(
+            ["health.prevention"],
+            purpose="helbredsafklaring",
+            consents=[
+                consent(
+                    "c-h", ["health.prevention"], purpose="helbredsafklaring", sources=["health"]
+                )
+            ],
+        ),
+        grants={"health.prevention": ("consent", "c-h")},
+        fields={"health.prevention": ["date", "offer", "status"]},
+    ),
+    Scenario(
+        "rehabilitation_team_presentation_by_the_coordinator",
+        request(
+            ["health.rehabilitation", "jobcenter.plan"],
+            purpose="rehabiliteringsteam",
+            roles=["coordinator"],
+            consents=[
+                consent(
+                    "c-rt",
+                    ["health.rehabilitation"],
+                    purpose="rehabiliteringsteam",
+                    sources=["health"],
+                )
+            ],
+        ),
+        grants={
+            "health.rehabilitation": ("consent", "c-rt"),
+            "jobcenter.plan": ("own_department", "jobcenter"),
+        },
+        fields={"health.rehabilitation": ["diagnosis", "end", "focus", "kind", "start", "status"]},
+    ),
+    Scenario(
+        "ips_consultant_reads_wellbeing",
+        request(
+            [WELLBEING],
+            purpose="ips_beskaeftigelse",
+            roles=["ips_consultant"],
+            consents=[consent("c-ips", [WELLBEING], purpose="ips_beskaeftigelse")],
+        ),
+        grants={WELLBEING: ("consent", "c-ips")},
+    ),
+    Scenario(
+        "mentor_is_not_an_ips_consultant",
+        request(
+            [WELLBEING],
+            purpose="ips_beskaeftigelse",
+            roles=["mentor"],
+            consents=[consent("c-ips", [WELLBEING], purpose="ips_beskaeftigelse")],
+        ),
+        denials={WELLBEING: "role_not_allowed"},
+    ),
+]
+SCENARIOS += ISSUE_14_SCENARIOS

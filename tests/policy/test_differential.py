@@ -19,6 +19,18 @@ def test_corpus_is_large_enough() -> None:
     assert len({scenario.name for scenario in SCENARIOS}) == len(SCENARIOS)
 
 
+def test_every_purpose_and_role_grants_somewhere_in_the_corpus() -> None:
+    """Each purpose of the catalogue, and each role a purpose names, has a scenario in which
+    it is granted something on both engines (issue 14: the purposes and roles of practice)."""
+    purposes = {s.policy_input["purpose"] for s in SCENARIOS if s.grants}
+    assert purposes == set(CATALOGUE["purposes"])
+    roles = {role for s in SCENARIOS if s.grants for role in s.policy_input["subject"]["roles"]}
+    named = {role for p in CATALOGUE["purposes"].values() for role in p["roles"]}
+    assert named <= roles, sorted(named - roles)
+    for category in CATALOGUE["categories"]:
+        assert any(category in s.grants for s in SCENARIOS), category
+
+
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda scenario: scenario.name)
 def test_engines_agree_and_match_expectation(
     scenario: Scenario, regorus_engine: RegorusEngine, opa_oracle: OpaOracle
