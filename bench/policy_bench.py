@@ -65,8 +65,9 @@ def view_input(consents: int, *, withheld: bool = False) -> dict[str, Any]:
     """The policy input of a seven-category team view with ``consents`` consents.
 
     With ``withheld``, every consent covers only two of the four consent-based categories and
-    every fifth one is an earlier, wider consent now withdrawn: two categories are refused, so the denial rules run against
-    every consent (the case whose cost grew with unmet categories x consents).
+    every fifth one is an earlier, wider consent now withdrawn: two categories are refused, so
+    the denial rules run against every consent (the case whose cost grew with unmet categories
+    x consents).
     """
     facts = [
         ConsentFacts(
