@@ -1,20 +1,24 @@
 """Policy decision latency: embedded regorus and real OPA in-process.
 
 A realistic shared view: a jobcenter caseworker asks for the seven categories
-of the ``tvaerfagligt_team`` purpose, with 1, 10 and 100 of the citizen's
-consents in the input (each covers the four health and social categories, so
-every category is granted: three from the caseworker's own department, four
-on consent). Reported per engine and consent count: median and p99 in
+of the ``tvaerfagligt_team`` purpose, with 1, 10, 100 and 1,000 of the
+citizen's consents in the input (each covers the four health and social
+categories, so every category is granted: three from the caseworker's own
+department, four on consent). The same with two categories withheld (consents
+cover two of the four; every fifth is a wider one, withdrawn), so that the
+denial rules run. Reported per engine and consent count: median and p99 in
 milliseconds of
 
 - ``regorus``: ``RegorusEngine.evaluate`` (input to JSON, evaluation, answer
   parsed and validated into a ``Decision``), what a view request pays;
+- ``regorus_withheld``: the same with two categories withheld;
 - ``regorus_eval``: ``RegorusEngine.evaluate_raw`` (no validation);
 - ``opa_inprocess``: the same document on OPA's Go library
   (``opa-golib-python-bindings``), if installed.
 
 Run: ``python bench/policy_bench.py [--quick]``; writes
-``bench/results/policy.json``. Target (issue 8): regorus p50 <= 0.2 ms.
+``bench/results/policy.json``. Targets (issues 8, 16): regorus p50 <= 0.2 ms, also
+at 10 consents with two categories withheld.
 """
 
 from __future__ import annotations
@@ -46,18 +50,31 @@ POLICIES_DIR = REPO / "policies"
 RESULTS = REPO / "bench" / "results" / "policy.json"
 PURPOSE = "tvaerfagligt_team"
 CONSENT_COUNTS = (1, 10, 100)
+#: The growth table (issue 16): 1 to 1,000 consents, all granted and with two withheld.
+GROWTH_COUNTS = (1, 10, 100, 1000)
 TARGET_P50_MS = 0.2
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 
 
-def view_input(consents: int) -> dict[str, Any]:
-    """The policy input of a seven-category team view with ``consents`` consents."""
+ALL_CONSENTED = ("health.contact", "health.wellbeing", "social.contact", "social.services")
+#: The denial case: consents cover two of the four consent-based categories, so two are withheld.
+PARTLY_CONSENTED = ("health.contact", "social.contact")
+
+
+def view_input(consents: int, *, withheld: bool = False) -> dict[str, Any]:
+    """The policy input of a seven-category team view with ``consents`` consents.
+
+    With ``withheld``, every consent covers only two of the four consent-based categories and
+    every fifth one is an earlier, wider consent now withdrawn: two categories are refused, so
+    the denial rules run against every consent (the case whose cost grew with unmet categories
+    x consents).
+    """
     facts = [
         ConsentFacts(
-            consent_id=f"c-{number:03d}",
+            consent_id=f"c-{number:04d}",
             purpose=PURPOSE,
-            status="active",
-            categories=("health.contact", "health.wellbeing", "social.contact", "social.services"),
+            status="withdrawn" if withheld and number % 5 == 4 else "active",
+            categories=PARTLY_CONSENTED if withheld and number % 5 != 4 else ALL_CONSENTED,
             source_departments=("health", "social"),
             recipient_departments=("jobcenter",),
             valid_from=NOW - timedelta(days=30),
@@ -111,14 +128,32 @@ def opa_engine() -> Any | None:
 def run(*, seconds: float, max_runs: int) -> dict[str, Any]:
     regorus = RegorusEngine(POLICIES_DIR)
     opa = opa_engine()
-    results: dict[str, dict[str, Any]] = {"regorus": {}, "regorus_eval": {}, "opa_inprocess": {}}
-    for consents in CONSENT_COUNTS:
-        policy_input = view_input(consents)
-        decision = regorus.evaluate(policy_input)
-        assert len(decision.grants) == 7, "the bench view must grant all seven categories"
+    results: dict[str, dict[str, Any]] = {
+        "regorus": {},
+        "regorus_withheld": {},
+        "regorus_eval": {},
+        "opa_inprocess": {},
+    }
+    for consents in GROWTH_COUNTS:
         key = str(consents)
+        for withheld in (False, True):
+            policy_input = view_input(consents, withheld=withheld)
+            decision = regorus.evaluate(policy_input)
+            if withheld:
+                assert len(decision.denials) == 2, "the denial case withholds two categories"
+                engine = "regorus_withheld"
+            else:
+                assert len(decision.grants) == 7, "the bench view must grant all seven categories"
+                engine = "regorus"
+            figures = measure(
+                lambda x=policy_input: regorus.evaluate(x), seconds=seconds, max_runs=max_runs
+            )
+            figures["denial_codes"] = sorted({d.code for d in decision.denials})
+            results[engine][key] = figures
+        if consents not in CONSENT_COUNTS:
+            continue
+        policy_input = view_input(consents)
         calls: dict[str, Callable[[], object]] = {
-            "regorus": lambda x=policy_input: regorus.evaluate(x),
             "regorus_eval": lambda x=policy_input: regorus.evaluate_raw(x),
         }
         if opa is not None:
@@ -130,17 +165,24 @@ def run(*, seconds: float, max_runs: int) -> dict[str, Any]:
     else:
         results["opa_inprocess"] = {"skipped": "opa-golib-python-bindings not installed"}
     p50 = results["regorus"]["1"]["p50_ms"]
+    p50_denials = results["regorus_withheld"]["10"]["p50_ms"]
     return {
         "benchmark": "policy",
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"python": platform.python_version(), "platform": platform.platform()},
-        "view": {"purpose": PURPOSE, "categories": 7, "consents": list(CONSENT_COUNTS)},
+        "view": {"purpose": PURPOSE, "categories": 7, "consents": list(GROWTH_COUNTS)},
         "results": results,
         "target": {
             "metric": "regorus p50, 1 consent",
             "p50_ms_max": TARGET_P50_MS,
             "measured_p50_ms": p50,
             "met": p50 <= TARGET_P50_MS,
+        },
+        "target_denials": {
+            "metric": "regorus p50, 10 consents, two categories withheld",
+            "p50_ms_max": TARGET_P50_MS,
+            "measured_p50_ms": p50_denials,
+            "met": p50_denials <= TARGET_P50_MS,
         },
     }
 

@@ -38,6 +38,7 @@ from gateway.consent.receipts import ReceiptSigner
 from gateway.consent.requests_endpoints import router as consent_requests_router
 from gateway.db import create_engine, make_sessionmaker, migrate, require_current_schema
 from gateway.error_handlers import install_error_handlers
+from gateway.http_client import outbound_client
 from gateway.keys import load_checked_keys
 from gateway.logging import configure_logging
 from gateway.middleware import GatewayMiddleware
@@ -94,10 +95,7 @@ async def build_services(settings: Settings, overrides: Overrides) -> Runtime:
         opa_url=settings.opa_url,
         opa_timeout_s=settings.opa_timeout_s,
     )
-    http = overrides.http_client or httpx.AsyncClient(
-        timeout=httpx.Timeout(settings.connector_timeout_s),
-        limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
-    )
+    http = overrides.http_client or outbound_client(timeout_s=settings.connector_timeout_s)
     registry = load_connectors(
         settings.connectors,
         client=http,
