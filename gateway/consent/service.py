@@ -489,8 +489,10 @@ class ConsentService:
             check_confirmable(row, now=now)
             via, remaining = "citizen_portal", []
         else:
-            department = check_staff_confirmer(principal, row, evidence_ref=evidence_ref)
-            check_confirmable(row, now=now)
+            department = check_staff_confirmer(
+                principal, row, self._catalogue, evidence_ref=evidence_ref
+            )
+            check_confirmable(row, now=now, department=department)
             via = "source_department"
             remaining = [d for d in row.awaiting_confirmation or [] if d != department]
         row.history = [

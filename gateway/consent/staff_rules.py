@@ -98,9 +98,9 @@ def check_staff_recorded(principal: Principal, purpose: Purpose) -> None:
         )
 
 
-def check_confirmable(row: ConsentRow, *, now: datetime) -> None:
+def check_confirmable(row: ConsentRow, *, now: datetime, department: str | None = None) -> None:
     """Only a consent still pending, not withdrawn and not expired can be confirmed (a
-    replayed confirmation finds it active and is refused)."""
+    replayed confirmation finds it active, or its department done, and is refused)."""
     if row.status == "withdrawn":
         raise Conflict(
             Text(da="Samtykket er tilbagekaldt", en="the consent is withdrawn"),
@@ -111,7 +111,8 @@ def check_confirmable(row: ConsentRow, *, now: datetime) -> None:
             Text(da="Samtykket er udløbet", en="the consent has expired"),
             code="consent_not_pending",
         )
-    if row.status != PENDING:
+    done = department is not None and department not in (row.awaiting_confirmation or [])
+    if row.status != PENDING or done:
         raise Conflict(
             Text(da="Samtykket afventer ikke bekræftelse", en="the consent is not pending"),
             code="consent_not_pending",
@@ -119,14 +120,19 @@ def check_confirmable(row: ConsentRow, *, now: datetime) -> None:
 
 
 def check_staff_confirmer(
-    principal: Principal, row: ConsentRow, *, evidence_ref: str | None
+    principal: Principal, row: ConsentRow, catalogue: Catalogue, *, evidence_ref: str | None
 ) -> str:
-    """The department ``principal`` confirms for. A department that is not asked to confirm
-    gets the same answer as for a missing consent (no oracle); the right department with the
-    wrong role, or the recorder themselves, is refused."""
-    awaiting = row.awaiting_confirmation or []
+    """The department ``principal`` confirms for. A department that was never asked to
+    confirm gets the same answer as for a missing consent (no oracle); the right department
+    with the wrong role, or the recorder themselves, is refused."""
+    asked = confirming_departments(
+        catalogue,
+        row.categories,
+        collection_method=row.collection_method,
+        recorder_department=row.recorded_by_department,
+    )
     department = principal.department
-    if department is None or department not in awaiting:
+    if department is None or department not in asked + list(row.awaiting_confirmation or []):
         raise ConsentNotFound(_NOT_FOUND)
     if principal.subject == row.recorded_by:
         raise NotPermitted(

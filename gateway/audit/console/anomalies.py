@@ -332,7 +332,7 @@ def consent_self_use(
             if found is None or found[0] != fact.actor_id:
                 continue
             quick = timedelta(0) <= fact.recorded_at - found[1] <= t.self_use_window
-            seen = {h[2] for h in hits[fact.actor_id]}
+            seen = {h[2] for h in hits.get(fact.actor_id, [])}
             if quick and fact.recorded_at >= since and cid not in seen:
                 hits[fact.actor_id].append((found[1], fact.recorded_at, cid))
                 department[fact.actor_id] = fact.department
