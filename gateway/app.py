@@ -36,6 +36,7 @@ from gateway.config import Settings
 from gateway.consent.endpoints import router as consent_router
 from gateway.consent.receipts import ReceiptSigner
 from gateway.consent.requests_endpoints import router as consent_requests_router
+from gateway.consent.terms import ConsentTerms
 from gateway.db import create_engine, make_sessionmaker, migrate, require_current_schema
 from gateway.error_handlers import install_error_handlers
 from gateway.http_client import outbound_client
@@ -134,6 +135,7 @@ async def build_services(settings: Settings, overrides: Overrides) -> Runtime:
         max_lifetime_s=settings.token_max_lifetime_s,
         claims=ClaimMapping.from_settings(settings),
     )
+    consent_terms = ConsentTerms.load(settings)  # a missing notice text stops start-up
     # Last: a connector or identity provider that fails above must not leave an engine open.
     engine = create_engine(
         settings.effective_database_url,
@@ -157,6 +159,7 @@ async def build_services(settings: Settings, overrides: Overrides) -> Runtime:
         http=http,
         token_validator=validator,
         receipts=ReceiptSigner(keys.receipt_key, issuer=settings.effective_public_url),
+        consent_terms=consent_terms,
         audit=AuditWriter(sessions),
         dev_idp=dev_idp,
         view_limits=ViewLimits.from_settings(settings, shared),

@@ -206,6 +206,29 @@ class Settings(BaseSettings):
     consent_clock_skew_s: int = Field(300, ge=0)
     """How far in the past a consent's `valid_from` may lie (clock skew), seconds. A paper
     form's date is recorded as `evidence_date`, never as a backdated `valid_from`."""
+    # The consent record's ISO/IEC TS 27560 facts (docs/consent.md); shown to the citizen
+    # before they answer, stored on every consent and signed into its receipt.
+    controller_name: str = "Kommunen (demo)"
+    """The data controller named on consents, receipts and the portal."""
+    controller_contact: str = "kommunen@example.invalid"
+    """How to reach the controller."""
+    dpo_contact: str = "dpo@example.invalid"
+    """How to reach the data protection officer (DPO)."""
+    consent_jurisdiction: str = "DK"
+    """Jurisdiction of the consent record (ISO 3166-1 alpha-2)."""
+    consent_record_retention: str = Field(
+        "5 år efter samtykkets ophør / 5 years after the consent ends", min_length=1
+    )
+    """How long the consent record and the data shared under it are kept (shown to citizens)."""
+    consent_withdrawal_method: str = Field(
+        "Min side → Mine samtykker, eller kontakt din sagsbehandler / "
+        "My page → My consents, or contact your caseworker",
+        min_length=1,
+    )
+    """How the citizen withdraws a consent (shown to citizens and signed into receipts)."""
+    anomaly_self_use_minutes: int = Field(30, ge=1)
+    """Consent recorded by a user and used by the same user within this many minutes is an
+    anomaly (DPO console)."""
     token_max_lifetime_s: int = Field(24 * 3600, ge=60)
     """Longest lifetime (`exp` - `iat`, or `exp` - now without `iat`) of a bearer token,
     seconds; longer-lived tokens are refused."""

@@ -135,11 +135,36 @@ PROBLEM_TYPES: dict[str, ProblemType] = _types(
         "Dokumentationens dato ligger i fremtiden",
         "Evidence date is in the future",
     ),
+    # Issue 14: who may record and confirm a consent, and which notice it records.
     (
-        "special_category_needs_citizen",
+        "role_cannot_record_purpose",
+        403,
+        "Din rolle kan ikke registrere samtykke til formålet",
+        "Your role cannot record consent for this purpose",
+    ),
+    (
+        "recorder_cannot_confirm",
+        403,
+        "Den, der registrerede samtykket, kan ikke bekræfte det",
+        "The recorder cannot confirm the consent",
+    ),
+    (
+        "role_cannot_confirm",
+        403,
+        "Din rolle kan ikke bekræfte samtykket",
+        "Your role cannot confirm the consent",
+    ),
+    (
+        "consent_not_pending",
+        409,
+        "Samtykket afventer ikke bekræftelse",
+        "The consent is not pending confirmation",
+    ),
+    (
+        "unknown_notice_version",
         422,
-        "Særlige oplysninger kræver borgerens eget samtykke",
-        "Special-category data needs the citizen's own consent",
+        "Ukendt version af samtykketeksten",
+        "Unknown consent notice version",
     ),
 )
 

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from gateway.catalogue.models import Catalogue
     from gateway.config import Settings
     from gateway.consent.receipts import ReceiptSigner
+    from gateway.consent.terms import ConsentTerms
     from gateway.keys import KeyMaterial
     from gateway.policy.types import PolicyEngine
     from gateway.ratelimit import ViewLimits
@@ -51,6 +52,7 @@ class Runtime:
     http: httpx.AsyncClient
     token_validator: TokenValidator
     receipts: ReceiptSigner
+    consent_terms: ConsentTerms
     audit: AuditWriter
     dev_idp: DevIdentityProvider | None
     view_limits: ViewLimits

@@ -4,21 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 
 from gateway.auth.dependencies import AnyPrincipal, CitizenPrincipal, EmployeePrincipal
 from gateway.consent.dependencies import ConsentActionLimit, ConsentServiceDep
 from gateway.consent.schemas import (
+    ConsentConfirm,
     ConsentCreate,
     ConsentCreated,
     ConsentList,
+    ConsentNoticeRead,
     ConsentRead,
     ConsentSearch,
     ConsentWithdraw,
 )
 from gateway.consent.service import consent_read
 from gateway.dependencies import CorrelationIdDep, RuntimeDep
-from gateway.errors import ERROR_RESPONSES
+from gateway.errors import ERROR_RESPONSES, NotFound
+from gateway.text import Text
 
 router = APIRouter(prefix="/v1", tags=["consents"])
 
@@ -118,3 +121,75 @@ async def withdraw_consent(
 async def receipt_keys(svc: RuntimeDep) -> dict[str, Any]:
     """JWKS of the key that signs consent receipts (verify receipts offline with it)."""
     return svc.receipts.jwks()
+
+
+@router.post(
+    "/consents/{consent_id}/confirm",
+    response_model=ConsentRead,
+    responses={
+        **_ERRORS,
+        404: {"description": "No such consent, or not one the caller may confirm"},
+        409: {"description": "Not pending (already confirmed, withdrawn or expired)"},
+    },
+)
+async def confirm_consent(
+    principal: AnyPrincipal,
+    _limit: ConsentActionLimit,
+    consents: ConsentServiceDep,
+    svc: RuntimeDep,
+    correlation_id: CorrelationIdDep,
+    consent_id: str = ConsentId,
+    body: ConsentConfirm | None = None,
+) -> ConsentRead:
+    """Confirm a staff-recorded consent that is `pending_confirmation`.
+
+    By the citizen (their own consent), or by an employee of the source department that must
+    confirm it — for health data a health professional, with `evidence_ref` naming the journal
+    note (sundhedsloven §42). The recorder can never confirm their own consent. Audited.
+    """
+    now = svc.clock()
+    body = body or ConsentConfirm()
+    row = await consents.confirm(
+        consent_id,
+        principal,
+        now=now,
+        evidence_ref=body.evidence_ref,
+        correlation_id=correlation_id,
+    )
+    return consent_read(row, now)
+
+
+@router.get("/consent-notices", response_model=list[str])
+async def consent_notice_versions(svc: RuntimeDep) -> list[str]:
+    """The versions of the consent notice text, oldest first (the last is current)."""
+    return svc.consent_terms.versions()
+
+
+@router.get(
+    "/consent-notices/{version}",
+    response_model=ConsentNoticeRead,
+    responses={404: {"description": "No such version"}},
+)
+async def consent_notice(
+    svc: RuntimeDep,
+    version: str = Path(pattern=r"^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$"),
+    lang: str = Query("da", pattern=r"^(da|en)$"),
+) -> ConsentNoticeRead:
+    """The consent notice text of `version` exactly as shown to citizens; its SHA-256 (over
+    the UTF-8 bytes of `text`) is the one stored in each consent and signed into receipts."""
+    terms = svc.consent_terms
+    notice = terms.notice(version, lang)
+    if notice is None:
+        raise NotFound(Text(da="Ukendt version", en="unknown version"), code="not_found")
+    return ConsentNoticeRead(
+        version=notice.version,
+        language=notice.language,
+        sha256=notice.sha256,
+        text=notice.text,
+        current=notice.version == terms.current_version,
+        controller=terms.controller(),
+        dpo_contact=terms.dpo_contact,
+        retention=terms.retention,
+        jurisdiction=terms.jurisdiction,
+        withdrawal_method=terms.withdrawal_method,
+    )

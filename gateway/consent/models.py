@@ -40,7 +40,7 @@ class ConsentRow(Base):
     recipient_scope: Mapped[str | None] = mapped_column(String(200))
     valid_from: Mapped[datetime] = mapped_column(UTCDateTime())
     valid_until: Mapped[datetime] = mapped_column(UTCDateTime())
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(32))
     collection_method: Mapped[str] = mapped_column(String(32))
     recorded_by: Mapped[str] = mapped_column(String(200))
     recorded_by_department: Mapped[str | None] = mapped_column(String(64))
@@ -53,6 +53,25 @@ class ConsentRow(Base):
     withdrawn_by: Mapped[str | None] = mapped_column(String(200))
     receipt: Mapped[str] = mapped_column(Text)
     request_id: Mapped[str | None] = mapped_column(String(36))
+    # Issue 14 (migration 0006_consentrecord_record_fields). Null on rows recorded before it.
+    granted_fields: Mapped[dict[str, list[str]] | None] = mapped_column(JSON)
+    """The fields granted per category when the consent was given (never widened later)."""
+    notice_sha256: Mapped[str | None] = mapped_column(String(64))
+    controller: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    """Controller name and contact and the DPO contact, as configured when recorded."""
+    lawful_basis: Mapped[list[str] | None] = mapped_column(JSON)
+    retention: Mapped[str | None] = mapped_column(String(300))
+    jurisdiction: Mapped[str | None] = mapped_column(String(8))
+    withdrawal_method: Mapped[str | None] = mapped_column(String(300))
+    awaiting_confirmation: Mapped[list[str] | None] = mapped_column(JSON)
+    """Source departments whose confirmation a ``pending_confirmation`` consent still needs."""
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    confirmed_by: Mapped[str | None] = mapped_column(String(200))
+    confirmed_via: Mapped[str | None] = mapped_column(String(32))
+    withdrawal_evidence_ref: Mapped[str | None] = mapped_column(String(500))
+    withdrawal_receipt: Mapped[str | None] = mapped_column(Text)
+    history: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    """Event history (ISO/IEC TS 27560): created, confirmed, withdrawn — who, when, how."""
 
     __table_args__ = (Index("ix_consents_citizen_purpose", "citizen_pseudonym", "purpose"),)
 

@@ -60,3 +60,13 @@ class ConsentRepository:
             .limit(500)
         )
         return list((await self._session.scalars(query)).all())
+
+    async def pending(self, *, limit: int) -> list[ConsentRow]:
+        """Consents awaiting confirmation, oldest first."""
+        query = (
+            select(ConsentRow)
+            .where(ConsentRow.status == "pending_confirmation")
+            .order_by(ConsentRow.created_at, ConsentRow.consent_id)
+            .limit(limit)
+        )
+        return list((await self._session.scalars(query)).all())

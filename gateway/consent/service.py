@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -19,9 +20,23 @@ from gateway.consent.identity import CitizenIdentity, identify
 from gateway.consent.models import CitizenRow, ConsentRow
 from gateway.consent.receipts import ReceiptSigner
 from gateway.consent.repository import ConsentRepository
-from gateway.consent.schemas import ConsentCreate, ConsentRead, ConsentSearch, ConsentStatus
+from gateway.consent.schemas import (
+    ConsentCreate,
+    ConsentEvent,
+    ConsentRead,
+    ConsentSearch,
+    ConsentStatus,
+)
 from gateway.consent.search_scope import as_seen_by, visible_to
-from gateway.consent.staff_rules import check_staff_recorded, usable_categories
+from gateway.consent.staff_rules import (
+    PENDING,
+    check_confirmable,
+    check_staff_confirmer,
+    check_staff_recorded,
+    confirming_departments,
+    usable_categories,
+)
+from gateway.consent.terms import ConsentTerms, lawful_basis
 from gateway.cpr import normalise_cpr
 from gateway.errors import (
     Conflict,
@@ -36,13 +51,36 @@ from gateway.notices.outbox import NoticeOutbox
 from gateway.policy.input import ConsentFacts
 from gateway.text import Text
 
+RECEIPT_FORMAT = "tvaers-consent-receipt/2"
+WITHDRAWAL_RECEIPT_FORMAT = "tvaers-withdrawal-receipt/1"
+
 
 def effective_status(row: ConsentRow, now: datetime) -> ConsentStatus:
     if row.status == "withdrawn":
         return "withdrawn"
     if row.valid_until <= now:
         return "expired"
+    if row.status == PENDING:
+        return "pending_confirmation"
     return "active"
+
+
+def _event(
+    event: str,
+    principal: Principal,
+    *,
+    at: datetime,
+    via: str | None = None,
+    evidence_ref: str | None = None,
+) -> dict[str, str | None]:
+    return {
+        "event": event,
+        "at": at.astimezone(UTC).isoformat(),
+        "by": principal.subject,
+        "department": principal.department,
+        "via": via,
+        "evidence_ref": evidence_ref,
+    }
 
 
 def consent_read(row: ConsentRow, now: datetime) -> ConsentRead:
@@ -64,6 +102,21 @@ def consent_read(row: ConsentRow, now: datetime) -> ConsentRead:
         created_at=row.created_at,
         withdrawn_at=row.withdrawn_at,
         withdrawn_via=row.withdrawn_via,
+        granted_fields=row.granted_fields,
+        notice_sha256=row.notice_sha256,
+        controller=row.controller,
+        lawful_basis=row.lawful_basis,
+        retention=row.retention,
+        jurisdiction=row.jurisdiction,
+        withdrawal_method=row.withdrawal_method,
+        awaiting_confirmation=list(row.awaiting_confirmation or [])
+        if row.status == PENDING
+        else [],
+        confirmed_at=row.confirmed_at,
+        confirmed_via=row.confirmed_via,
+        withdrawal_evidence_ref=row.withdrawal_evidence_ref,
+        withdrawal_receipt=row.withdrawal_receipt,
+        history=[ConsentEvent.model_validate(e) for e in row.history or []],
     )
 
 
@@ -80,7 +133,10 @@ class ConsentService:
         signer: ReceiptSigner,
         notice_channels: Sequence[str] = (),
         clock_skew: timedelta = DEFAULT_CLOCK_SKEW,
+        terms: ConsentTerms | None = None,
     ) -> None:
+        # None only where nothing is recorded (validation, the policy's read-only path).
+        self._terms = terms
         self._clock_skew = clock_skew
         self._repo = ConsentRepository(session)
         # Action audit entries go into the same transaction as the change they record.
@@ -176,7 +232,7 @@ class ConsentService:
                     Text(da="Dokumentation (evidence_ref) er påkrævet", en="evidence_ref required"),
                     code="evidence_required",
                 )
-            check_staff_recorded(principal, purpose, body.categories, self._catalogue)
+            check_staff_recorded(principal, purpose)
 
     async def create(
         self, body: ConsentCreate, principal: Principal, *, now: datetime, correlation_id: str
@@ -202,22 +258,55 @@ class ConsentService:
         consent_id = str(uuid.uuid4())
         valid_from = (body.valid_from or now).astimezone(UTC)
         purpose = self._catalogue.purposes[body.purpose]
+        terms = self._require_terms()
+        notice = terms.notice(body.notice_version, body.notice_language)
+        if notice is None:
+            raise InvalidRequest(
+                Text(da="Ukendt version af samtykketeksten", en="unknown notice version"),
+                code="unknown_notice_version",
+                field="notice_version",
+            )
+        # The snapshot: the fields the purpose grants today, never widened by a later change.
+        granted_fields = {c: sorted(purpose.categories[c]) for c in categories}
+        basis = lawful_basis(self._catalogue, body.purpose, categories)
+        awaiting = confirming_departments(
+            self._catalogue,
+            categories,
+            collection_method=body.collection_method,
+            recorder_department=principal.department,
+        )
+        status = PENDING if awaiting else "active"
+        controller = {**terms.controller(), "dpo_contact": terms.dpo_contact}
+        recipients = sorted(set(body.recipient_departments))
         receipt = self._signer.sign(
             {
                 "receipt_type": "consent",
+                "receipt_format": RECEIPT_FORMAT,
                 "record_schema": "ISO/IEC TS 27560:2023 (consent record, subset)",
                 "consent_id": consent_id,
-                "controller": "Kommunen (demo)",
+                "controller": controller,
+                "jurisdiction": terms.jurisdiction,
                 "purpose": {"id": body.purpose, "title": purpose.title.da},
+                "lawful_basis": basis,
                 "pii_categories": categories,
+                "granted_fields": granted_fields,
                 "source_departments": sources,
-                "recipient_departments": sorted(set(body.recipient_departments)),
+                "recipient_departments": recipients,
                 "recipient_scope": body.recipient_scope,
                 "valid_from": valid_from.isoformat(),
                 "valid_until": body.valid_until.astimezone(UTC).isoformat(),
                 "collection_method": body.collection_method,
-                "notice": {"version": body.notice_version, "language": body.notice_language},
+                "notice": {
+                    "version": notice.version,
+                    "language": notice.language,
+                    "sha256": notice.sha256,
+                },
+                "retention": terms.retention,
+                "withdrawal_method": terms.withdrawal_method,
+                "status": status,
+                "awaiting_confirmation": awaiting,
                 "recorded_by": principal.subject,
+                "recorded_by_department": principal.department,
                 "created_at": now.isoformat(),
                 **(
                     {"evidence_date": body.evidence_date.isoformat()}
@@ -232,17 +321,34 @@ class ConsentService:
             purpose=body.purpose,
             categories=categories,
             source_departments=sources,
-            recipient_departments=sorted(set(body.recipient_departments)),
+            recipient_departments=recipients,
             recipient_scope=body.recipient_scope,
             valid_from=valid_from,
             valid_until=body.valid_until.astimezone(UTC),
-            status="active",
+            status=status,
             collection_method=body.collection_method,
             recorded_by=principal.subject,
             recorded_by_department=principal.department,
             evidence_ref=body.evidence_ref,
-            notice_version=body.notice_version,
-            notice_language=body.notice_language,
+            notice_version=notice.version,
+            notice_language=notice.language,
+            notice_sha256=notice.sha256,
+            granted_fields=granted_fields,
+            controller=controller,
+            lawful_basis=basis,
+            retention=terms.retention,
+            jurisdiction=terms.jurisdiction,
+            withdrawal_method=terms.withdrawal_method,
+            awaiting_confirmation=awaiting or None,
+            history=[
+                _event(
+                    "created",
+                    principal,
+                    at=now,
+                    via=body.collection_method,
+                    evidence_ref=body.evidence_ref,
+                )
+            ],
             created_at=now,
             receipt=receipt,
         )
@@ -259,10 +365,16 @@ class ConsentService:
                     department=principal.department,
                     categories=categories,
                     valid_until=row.valid_until,
+                    pending=bool(awaiting),
                 ),
                 now=now,
             )
         return row, identity
+
+    def _require_terms(self) -> ConsentTerms:
+        if self._terms is None:
+            raise RuntimeError("ConsentService records consents only with ConsentTerms")
+        return self._terms
 
     def cpr_for(self, cpr: str | None, principal: Principal) -> str:
         if principal.kind == "citizen":
@@ -342,16 +454,92 @@ class ConsentService:
                 consent_id=r.consent_id,
                 purpose=r.purpose,
                 status="withdrawn" if r.status == "withdrawn" else "active",
-                categories=usable_categories(
-                    self._catalogue, r.categories, collection_method=r.collection_method
-                ),
+                categories=usable_categories(self._catalogue, r),
                 source_departments=tuple(r.source_departments),
                 recipient_departments=tuple(r.recipient_departments),
                 valid_from=r.valid_from,
                 valid_until=r.valid_until,
+                fields=r.granted_fields,
             )
             for r in rows
+            # Only active (and, for the denial reason, withdrawn) consents reach the policy:
+            # one pending confirmation is no basis and is not shown to it at all.
+            if r.status in ("active", "withdrawn")
         ]
+
+    async def confirm(
+        self,
+        consent_id: str,
+        principal: Principal,
+        *,
+        now: datetime,
+        evidence_ref: str | None,
+        correlation_id: str,
+    ) -> ConsentRow:
+        """Confirm a ``pending_confirmation`` consent, audited: by the citizen themselves
+        (portal or API), or by an employee of a source department that must confirm it (for
+        health data a health professional, who records it in the journal: ``evidence_ref``).
+        The API and the pages both call this."""
+        row = await self._repo.get(consent_id, for_update=True)
+        if row is None:
+            raise ConsentNotFound(Text(da="Samtykket findes ikke", en="consent not found"))
+        if principal.kind == "citizen":
+            if row.citizen_pseudonym not in self.pseudonyms_of(principal):
+                raise ConsentNotFound(Text(da="Samtykket findes ikke", en="consent not found"))
+            check_confirmable(row, now=now)
+            via, remaining = "citizen_portal", []
+        else:
+            department = check_staff_confirmer(
+                principal, row, self._catalogue, evidence_ref=evidence_ref
+            )
+            check_confirmable(row, now=now, department=department)
+            via = "source_department"
+            remaining = [d for d in row.awaiting_confirmation or [] if d != department]
+        row.history = [
+            *(row.history or []),
+            _event("confirmed", principal, at=now, via=via, evidence_ref=evidence_ref),
+        ]
+        row.awaiting_confirmation = remaining or None
+        if not remaining:
+            row.status = "active"
+            row.confirmed_at = now
+            row.confirmed_by = principal.subject
+            row.confirmed_via = via
+        identity = await self.identity_of(row.citizen_pseudonym)
+        self._audit.add(
+            [consent_event("consent.confirm", principal, identity, row, request_id=correlation_id)]
+        )
+        if principal.kind != "citizen":
+            await self.outbox.enqueue(
+                pseudonym=row.citizen_pseudonym,
+                kind="consent_confirmed",
+                dedupe_key=f"consent_confirmed:{row.consent_id}:{principal.department}",
+                reference=row.consent_id,
+                text=texts.consent_confirmed(
+                    self._catalogue, purpose=row.purpose, department=principal.department
+                ),
+                now=now,
+            )
+        return row
+
+    async def pending_for_department(
+        self, department: str, *, now: datetime
+    ) -> list[tuple[ConsentRow, str]]:
+        """Consents awaiting ``department``'s confirmation, with each citizen's CPR (for the
+        health professional's page: they look the citizen up in their own journal)."""
+        rows = await self._repo.pending(limit=200)
+        found = []
+        for row in rows:
+            if department not in (row.awaiting_confirmation or []) or row.valid_until <= now:
+                continue
+            citizen = await self._repo.citizen(row.citizen_pseudonym)
+            if citizen is None:
+                continue
+            cpr = self._cipher.decrypt(
+                citizen.cpr_key_id, citizen.cpr_ciphertext, aad=b"citizen.cpr"
+            ).decode("ascii")
+            found.append((row, cpr))
+        return found
 
     async def withdraw(
         self,
@@ -390,10 +578,41 @@ class ConsentService:
                 )
         if row.status == "withdrawn":
             raise Conflict(Text(da="Samtykket er allerede tilbagekaldt", en="already withdrawn"))
+        # A citizen's own withdrawal is evidenced by the audited request itself.
+        evidence = evidence_ref or f"tvaers:request:{correlation_id}"
         row.status = "withdrawn"
         row.withdrawn_at = now
         row.withdrawn_via = method
         row.withdrawn_by = principal.subject
+        row.withdrawal_evidence_ref = evidence
+        row.awaiting_confirmation = None
+        row.history = [
+            *(row.history or []),
+            _event("withdrawn", principal, at=now, via=method, evidence_ref=evidence),
+        ]
+        row.withdrawal_receipt = self._signer.sign(
+            {
+                "receipt_type": "withdrawal",
+                "receipt_format": WITHDRAWAL_RECEIPT_FORMAT,
+                "consent_id": row.consent_id,
+                "consent_receipt_sha256": hashlib.sha256(row.receipt.encode("ascii")).hexdigest(),
+                "controller": row.controller
+                or (
+                    {**self._terms.controller(), "dpo_contact": self._terms.dpo_contact}
+                    if self._terms
+                    else None
+                ),
+                "purpose": {"id": row.purpose},
+                "pii_categories": list(row.categories),
+                "notice": {"version": row.notice_version, "sha256": row.notice_sha256},
+                "lawful_basis": row.lawful_basis
+                or lawful_basis(self._catalogue, row.purpose, row.categories),
+                "withdrawn_at": now.astimezone(UTC).isoformat(),
+                "withdrawn_via": method,
+                "withdrawn_by": principal.subject,
+                "evidence_ref": evidence,
+            }
+        )
         identity = await self.identity_of(row.citizen_pseudonym)
         self._audit.add(
             [consent_event("consent.withdraw", principal, identity, row, request_id=correlation_id)]

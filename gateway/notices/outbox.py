@@ -22,6 +22,7 @@ NOTICE_KINDS = (
     "break_glass",
     "consent_request",
     "consent_recorded",
+    "consent_confirmed",
     "consent_expiring",
     "consent_withdrawn",
     "statute_disclosure",

@@ -118,7 +118,21 @@ def consent_recorded(
     department: str | None,
     categories: list[str],
     valid_until: datetime,
+    pending: bool = False,
 ) -> NoticeText:
+    # A consent awaiting confirmation (issue 14) is no basis yet; the citizen may confirm it.
+    pending_da = (
+        "Samtykket bruges ikke, før du selv eller den forvaltning, oplysningerne kommer fra, "
+        "har bekræftet det; du kan bekræfte det under »Mine samtykker«. "
+        if pending
+        else ""
+    )
+    pending_en = (
+        "The consent is not used until you or the department the information comes from has "
+        "confirmed it; you can confirm it under »My consents«. "
+        if pending
+        else ""
+    )
     return NoticeText(
         subject_da="Et samtykke fra dig er registreret",
         subject_en="A consent from you has been recorded",
@@ -126,13 +140,34 @@ def consent_recorded(
             f"{_department(catalogue, department, 'da')} har registreret dit samtykke til "
             f"formålet »{_purpose(catalogue, purpose, 'da')}« "
             f"({_titles(catalogue, categories, 'da')}), gyldigt til {_day(valid_until)}. "
-            "Er det ikke rigtigt, eller fortryder du, kan du tilbagekalde det med det samme "
+            + pending_da
+            + "Er det ikke rigtigt, eller fortryder du, kan du tilbagekalde det med det samme "
             "under »Mine samtykker«. " + FOOTER_DA
         ),
         body_en=(
             f"{_department(catalogue, department, 'en')} has recorded your consent for the "
             f"purpose »{_purpose(catalogue, purpose, 'en')}« "
             f"({_titles(catalogue, categories, 'en')}), valid until {_day(valid_until)}. "
+            + pending_en
+            + "If this is wrong, or you change your mind, you can withdraw it at once under "
+            "»My consents«. " + FOOTER_EN
+        ),
+    )
+
+
+def consent_confirmed(catalogue: Catalogue, *, purpose: str, department: str | None) -> NoticeText:
+    return NoticeText(
+        subject_da="Et samtykke fra dig er bekræftet",
+        subject_en="A consent from you has been confirmed",
+        body_da=(
+            f"{_department(catalogue, department, 'da')} har bekræftet dit samtykke til "
+            f"formålet »{_purpose(catalogue, purpose, 'da')}«. "
+            "Er det ikke rigtigt, eller fortryder du, kan du tilbagekalde det med det samme "
+            "under »Mine samtykker«. " + FOOTER_DA
+        ),
+        body_en=(
+            f"{_department(catalogue, department, 'en')} has confirmed your consent for the "
+            f"purpose »{_purpose(catalogue, purpose, 'en')}«. "
             "If this is wrong, or you change your mind, you can withdraw it at once under "
             "»My consents«. " + FOOTER_EN
         ),

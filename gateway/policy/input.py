@@ -7,8 +7,8 @@ evaluates, normalised so that equal facts give byte-equal input.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -39,6 +39,10 @@ class ConsentFacts:
     recipient_departments: tuple[str, ...]
     valid_from: datetime
     valid_until: datetime
+    #: The fields granted per category when the consent was given (issue 14); the gateway
+    #: narrows a grant to them (``narrow_to_consented_fields``). Not part of the policy input.
+    #: None: recorded before field snapshots, the catalogue's current fields apply.
+    fields: Mapping[str, Sequence[str]] | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         for moment in (self.valid_from, self.valid_until):

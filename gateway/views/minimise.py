@@ -8,6 +8,8 @@ from typing import Any
 from connectors.sdk import Record
 from connectors.sdk.base import DROPPED, field_value
 from connectors.sdk.types import Shape
+from gateway.policy.input import ConsentFacts
+from gateway.policy.types import Decision
 
 
 def minimise(
@@ -36,3 +38,23 @@ def minimise(
                     kept[name] = shaped
         out[record.category].append(kept)
     return out
+
+
+def narrow_to_consented_fields(decision: Decision, facts: Iterable[ConsentFacts]) -> Decision:
+    """Narrow each consent-based grant to the fields that consent granted when it was given.
+
+    The policy grants the fields the purpose allows *today*; a consent covers only what the
+    citizen was told then, so a later catalogue change never widens it (stored ∩ current).
+    A consent from before field snapshots (``fields`` None) keeps the current fields.
+    """
+    stored = {f.consent_id: f.fields for f in facts}
+    grants = []
+    for grant in decision.grants:
+        given = stored.get(grant.basis.ref) if grant.basis.kind == "consent" else None
+        if given is not None:
+            allowed = set(given.get(grant.category, ()))
+            grant = grant.model_copy(
+                update={"fields": sorted(f for f in grant.fields if f in allowed)}
+            )
+        grants.append(grant)
+    return decision.model_copy(update={"grants": grants})

@@ -53,7 +53,7 @@ from gateway.ratelimit import RateLimited, ViewLimits
 from gateway.registry import ConnectorRegistry
 from gateway.text import Text
 from gateway.views.identifiers import as_catalogue_codes
-from gateway.views.minimise import minimise
+from gateway.views.minimise import minimise, narrow_to_consented_fields
 from gateway.views.schemas import (
     Section,
     SectionBasis,
@@ -261,7 +261,10 @@ class ViewService:
         claim = await self._claim(trail, principal, body.justification)
         if claim is not None:
             trail = replace(trail, justification=claim.justification)
-        decision = await self._decide(trail, principal, facts, claim)
+        # Minimisation: the policy's fields ∩ the fields each consent granted when given.
+        decision = narrow_to_consented_fields(
+            await self._decide(trail, principal, facts, claim), facts
+        )
         # The break-glass episode and the citizen's notices commit before any data moves.
         await self._record_disclosures(trail, principal, decision, claim)
         # Invariant 2: the intent is durable before any department system is asked.

@@ -44,9 +44,17 @@ def role_titles(catalogue: Catalogue, roles: list[str], lang: str) -> str:
 
 
 def shared_items(
-    catalogue: Catalogue, purpose: str, categories: list[str], lang: str
+    catalogue: Catalogue,
+    purpose: str,
+    categories: list[str],
+    lang: str,
+    *,
+    granted: dict[str, list[str]] | None = None,
 ) -> list[Shared]:
+    """What is shared; ``granted`` (a consent's fields when given) wins over the catalogue."""
     allowed = catalogue.purposes[purpose].categories if purpose in catalogue.purposes else {}
+    if granted is not None:
+        allowed = granted
     items = []
     for cid in categories:
         cat = catalogue.categories.get(cid)
@@ -107,7 +115,13 @@ def describe(
     return {
         "purpose_title": purpose.title.get(lang) if purpose else row.purpose,
         "purpose_description": purpose.description.get(lang) if purpose else "",
-        "shared": shared_items(catalogue, row.purpose, list(row.categories), lang),
+        "shared": shared_items(
+            catalogue,
+            row.purpose,
+            list(row.categories),
+            lang,
+            granted=row.granted_fields if isinstance(row, ConsentRow) else None,
+        ),
         "sources": sources,
         "recipients": recipients,
         "recipients_text": join_words(recipients, lang),
@@ -115,4 +129,8 @@ def describe(
         "sentence_past": sentence_past,
         "valid_until": row.valid_until,
         "status": status,
+        # Issue 14: who recorded it, when not the citizen (the citizen sees every such one).
+        "recorded_by_department": department_title(catalogue, row.recorded_by_department, lang)
+        if isinstance(row, ConsentRow) and row.collection_method != "citizen_portal"
+        else None,
     }

@@ -29,6 +29,7 @@ from gateway.web import staff_text  # noqa: F401  (registers the console's messa
 from gateway.web.i18n import request_lang, translate
 from gateway.web.security import CsrfProtected, WebEmployee
 from gateway.web.staff_breakglass import router as break_glass_router
+from gateway.web.staff_confirmations import router as confirmations_router
 from gateway.web.staff_dpo import router as dpo_router
 from gateway.web.staff_requests import router as requests_router
 from gateway.web.staff_view import (
@@ -287,3 +288,4 @@ async def request_consent(
 router.include_router(dpo_router)
 router.include_router(break_glass_router)
 router.include_router(requests_router)
+router.include_router(confirmations_router)

@@ -46,6 +46,9 @@ class World:
     # Made anew for a row that consumes its resource (withdraw, approve, ...).
     fresh_consent: Callable[[], Awaitable[str]] | None = None
     fresh_request: Callable[[], Awaitable[str]] | None = None
+    # Issue 14: a consent pending confirmation (jobcenter recorded health data), a withdrawn one.
+    fresh_pending: Callable[[], Awaitable[str]] | None = None
+    fresh_withdrawn: Callable[[], Awaitable[str]] | None = None
 
 
 Body = Any | Callable[[World, str], Any]  # (world, principal key) → value
@@ -99,6 +102,16 @@ async def _fresh_consent(world: World) -> dict[str, str]:
 async def _fresh_request(world: World) -> dict[str, str]:
     assert world.fresh_request is not None
     return {"consent_request_id": await world.fresh_request()}
+
+
+async def _fresh_pending(world: World) -> dict[str, str]:
+    assert world.fresh_pending is not None
+    return {"consent_id": await world.fresh_pending()}
+
+
+async def _fresh_withdrawn(world: World) -> dict[str, str]:
+    assert world.fresh_withdrawn is not None
+    return {"consent_id": await world.fresh_withdrawn()}
 
 
 async def _second_episode(world: World) -> dict[str, str]:
@@ -200,6 +213,20 @@ ROWS: tuple[Row, ...] = (
         rule="the citizen, or a department party to the consent (jobcenter gets, health gives)",
     ),
     Row("GET", "/v1/consents/receipt-keys", public(), rule="public keys, to verify receipts"),
+    Row(
+        "POST",
+        "/v1/consents/{consent_id}/confirm",
+        api(
+            ["cit_a", "hea_hp"],
+            **dict.fromkeys(["cit_b", "job_cw", "job_co", "soc_cw", "soc_sw", "dpo"], NOT_YOURS),
+        ),
+        json={"evidence_ref": "authz-matrix"},
+        fresh=_fresh_pending,
+        rule="the citizen, or the source department's confirming role (health professional); "
+        "the recorder's department and everyone else get 404",
+    ),
+    Row("GET", "/v1/consent-notices", public(), rule="published notice texts"),
+    Row("GET", "/v1/consent-notices/{version}", public(), rule="published notice texts"),
     Row(
         "POST",
         "/v1/consent-requests",
@@ -326,6 +353,20 @@ ROWS: tuple[Row, ...] = (
     ),
     Row("GET", "/portal/consents/{consent_id}/print", web(["cit_a"], cit_b=NOT_YOURS), web=True),
     Row(
+        "POST",
+        "/portal/consents/{consent_id}/confirm",
+        web(["cit_a"], ok=303, cit_b=NOT_YOURS),
+        web=True,
+        fresh=_fresh_pending,
+    ),
+    Row(
+        "GET",
+        "/portal/consents/{consent_id}/withdrawal-receipt.jws",
+        web(["cit_a"], cit_b=NOT_YOURS),
+        web=True,
+        fresh=_fresh_withdrawn,
+    ),
+    Row(
         "GET",
         "/portal/requests/{consent_request_id}",
         web(["cit_a"], cit_b=NOT_YOURS),
@@ -370,6 +411,20 @@ ROWS: tuple[Row, ...] = (
         rule=PURPOSE_RULE,
     ),
     Row("GET", "/staff/requests", web(EMPLOYEES), web=True),
+    Row("GET", "/staff/confirmations", web(EMPLOYEES), web=True),
+    Row(
+        "POST",
+        "/staff/confirmations/{consent_id}",
+        web(
+            ["hea_hp"],
+            ok=303,
+            **dict.fromkeys(["job_cw", "job_co", "soc_cw", "soc_sw", "dpo"], NOT_YOURS),
+        ),
+        web=True,
+        data={"evidence_ref": "authz-matrix"},
+        fresh=_fresh_pending,
+        rule="the source department's confirming role; other employees 404",
+    ),
     Row(
         "POST",
         "/staff/consent-request",

@@ -85,10 +85,33 @@ async def make_world(gw: Harness) -> World:
         assert response.json()["status"] == "pending"
         return str(response.json()["request_id"])
 
+    async def fresh_pending() -> str:
+        body = consent_body(world) | {
+            "categories": ["health.wellbeing"],
+            "collection_method": "oral_recorded",
+        }
+        response = await gw.client.post("/v1/consents", json=body, headers=worker)
+        assert response.status_code == 201, response.text
+        assert response.json()["consent"]["status"] == "pending_confirmation"
+        return str(response.json()["consent"]["consent_id"])
+
+    async def fresh_withdrawn() -> str:
+        consent_id = await fresh_consent()
+        response = await gw.client.post(
+            f"/v1/consents/{consent_id}/withdraw",
+            json={"evidence_ref": "authz-matrix"},
+            headers=worker,
+        )
+        assert response.status_code == 200, response.text
+        return consent_id
+
     world.fresh_consent = fresh_consent
+    world.fresh_pending = fresh_pending
+    world.fresh_withdrawn = fresh_withdrawn
     world.fresh_request = fresh_request
     world.ids["consent_id"] = await fresh_consent()
     world.ids["consent_request_id"] = await fresh_request()
+    world.ids["version"] = "2026-12"
     viewed = await gw.client.post(
         "/v1/views", json={"cpr": world.cpr_a, "purpose": "tvaerfagligt_team"}, headers=worker
     )

@@ -177,7 +177,9 @@ async def test_f3_role_is_checked_when_staff_record_a_consent(gw: Harness) -> No
     assert coordinator_only.status_code == 403
 
 
-async def test_f3_oral_consent_for_health_data_is_refused_and_not_usable(gw: Harness) -> None:
+async def test_f3_oral_consent_for_health_data_is_pending_and_not_usable(gw: Harness) -> None:
+    """Issue 14 replaced the refusal with ``pending_confirmation``: the caseworker can still
+    never make such a consent a basis alone."""
     cpr = demo_cpr(0)
     body = consent(
         cpr,
@@ -189,8 +191,9 @@ async def test_f3_oral_consent_for_health_data_is_refused_and_not_usable(gw: Har
     minted = await gw.client.post(
         "/v1/consents", json=body, headers=await gw.auth("sagsbehandler-jobcenter")
     )
-    assert minted.status_code == 422
-    assert minted.json()["code"] == "special_category_needs_citizen"
+    assert minted.status_code == 201
+    assert minted.json()["consent"]["status"] == "pending_confirmation"
+    assert minted.json()["consent"]["awaiting_confirmation"] == ["health"]
     seen = await post_view(
         gw, "sagsbehandler-jobcenter", {"cpr": cpr, "purpose": "helbredsafklaring"}
     )

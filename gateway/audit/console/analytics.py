@@ -243,7 +243,11 @@ class AuditAnalytics:
             since=history_from, until=until, department=flt.department, actor_id=flt.actor_id
         )
         facts = await self._repo.access_facts(scope, limit=self._settings.analytics_max_rows)
-        return detect_anomalies(facts, self.thresholds, since=since)
+        trail = await self._repo.consent_trail(
+            replace(scope, since=since - self.thresholds.self_use_window),
+            limit=self._settings.analytics_max_rows,
+        )
+        return detect_anomalies(facts, self.thresholds, since=since, consent_trail=trail)
 
 
 def _range(flt: AuditFilter, now: datetime) -> tuple[datetime, datetime]:

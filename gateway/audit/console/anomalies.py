@@ -17,12 +17,14 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, model_validator
 
-from gateway.audit.console.repository import AccessFact
+from gateway.audit.console.repository import AccessFact, ConsentTrailFact
 from gateway.config import Settings
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 
-AnomalyKind = Literal["many_citizens", "off_hours", "repeated_denials", "no_consent", "spike"]
+AnomalyKind = Literal[
+    "many_citizens", "off_hours", "repeated_denials", "no_consent", "spike", "consent_self_use"
+]
 
 
 class Localized(BaseModel):
@@ -85,6 +87,7 @@ class AnomalyThresholds:
     spike_factor: float
     spike_min: int
     baseline_days: int
+    self_use_window: timedelta = timedelta(minutes=30)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AnomalyThresholds:
@@ -101,6 +104,7 @@ class AnomalyThresholds:
             spike_factor=settings.anomaly_spike_factor,
             spike_min=settings.anomaly_spike_min,
             baseline_days=settings.anomaly_baseline_days,
+            self_use_window=timedelta(minutes=settings.anomaly_self_use_minutes),
         )
 
     def is_working_time(self, moment: datetime) -> bool:
@@ -309,11 +313,72 @@ def _spike(
     )
 
 
+def consent_self_use(
+    trail: Iterable[ConsentTrailFact], t: AnomalyThresholds, *, since: datetime
+) -> list[Anomaly]:
+    """Consents a user recorded and then used as the basis of their own shared view within
+    ``t.self_use_window``: the recorder is also the recipient, with nobody in between (a
+    forged form or an oral consent nobody else heard). One anomaly per user."""
+    recorded: dict[str, tuple[str, datetime]] = {}  # consent id → (recorder, when)
+    hits: dict[str, list[tuple[datetime, datetime, str]]] = defaultdict(list)
+    department: dict[str, str | None] = {}
+    for fact in trail:
+        if fact.recorded:
+            for cid in fact.consent_ids:
+                recorded[cid] = (fact.actor_id, fact.recorded_at)
+            continue
+        for cid in fact.consent_ids:
+            found = recorded.get(cid)
+            if found is None or found[0] != fact.actor_id:
+                continue
+            quick = timedelta(0) <= fact.recorded_at - found[1] <= t.self_use_window
+            seen = {h[2] for h in hits.get(fact.actor_id, [])}
+            if quick and fact.recorded_at >= since and cid not in seen:
+                hits[fact.actor_id].append((found[1], fact.recorded_at, cid))
+                department[fact.actor_id] = fact.department
+    minutes = int(t.self_use_window.total_seconds() // 60)
+    out = []
+    for actor, uses in sorted(hits.items()):
+        first = min(u[0] for u in uses)
+        last = max(u[1] for u in uses)
+        out.append(
+            Anomaly(
+                kind="consent_self_use",
+                severity="high",
+                actor_id=actor,
+                department=department.get(actor),
+                count=len(uses),
+                threshold=minutes,
+                first_seen=first,
+                last_seen=last,
+                title=Localized(
+                    da="Samtykke registreret og brugt af samme person",
+                    en="Consent recorded and used by the same person",
+                ),
+                explanation=Localized(
+                    da=f"{actor} registrerede {len(uses)} samtykke(r) på borgerens vegne og "
+                    f"brugte dem selv til at se data inden for {minutes} minutter "
+                    f"(første {local_text(first)}). Ingen anden har set samtykket. Kontrollér "
+                    "dokumentationen (evidence_ref) og spørg evt. borgeren.",
+                    en=f"{actor} recorded {len(uses)} consent(s) on the citizen's behalf and "
+                    f"used them to view data within {minutes} minutes (first "
+                    f"{local_text(first)}). Nobody else has seen the consent. Check the "
+                    "evidence (evidence_ref) and consider asking the citizen.",
+                ),
+            )
+        )
+    return out
+
+
 def detect_anomalies(
-    facts: Iterable[AccessFact], thresholds: AnomalyThresholds, *, since: datetime
+    facts: Iterable[AccessFact],
+    thresholds: AnomalyThresholds,
+    *,
+    since: datetime,
+    consent_trail: Iterable[ConsentTrailFact] = (),
 ) -> list[Anomaly]:
     """Run every rule per user. ``facts`` may start before ``since`` to give a baseline."""
-    found: list[Anomaly] = []
+    found: list[Anomaly] = consent_self_use(consent_trail, thresholds, since=since)
     for actor, mine in sorted(_by_actor(facts).items()):
         in_range = [f for f in mine if f.recorded_at >= since]
         if not in_range:

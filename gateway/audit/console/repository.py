@@ -9,6 +9,7 @@ when the entry's withheld list is non-empty.
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -22,11 +23,24 @@ from gateway.audit.entries.models import AuditCheckpointRow, AuditEntryRow
 OutcomeFilter = Literal["granted", "withheld", "unavailable", "denied"]
 OUTCOME_FILTERS: tuple[OutcomeFilter, ...] = ("granted", "withheld", "unavailable", "denied")
 VIEW_ACTION = "view.read"
+CONSENT_CREATE = "consent.create"
 
 _WITHHELD = '"withheld":["'
 _UNAVAILABLE = '"unavailable":["'
 _NO_CONSENT = '"consent_ids":[]'
 _CONSENT_MISSING = '"consent_missing"'
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentTrailFact:
+    """A consent recorded (``recorded``) or used as the basis of a shared view, by whom."""
+
+    seq: int
+    recorded_at: datetime
+    actor_id: str
+    department: str | None
+    recorded: bool
+    consent_ids: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +197,44 @@ class AnalyticsRepository:
         ]
         facts.reverse()
         return facts
+
+    async def consent_trail(self, flt: AuditFilter, *, limit: int) -> list[ConsentTrailFact]:
+        """Consents recorded (``consent.create``) and shared views that used a consent as
+        basis, oldest first: what the "recorded and used by the same person" rule reads."""
+        row = AuditEntryRow
+        conditions = _conditions(replace(flt, accesses_only=False))
+        uses = and_(
+            row.phase == "outcome",
+            row.action == VIEW_ACTION,
+            row.basis_kinds.contains("consent", autoescape=True),
+        )
+        created = and_(row.action == CONSENT_CREATE, row.outcome == "success")
+        query = (
+            select(
+                row.seq, row.recorded_at, row.actor_id, row.actor_department, row.action, row.body
+            )
+            .where(*conditions, or_(uses, created))
+            .order_by(row.seq.desc())
+            .limit(limit)
+        )
+        found = []
+        for seq, at, actor, department, action, body in (await self._session.execute(query)).all():
+            try:
+                ids = json.loads(body or "{}").get("consent_ids") or []
+            except ValueError:
+                ids = []
+            found.append(
+                ConsentTrailFact(
+                    seq=seq,
+                    recorded_at=at,
+                    actor_id=actor,
+                    department=department,
+                    recorded=action == CONSENT_CREATE,
+                    consent_ids=tuple(str(i) for i in ids),
+                )
+            )
+        found.reverse()
+        return found
 
     async def distinct_values(self) -> dict[str, list[str]]:
         """Users, departments and purposes seen in the log, for the filter form's choices."""

@@ -7,6 +7,7 @@ Every verdict is printed in Danish, then English.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from gateway.audit.proofs.consent_receipt import ReceiptInvalid, verify_consent_receipt
 from gateway.audit.proofs.cosignature import CosignatureVerifier
 from gateway.audit.proofs.export_format import ExportFormatError
 from gateway.audit.proofs.notes import Checkpoint, NoteError, parse_note
@@ -327,4 +329,44 @@ def key_command(
     _ok(
         f"nøglen {verifier.name} har id {verifier.key_id:08x}.",
         f"key {verifier.name} has id {verifier.key_id:08x}.",
+    )
+
+
+@audit_verify_app.command("consent-receipt")
+def consent_receipt_command(
+    file: Annotated[Path, typer.Argument(help="Samtykkekvittering (JWS) / consent receipt")],
+    keys: Annotated[
+        Path,
+        typer.Option("--keys", help="Nøglesæt (JWKS) fra /v1/consents/receipt-keys / key set"),
+    ],
+    notice: Annotated[
+        Path | None,
+        typer.Option("--notice", help="Samtykketeksten (UTF-8) / the notice text, to compare"),
+    ] = None,
+) -> None:
+    """Verificér en samtykke- eller tilbagekaldelseskvittering / verify a consent or
+    withdrawal receipt."""
+    try:
+        jwks = json.loads(_read_text(keys))
+    except ValueError as exc:
+        _usage_error(f"Ugyldigt nøglesæt / invalid key set: {exc}")
+    try:
+        notice_bytes = notice.read_bytes() if notice is not None else None
+    except OSError as exc:
+        _usage_error(f"Kan ikke læse {notice} / cannot read {notice}: {exc}")
+    try:
+        verified = verify_consent_receipt(_read_text(file), jwks, notice_text=notice_bytes)
+    except ReceiptInvalid as exc:
+        da, _, en = str(exc).partition(" / ")
+        typer.secho(f"FEJL: {da}", fg=typer.colors.RED, err=True)
+        typer.echo(f"FAILED: {en or da}", err=True)
+        raise typer.Exit(1) from exc
+    record = verified.record
+    basis = ", ".join(record["lawful_basis"])
+    controller = record["controller"]["name"]
+    _ok(
+        f"{verified.kind}-kvittering {record.get('consent_id')} er gyldigt signeret; "
+        f"dataansvarlig {controller}; hjemmel {basis}; tekst-SHA-256 {verified.notice_sha256}.",
+        f"{verified.kind} receipt {record.get('consent_id')} is validly signed; controller "
+        f"{controller}; lawful basis {basis}; notice SHA-256 {verified.notice_sha256}.",
     )
