@@ -114,6 +114,7 @@ async def build_services(settings: Settings, overrides: Overrides) -> Runtime:
             issuer=settings.effective_issuer,
             audience=settings.oidc_audience,
             users=demo_users(),
+            team_claim=settings.team_claim,
         )
         provider = dev_idp
 
@@ -133,6 +134,7 @@ async def build_services(settings: Settings, overrides: Overrides) -> Runtime:
         leeway_s=settings.token_leeway_s,
         access_token_typ=settings.oidc_access_token_typ,
         max_lifetime_s=settings.token_max_lifetime_s,
+        team_claim=settings.team_claim,
     )
     # Last: a connector or identity provider that fails above must not leave an engine open.
     engine = create_engine(

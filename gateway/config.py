@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     carries another `typ` (e.g. an ID token) is refused; a token without `typ` is accepted
     (many providers omit it). Empty: `typ` is not checked (for providers that mark access
     tokens plain `JWT`)."""
+    team_claim: str = "tvaers_teams"
+    """Token claim listing an employee's team ids (a JSON list, or a space-separated string),
+    matched against the teams a consent is scoped to. Empty: no caller is in any team."""
     dev_idp: bool | None = None
     """Development identity provider (`/dev/token`, demo users). Unset: on in development and
     test, off in production (where `true` is refused)."""

@@ -130,6 +130,18 @@ PROBLEM_TYPES: dict[str, ProblemType] = _types(
         "Evidence date is in the future",
     ),
     (
+        "valid_until_required",
+        422,
+        "Slutdato mangler",
+        "End of validity required",
+    ),
+    (
+        "beyond_authority",
+        422,
+        "Uden for fuldmagtens eller værgemålets periode",
+        "Outside the authority's period",
+    ),
+    (
         "special_category_needs_citizen",
         422,
         "Særlige oplysninger kræver borgerens eget samtykke",

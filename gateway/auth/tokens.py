@@ -26,6 +26,10 @@ from gateway.text import Text
 
 ASYMMETRIC_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "Ed25519"})
 
+#: The token claim that lists an employee's teams (configurable: ``TVAERS_TEAM_CLAIM``).
+DEFAULT_TEAM_CLAIM = "tvaers_teams"
+MAX_TEAMS = 50
+
 KeySetSource = Callable[[bool], Awaitable[KeySet]]
 
 
@@ -69,6 +73,7 @@ class TokenValidator:
         leeway_s: int = 30,
         access_token_typ: str = "at+jwt",  # noqa: S107 (a media type, not a secret)
         max_lifetime_s: int = 24 * 3600,
+        team_claim: str = DEFAULT_TEAM_CLAIM,
     ) -> None:
         unsafe = set(algorithms) - ASYMMETRIC_ALGORITHMS
         if unsafe:
@@ -80,6 +85,7 @@ class TokenValidator:
         self._typ = _media_type(access_token_typ) if access_token_typ else None
         self._max_lifetime_s = max_lifetime_s
         self._leeway_s = leeway_s
+        self._team_claim = team_claim
         self._claims = jwt.JWTClaimsRegistry(
             leeway=leeway_s,
             iss={"essential": True, "value": issuer},
@@ -90,7 +96,7 @@ class TokenValidator:
 
     async def validate(self, token: str) -> Principal:
         claims = await self._decode(token)
-        return principal_from_claims(claims)
+        return principal_from_claims(claims, team_claim=self._team_claim)
 
     async def _decode(self, token: str) -> dict[str, Any]:
         for refresh in (False, True):
@@ -145,7 +151,28 @@ def _media_type(typ: str) -> str:
     return lowered.removeprefix("application/")
 
 
-def principal_from_claims(claims: dict[str, Any]) -> Principal:
+def teams_from_claims(claims: dict[str, Any], team_claim: str) -> tuple[str, ...]:
+    """The caller's team ids: a JSON list of strings (or one space-separated string, as some
+    providers flatten groups). Anything else is refused rather than guessed."""
+    value = claims.get(team_claim) if team_claim else None
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = value.split()
+    if (
+        not isinstance(value, list)
+        or len(value) > MAX_TEAMS
+        or not all(isinstance(t, str) and 0 < len(t) <= 64 for t in value)
+    ):
+        raise NotAuthenticated(
+            Text(da="Token afvist: ugyldig teamangivelse", en="token rejected: invalid team claim")
+        )
+    return tuple(sorted(set(value)))
+
+
+def principal_from_claims(
+    claims: dict[str, Any], *, team_claim: str = DEFAULT_TEAM_CLAIM
+) -> Principal:
     kind = claims.get("kind")
     subject = str(claims["sub"])
     name = str(claims.get("name") or subject)
@@ -177,5 +204,6 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
             department=department,
             roles=tuple(str(r) for r in roles),
             client_id=client_id,
+            teams=teams_from_claims(claims, team_claim),
         )
     raise NotAuthenticated(Text(da="Ukendt brugertype", en="unknown principal kind"))

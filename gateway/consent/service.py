@@ -19,7 +19,13 @@ from gateway.consent.identity import CitizenIdentity, identify
 from gateway.consent.models import CitizenRow, ConsentRow
 from gateway.consent.receipts import ReceiptSigner
 from gateway.consent.repository import ConsentRepository
-from gateway.consent.schemas import ConsentCreate, ConsentRead, ConsentSearch, ConsentStatus
+from gateway.consent.schemas import (
+    ConsentCreate,
+    ConsentRead,
+    ConsentScope,
+    ConsentSearch,
+    ConsentStatus,
+)
 from gateway.consent.search_scope import as_seen_by, visible_to
 from gateway.consent.staff_rules import check_staff_recorded, usable_categories
 from gateway.cpr import normalise_cpr
@@ -33,7 +39,7 @@ from gateway.errors import (
 from gateway.keys import DataCipher, Pseudonymiser
 from gateway.notices import texts
 from gateway.notices.outbox import NoticeOutbox
-from gateway.policy.input import ConsentFacts
+from gateway.policy.input import ConsentFacts, ScopeFacts
 from gateway.text import Text
 
 
@@ -52,7 +58,7 @@ def consent_read(row: ConsentRow, now: datetime) -> ConsentRead:
         categories=list(row.categories),
         source_departments=list(row.source_departments),
         recipient_departments=list(row.recipient_departments),
-        recipient_scope=row.recipient_scope,
+        scope=ConsentScope.model_validate(row.scope) if row.scope else None,
         valid_from=row.valid_from,
         valid_until=row.valid_until,
         status=effective_status(row, now),
@@ -64,6 +70,19 @@ def consent_read(row: ConsentRow, now: datetime) -> ConsentRead:
         created_at=row.created_at,
         withdrawn_at=row.withdrawn_at,
         withdrawn_via=row.withdrawn_via,
+    )
+
+
+def _scope_facts(scope: dict[str, object] | None) -> ScopeFacts | None:
+    """A stored scope as the policy reads it. A scope that does not decode names nobody
+    (fail closed), never the whole department."""
+    if scope is None:
+        return None
+    members = scope.get("members")
+    teams = scope.get("teams")
+    return ScopeFacts(
+        members=tuple(str(m) for m in members) if isinstance(members, list) else (),
+        teams=tuple(str(t) for t in teams) if isinstance(teams, list) else (),
     )
 
 
@@ -107,8 +126,31 @@ class ConsentService:
             )
         return identity
 
+    def with_window(self, body: ConsentCreate, *, now: datetime) -> ConsentCreate:
+        """``body`` with ``valid_until`` filled in: a scoped consent under a purpose with a
+        default meeting length lasts that long from ``valid_from`` unless it says otherwise."""
+        if body.valid_until is not None:
+            return body
+        purpose = self._catalogue.purposes.get(body.purpose)
+        minutes = purpose.meeting_validity_minutes if purpose is not None else None
+        if body.scope is None or minutes is None:
+            raise InvalidRequest(
+                Text(
+                    da="Slutdato (valid_until) mangler; kun et samtykke til et møde under et "
+                    "formål med en mødelængde kan undvære den",
+                    en="valid_until required (only a scoped consent under a purpose with a "
+                    "default meeting length may omit it)",
+                ),
+                code="valid_until_required",
+                field="valid_until",
+            )
+        start = body.valid_from or now
+        return body.model_copy(update={"valid_until": start + timedelta(minutes=minutes)})
+
     def validate(self, body: ConsentCreate, principal: Principal, *, now: datetime) -> None:
         """Check a consent against the catalogue and the caller; raise ``InvalidRequest``."""
+        body = self.with_window(body, now=now)
+        assert body.valid_until is not None
         purpose = self._catalogue.purposes.get(body.purpose)
         if purpose is None:
             raise InvalidRequest(
@@ -193,7 +235,9 @@ class ConsentService:
     ) -> tuple[ConsentRow, CitizenIdentity]:
         """Validate and store a new consent with its signed receipt; the caller audits it."""
         cpr = self.cpr_for(body.cpr, principal)
+        body = self.with_window(body, now=now)
         self.validate(body, principal, now=now)
+        assert body.valid_until is not None
         identity = await self.ensure_citizen(cpr, now=now)
         categories = sorted(set(body.categories))
         sources = sorted(
@@ -202,6 +246,7 @@ class ConsentService:
         consent_id = str(uuid.uuid4())
         valid_from = (body.valid_from or now).astimezone(UTC)
         purpose = self._catalogue.purposes[body.purpose]
+        scope = body.scope.model_dump(mode="json") if body.scope is not None else None
         receipt = self._signer.sign(
             {
                 "receipt_type": "consent",
@@ -212,7 +257,7 @@ class ConsentService:
                 "pii_categories": categories,
                 "source_departments": sources,
                 "recipient_departments": sorted(set(body.recipient_departments)),
-                "recipient_scope": body.recipient_scope,
+                "scope": scope,
                 "valid_from": valid_from.isoformat(),
                 "valid_until": body.valid_until.astimezone(UTC).isoformat(),
                 "collection_method": body.collection_method,
@@ -233,7 +278,7 @@ class ConsentService:
             categories=categories,
             source_departments=sources,
             recipient_departments=sorted(set(body.recipient_departments)),
-            recipient_scope=body.recipient_scope,
+            scope=scope,
             valid_from=valid_from,
             valid_until=body.valid_until.astimezone(UTC),
             status="active",
@@ -349,6 +394,7 @@ class ConsentService:
                 recipient_departments=tuple(r.recipient_departments),
                 valid_from=r.valid_from,
                 valid_until=r.valid_until,
+                scope=_scope_facts(r.scope),
             )
             for r in rows
         ]
