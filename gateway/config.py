@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     carries another `typ` (e.g. an ID token) is refused; a token without `typ` is accepted
     (many providers omit it). Empty: `typ` is not checked (for providers that mark access
     tokens plain `JWT`)."""
+    representation_file: Path | None = None
+    """Registry of authorities to represent a citizen (værge / fuldmagt), a JSON list
+    (docs/representation.md). Unset: the demo registry outside production, none in production."""
     team_claim: str = "tvaers_teams"
     """Token claim listing an employee's team ids (a JSON list, or a space-separated string),
     matched against the teams a consent is scoped to. Empty: no caller is in any team."""

@@ -24,6 +24,7 @@ async def consent_service(rt: RuntimeDep, session: SessionDep) -> ConsentService
         signer=rt.receipts,
         notice_channels=outside_channels(rt.settings),
         clock_skew=timedelta(seconds=rt.settings.consent_clock_skew_s),
+        representation=rt.representation,
     )
 
 

@@ -86,6 +86,16 @@ class ConsentCreate(BaseModel):
     notice_language: Literal["da", "en"] = "da"
 
 
+class ActedBy(BaseModel):
+    """A representative acted for the citizen (værge / fuldmagt), under this authority."""
+
+    representative: str
+    representative_name: str
+    kind: Literal["vaerge", "fuldmagt"]
+    authority_ref: str
+    authority_valid_until: datetime
+
+
 class ConsentRead(BaseModel):
     consent_id: str
     purpose: str
@@ -104,6 +114,8 @@ class ConsentRead(BaseModel):
     created_at: datetime
     withdrawn_at: datetime | None
     withdrawn_via: str | None
+    granted_by_representative: ActedBy | None = None
+    withdrawn_by_representative: ActedBy | None = None
 
 
 class ConsentCreated(BaseModel):
@@ -124,6 +136,28 @@ class ConsentWithdraw(BaseModel):
         None, description="How the withdrawal was received; defaults by caller kind"
     )
     evidence_ref: str | None = Field(None, max_length=500)
+
+
+class RepresentedCitizen(BaseModel):
+    """Someone the caller may act for, under one authority in force now."""
+
+    cpr: str = Field(description="The represented citizen's CPR (only in bodies, never URLs)")
+    name: str
+    kind: Literal["vaerge", "fuldmagt"]
+    authority_ref: str
+    purposes: list[str] | None = Field(description="null: every consent-based purpose")
+    actions: list[Literal["view", "grant", "withdraw"]]
+    valid_from: datetime
+    valid_until: datetime
+
+
+class RepresentedList(BaseModel):
+    items: list[RepresentedCitizen]
+
+
+class RepresentedSearch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    cpr: str = _CPR
 
 
 class ConsentList(BaseModel):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -19,7 +20,14 @@ from gateway.consent.identity import CitizenIdentity, identify
 from gateway.consent.models import CitizenRow, ConsentRow
 from gateway.consent.receipts import ReceiptSigner
 from gateway.consent.repository import ConsentRepository
+from gateway.consent.representation import (
+    NOT_FOUND,
+    Authority,
+    Representation,
+    RepresentationNotFound,
+)
 from gateway.consent.schemas import (
+    ActedBy,
     ConsentCreate,
     ConsentRead,
     ConsentScope,
@@ -70,6 +78,14 @@ def consent_read(row: ConsentRow, now: datetime) -> ConsentRead:
         created_at=row.created_at,
         withdrawn_at=row.withdrawn_at,
         withdrawn_via=row.withdrawn_via,
+        granted_by_representative=(
+            ActedBy.model_validate(row.representation) if row.representation else None
+        ),
+        withdrawn_by_representative=(
+            ActedBy.model_validate(row.withdrawal_representation)
+            if row.withdrawal_representation
+            else None
+        ),
     )
 
 
@@ -99,8 +115,10 @@ class ConsentService:
         signer: ReceiptSigner,
         notice_channels: Sequence[str] = (),
         clock_skew: timedelta = DEFAULT_CLOCK_SKEW,
+        representation: Representation | None = None,
     ) -> None:
         self._clock_skew = clock_skew
+        self.representation = representation
         self._repo = ConsentRepository(session)
         # Action audit entries go into the same transaction as the change they record.
         self._audit = AuditRepository(session)
@@ -223,21 +241,67 @@ class ConsentService:
     async def create(
         self, body: ConsentCreate, principal: Principal, *, now: datetime, correlation_id: str
     ) -> tuple[ConsentRow, CitizenIdentity]:
-        """Record a consent (``POST /v1/consents``): validated, stored, receipted and audited."""
+        """Record a consent (``POST /v1/consents``): validated, stored, receipted and audited.
+
+        A citizen naming another citizen's CPR acts as their representative: allowed only
+        under an authority in force for the purpose (else 404, whatever the reason)."""
         row, identity = await self.store(body, principal, now=now)
         self._audit.add(
-            [consent_event("consent.create", principal, identity, row, request_id=correlation_id)]
+            [
+                consent_event(
+                    "consent.create",
+                    principal,
+                    identity,
+                    row,
+                    request_id=correlation_id,
+                    representation=row.representation,
+                )
+            ]
         )
         return row, identity
+
+    async def acting_for(
+        self,
+        cpr: str | None,
+        principal: Principal,
+        *,
+        purpose: str | None,
+        action: Literal["view", "grant", "withdraw"],
+        now: datetime,
+    ) -> tuple[str, Authority | None]:
+        """Whose CPR the action is for, and the authority when the caller represents them."""
+        if principal.kind == "citizen" and cpr is not None:
+            assert principal.cpr is not None
+            wanted = normalise_cpr(cpr)
+            if wanted != normalise_cpr(principal.cpr):
+                if self.representation is None:
+                    raise RepresentationNotFound(NOT_FOUND)
+                authority = await self.representation.authority_for(
+                    principal, represented_cpr=wanted, purpose=purpose, action=action, now=now
+                )
+                return wanted, authority
+        return self.cpr_for(cpr, principal), None
 
     async def store(
         self, body: ConsentCreate, principal: Principal, *, now: datetime
     ) -> tuple[ConsentRow, CitizenIdentity]:
         """Validate and store a new consent with its signed receipt; the caller audits it."""
-        cpr = self.cpr_for(body.cpr, principal)
+        cpr, authority = await self.acting_for(
+            body.cpr, principal, purpose=body.purpose, action="grant", now=now
+        )
         body = self.with_window(body, now=now)
         self.validate(body, principal, now=now)
         assert body.valid_until is not None
+        if authority is not None and body.valid_until > authority.valid_until:
+            raise InvalidRequest(
+                Text(
+                    da="Samtykket må ikke gælde længere end din fuldmagt eller dit værgemål",
+                    en="the consent may not outlast your authority",
+                ),
+                code="beyond_authority",
+                field="valid_until",
+            )
+        representation = authority.record(principal) if authority is not None else None
         identity = await self.ensure_citizen(cpr, now=now)
         categories = sorted(set(body.categories))
         sources = sorted(
@@ -263,6 +327,7 @@ class ConsentService:
                 "collection_method": body.collection_method,
                 "notice": {"version": body.notice_version, "language": body.notice_language},
                 "recorded_by": principal.subject,
+                "representation": representation,
                 "created_at": now.isoformat(),
                 **(
                     {"evidence_date": body.evidence_date.isoformat()}
@@ -279,6 +344,7 @@ class ConsentService:
             source_departments=sources,
             recipient_departments=sorted(set(body.recipient_departments)),
             scope=scope,
+            representation=representation,
             valid_from=valid_from,
             valid_until=body.valid_until.astimezone(UTC),
             status="active",
@@ -292,7 +358,22 @@ class ConsentService:
             receipt=receipt,
         )
         self._repo.add(row)
-        if principal.kind != "citizen":  # staff- or representative-recorded: tell the citizen
+        if authority is not None:  # a representative acted: tell the citizen
+            await self.outbox.enqueue(
+                pseudonym=identity.pseudonym,
+                kind="consent_recorded",
+                dedupe_key=f"consent_recorded:{consent_id}",
+                reference=consent_id,
+                text=texts.consent_by_representative(
+                    self._catalogue,
+                    purpose=body.purpose,
+                    representative=principal.name,
+                    kind=authority.kind,
+                    withdrawn=False,
+                ),
+                now=now,
+            )
+        elif principal.kind != "citizen":  # staff-recorded: tell the citizen
             await self.outbox.enqueue(
                 pseudonym=identity.pseudonym,
                 kind="consent_recorded",
@@ -414,11 +495,14 @@ class ConsentService:
         row = await self._repo.get(consent_id, for_update=True)
         if row is None:
             raise ConsentNotFound(Text(da="Samtykket findes ikke", en="consent not found"))
+        authority: Authority | None = None
         if principal.kind == "citizen":
             assert principal.cpr is not None
             if row.citizen_pseudonym not in self.pseudonyms_of(principal):
-                # Same answer as a missing consent: do not reveal that it exists.
-                raise ConsentNotFound(Text(da="Samtykket findes ikke", en="consent not found"))
+                authority = await self._authority_over(row, principal, now=now)
+                if authority is None:
+                    # Same answer as a missing consent: do not reveal that it exists.
+                    raise ConsentNotFound(Text(da="Samtykket findes ikke", en="consent not found"))
             method = via or "citizen_portal"
         else:
             involved = set(row.recipient_departments) | set(row.source_departments)
@@ -440,19 +524,92 @@ class ConsentService:
         row.withdrawn_at = now
         row.withdrawn_via = method
         row.withdrawn_by = principal.subject
+        representation = authority.record(principal) if authority is not None else None
+        row.withdrawal_representation = representation
         identity = await self.identity_of(row.citizen_pseudonym)
         self._audit.add(
-            [consent_event("consent.withdraw", principal, identity, row, request_id=correlation_id)]
+            [
+                consent_event(
+                    "consent.withdraw",
+                    principal,
+                    identity,
+                    row,
+                    request_id=correlation_id,
+                    representation=representation,
+                )
+            ]
+        )
+        text = (
+            texts.consent_withdrawn(self._catalogue, purpose=row.purpose, at=now)
+            if authority is None
+            else texts.consent_by_representative(
+                self._catalogue,
+                purpose=row.purpose,
+                representative=principal.name,
+                kind=authority.kind,
+                withdrawn=True,
+            )
         )
         await self.outbox.enqueue(
             pseudonym=row.citizen_pseudonym,
             kind="consent_withdrawn",
             dedupe_key=f"consent_withdrawn:{row.consent_id}",
             reference=row.consent_id,
-            text=texts.consent_withdrawn(self._catalogue, purpose=row.purpose, at=now),
+            text=text,
             now=now,
         )
         return row
+
+    async def _authority_over(
+        self, row: ConsentRow, principal: Principal, *, now: datetime
+    ) -> Authority | None:
+        """The caller's authority to withdraw ``row`` for the citizen it belongs to, if any."""
+        if self.representation is None:
+            return None
+        for authority in await self.representation.held_by(principal, now=now):
+            if not authority.covers(purpose=row.purpose, action="withdraw", now=now):
+                continue
+            represented = identify(self._pseudonymiser, authority.represented_cpr)
+            if row.citizen_pseudonym in represented.all_pseudonyms:
+                return authority
+        return None
+
+    async def represented(self, principal: Principal, *, now: datetime) -> list[Authority]:
+        """Whom the caller may act for now (``GET /v1/me/represented``)."""
+        if self.representation is None:
+            return []
+        return await self.representation.held_by(principal, now=now)
+
+    async def represented_consents(
+        self, cpr: str, principal: Principal, *, now: datetime, correlation_id: str
+    ) -> list[ConsentRead]:
+        """A represented citizen's consents, for the purposes the caller's authority covers
+        (``POST /v1/me/represented/consents``); audited in the citizen's log. 404 otherwise."""
+        wanted, authority = await self.acting_for(
+            cpr, principal, purpose=None, action="view", now=now
+        )
+        if authority is None:  # one's own CPR: the ordinary list
+            rows = await self.mine(principal)
+            return [consent_read(r, now) for r in rows]
+        identity = identify(self._pseudonymiser, wanted)
+        rows = [
+            r
+            for r in await self.for_citizen(identity)
+            if authority.purposes is None or r.purpose in authority.purposes
+        ]
+        self._audit.add(
+            [
+                citizen_event(
+                    "consent.search",
+                    principal,
+                    identity,
+                    request_id=correlation_id,
+                    consent_ids=[r.consent_id for r in rows],
+                    representation=authority.record(principal),
+                )
+            ]
+        )
+        return [consent_read(r, now) for r in rows]
 
     async def expiring_for_department(
         self, department: str, *, now: datetime, days: int = 30

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from connectors.simulators.seed import citizens
 from gateway.auth.devidp import DemoUser
+from gateway.devtools.demo_representatives import demo_representative_user
 
 #: The demo's tværfagligt team (rundbordssamtale): the jobcenter coordinator, the social
 #: caseworker and the health professional. The jobcenter caseworker is not in it.
@@ -52,4 +53,4 @@ def demo_users() -> list[DemoUser]:
         )
         for i, c in enumerate(citizens()[:3])
     ]
-    return employees + people
+    return [*employees, *people, demo_representative_user()]
