@@ -35,6 +35,12 @@ from gateway.citizen_copy.endpoints import router as citizen_copy_router
 from gateway.config import Settings
 from gateway.consent.endpoints import router as consent_router
 from gateway.consent.receipts import ReceiptSigner
+from gateway.consent.representation import (
+    NoRepresentation,
+    Representation,
+    RepresentationSource,
+    StaticRepresentationSource,
+)
 from gateway.consent.requests_endpoints import router as consent_requests_router
 from gateway.consent.terms import ConsentTerms
 from gateway.db import create_engine, make_sessionmaker, migrate, require_current_schema
@@ -114,6 +120,7 @@ async def build_services(settings: Settings, overrides: Overrides) -> Runtime:
             issuer=settings.effective_issuer,
             audience=settings.oidc_audience,
             users=demo_users(),
+            team_claim=settings.team_claim,
         )
         provider = dev_idp
 
@@ -164,7 +171,21 @@ async def build_services(settings: Settings, overrides: Overrides) -> Runtime:
         dev_idp=dev_idp,
         view_limits=ViewLimits.from_settings(settings, shared),
         shared=shared,
+        representation=Representation(representation_source(settings)),
     )
+
+
+def representation_source(settings: Settings) -> RepresentationSource:
+    """Where authorities to represent a citizen come from (``docs/representation.md``): a
+    registry file when configured; else, outside production, the development registry with
+    its demo representatives; else nobody represents anybody."""
+    if settings.representation_file is not None:
+        return StaticRepresentationSource.from_file(settings.representation_file)
+    if settings.env != "production":
+        from gateway.devtools.demo_representatives import demo_representation_source
+
+        return demo_representation_source()
+    return NoRepresentation()
 
 
 def create_app(settings: Settings | None = None, *, overrides: Overrides | None = None) -> FastAPI:

@@ -110,6 +110,12 @@ class Settings(BaseSettings):
     `substantial`."""
     oidc_employee_min_loa: Literal["none", "low", "substantial", "high"] = "none"
     """Lowest NSIS level an employee's token or login may have (see `oidc_citizen_min_loa`)."""
+    representation_file: Path | None = None
+    """Registry of authorities to represent a citizen (værge / fuldmagt), a JSON list
+    (docs/representation.md). Unset: the demo registry outside production, none in production."""
+    team_claim: str = "tvaers_teams"
+    """Token claim listing an employee's team ids (a JSON list, or a space-separated string),
+    matched against the teams a consent is scoped to. Empty: no caller is in any team."""
     dev_idp: bool | None = None
     """Development identity provider (`/dev/token`, demo users). Unset: on in development and
     test, off in production (where `true` is refused)."""

@@ -21,7 +21,8 @@ from gateway.app import create_app
 from gateway.audit.log.lifecycle import audit_signer
 from gateway.audit.proofs.cosignature import Cosigner
 from gateway.config import Settings
-from gateway.devtools.demo_users import demo_users
+from gateway.devtools.demo_representatives import DEMO_REPRESENTATIVE
+from gateway.devtools.demo_users import DEMO_TEAM, demo_users
 from gateway.keys import load_checked_keys
 from gateway.witness.app import create_witness_app
 from gateway.witness.config import FollowedLog, WitnessConfig
@@ -165,6 +166,81 @@ def curl_commands(base: str, cpr: str, digital_post: str = "") -> list[tuple[str
     ]
 
 
+def _login(base: str, variable: str, username: str) -> str:
+    return (
+        f"{variable}=$(curl -s -X POST {base}/dev/token -H 'Content-Type: application/json' "
+        f'-d \'{{"username": "{username}"}}\' '
+        "| python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])')"
+    )
+
+
+def scope_commands(
+    base: str, *, meeting_cpr: str, represented_cpr: str, expired_cpr: str
+) -> list[tuple[str, str]]:
+    """Steps 6 and 7 (issue 14): a consent for one meeting of the team, and a representative."""
+    show = "python3 -m json.tool --no-ensure-ascii"
+    json_header = '-H "Content-Type: application/json"'
+    meeting = json.dumps(
+        {
+            "cpr": meeting_cpr,
+            "purpose": "tvaerfagligt_team",
+            "categories": ["health.wellbeing", "social.services"],
+            "recipient_departments": ["jobcenter", "social", "health"],
+            # No valid_until: the purpose's meeting length (catalogue) from now.
+            "scope": {"teams": [DEMO_TEAM], "label": "Rundbordssamtale i dag"},
+            "collection_method": "citizen_portal",
+        },
+        ensure_ascii=False,
+    )
+    view = json.dumps(
+        {"cpr": meeting_cpr, "purpose": "tvaerfagligt_team", "categories": ["health.wellbeing"]}
+    )
+    until = (datetime.now(UTC) + timedelta(days=30)).replace(microsecond=0).isoformat()
+
+    def for_citizen(cpr: str) -> str:
+        return json.dumps(
+            {
+                "cpr": cpr,
+                "purpose": "tvaerfagligt_team",
+                "categories": ["health.wellbeing"],
+                "recipient_departments": ["jobcenter"],
+                "valid_until": until,
+                "collection_method": "citizen_portal",
+            }
+        )
+
+    return [
+        (
+            "6. Samtykke til ét møde i teamet / a consent for one meeting of the team",
+            f"{_login(base, 'MTOKEN', 'borger-3')}\n"
+            f'curl -s -X POST {base}/v1/consents -H "Authorization: Bearer $MTOKEN" '
+            f"{json_header} -d {shlex.quote(meeting)} | {show}\n"
+            "# i teamet / in the team:\n"
+            f"{_login(base, 'KTOKEN', 'koordinator-jobcenter')}\n"
+            f'curl -s -X POST {base}/v1/views -H "Authorization: Bearer $KTOKEN" '
+            f"{json_header} -d {shlex.quote(view)} | {show}\n"
+            "# ikke i teamet / not in the team (outside_consent_scope):\n"
+            f"{_login(base, 'STOKEN', 'sagsbehandler-jobcenter')}\n"
+            f'curl -s -X POST {base}/v1/views -H "Authorization: Bearer $STOKEN" '
+            f"{json_header} -d {shlex.quote(view)} | {show}",
+        ),
+        (
+            "7. En fuldmægtig giver samtykke for en borger / a representative grants a consent",
+            f"{_login(base, 'RTOKEN', DEMO_REPRESENTATIVE)}\n"
+            f'curl -s {base}/v1/me/represented -H "Authorization: Bearer $RTOKEN" | {show}\n'
+            f'curl -s -X POST {base}/v1/consents -H "Authorization: Bearer $RTOKEN" '
+            f"{json_header} -d {shlex.quote(for_citizen(represented_cpr))} | {show}\n"
+            "# fuldmagten er udløbet / the authority has expired (404):\n"
+            f'curl -s -X POST {base}/v1/consents -H "Authorization: Bearer $RTOKEN" '
+            f"{json_header} -d {shlex.quote(for_citizen(expired_cpr))} | {show}\n"
+            "# borgerens Min log / the citizen's own log:\n"
+            f"{_login(base, 'ATOKEN', 'borger-1')}\n"
+            f'curl -s "{base}/v1/me/access-log?limit=3" -H "Authorization: Bearer $ATOKEN" '
+            f"| {show}",
+        ),
+    ]
+
+
 def receipt_commands(base: str, citizen: str, witness_key: str) -> str:
     """Step 5: a citizen's receipt, verified offline with the log's and the witness's keys."""
     return (
@@ -214,6 +290,10 @@ def banner(settings: Settings, sim_port: int = DEFAULT_SIMULATOR_PORT) -> str:
         what = user.department or "borger"
         roles = ",".join(user.roles)
         extra = f"CPR {user.cpr} (syntetisk)" if user.cpr else roles
+        if user.teams:
+            extra += f"  team {','.join(user.teams)}"
+        if user.username == DEMO_REPRESENTATIVE:
+            extra += "  fuldmægtig for borger-1, værge for borger-2"
         lines.append(f"  {user.username:<26} {user.name:<22} {what:<14} {extra}")
     lines.append("")
     digital_post = f"http://{settings.host}:{digital_post_port(sim_port)}/memo/messages"
@@ -227,6 +307,17 @@ def banner(settings: Settings, sim_port: int = DEFAULT_SIMULATOR_PORT) -> str:
             "receipt verified offline with the witness's key"
         )
         lines.append(receipt_commands(base, citizen.username, witness["key"]))
+        lines.append("")
+    people = [u for u in users if u.kind == "citizen" and u.username.startswith("borger-")]
+    assert all(p.cpr for p in people)
+    for title, command in scope_commands(
+        base,
+        meeting_cpr=str(people[2].cpr),
+        represented_cpr=str(people[0].cpr),
+        expired_cpr=str(people[2].cpr),
+    ):
+        lines.append(f"# {title}")
+        lines.append(command)
         lines.append("")
     lines.append(
         "# Valgfrit: læg et mistænkeligt opslagsmønster i loggen, så DPO'en ser afvigelser /\n"

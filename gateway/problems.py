@@ -166,6 +166,18 @@ PROBLEM_TYPES: dict[str, ProblemType] = _types(
         "Ukendt version af samtykketeksten",
         "Unknown consent notice version",
     ),
+    (
+        "valid_until_required",
+        422,
+        "Slutdato mangler",
+        "End of validity required",
+    ),
+    (
+        "beyond_authority",
+        422,
+        "Uden for fuldmagtens eller værgemålets periode",
+        "Outside the authority's period",
+    ),
 )
 
 _STATUS_TITLES: dict[int, tuple[str, str]] = {

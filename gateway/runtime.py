@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from gateway.catalogue.models import Catalogue
     from gateway.config import Settings
     from gateway.consent.receipts import ReceiptSigner
+    from gateway.consent.representation import Representation
     from gateway.consent.terms import ConsentTerms
     from gateway.keys import KeyMaterial
     from gateway.policy.types import PolicyEngine
@@ -57,6 +58,7 @@ class Runtime:
     dev_idp: DevIdentityProvider | None
     view_limits: ViewLimits
     shared: SharedState
+    representation: Representation
     clock: Callable[[], datetime] = field(default=utc_clock)
 
 

@@ -41,6 +41,30 @@ DEFAULT_LOA_VALUES: dict[str, str] = {
 }
 
 
+#: The token claim that lists an employee's teams (configurable: ``TVAERS_TEAM_CLAIM``).
+DEFAULT_TEAM_CLAIM = "tvaers_teams"
+MAX_TEAMS = 50
+
+
+def teams_from_claims(claims: Mapping[str, Any], team_claim: str) -> tuple[str, ...]:
+    """The caller's team ids: a JSON list of strings (or one space-separated string, as some
+    providers flatten groups). Anything else is refused rather than guessed."""
+    value = claims.get(team_claim) if team_claim else None
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = value.split()
+    if (
+        not isinstance(value, list)
+        or len(value) > MAX_TEAMS
+        or not all(isinstance(t, str) and 0 < len(t) <= 64 for t in value)
+    ):
+        raise NotAuthenticated(
+            Text(da="Token afvist: ugyldig teamangivelse", en="token rejected: invalid team claim")
+        )
+    return tuple(sorted(set(value)))
+
+
 class InsufficientAssurance(NotAuthenticated):
     """The login's NSIS level is below what this kind of user needs (RFC 9470 step-up)."""
 
@@ -66,6 +90,7 @@ class ClaimMapping:
     loa_values: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_LOA_VALUES))
     citizen_min_loa: NsisLevel = "none"
     employee_min_loa: NsisLevel = "none"
+    teams: str = DEFAULT_TEAM_CLAIM
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ClaimMapping:
@@ -82,6 +107,7 @@ class ClaimMapping:
             loa_values={k.lower(): v for k, v in values.items()},
             citizen_min_loa=settings.oidc_citizen_min_loa,
             employee_min_loa=settings.oidc_employee_min_loa,
+            teams=settings.team_claim,
         )
 
     def level_of(self, claims: Mapping[str, Any]) -> NsisLevel:
@@ -153,6 +179,7 @@ class ClaimMapping:
             department=department,
             roles=roles,
             client_id=client_id,
+            teams=teams_from_claims(claims, self.teams),
         )
 
     def _require_level(self, kind: PrincipalKind, claims: Mapping[str, Any]) -> None:

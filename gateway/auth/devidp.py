@@ -38,6 +38,7 @@ class DemoUser:
     department: str | None = None
     roles: tuple[str, ...] = ()
     cpr: str | None = field(default=None, repr=False)
+    teams: tuple[str, ...] = ()
 
 
 class TokenRequest(BaseModel):
@@ -51,6 +52,7 @@ class DemoUserRead(BaseModel):
     department: str | None
     roles: list[str]
     cpr: str | None = Field(None, description="Synthetic CPR of a demo citizen (never real)")
+    teams: list[str] = Field(default_factory=list, description="Team ids in the token's claim")
 
 
 class TokenResponse(BaseModel):
@@ -80,7 +82,13 @@ class DevIdentityProvider:
     """
 
     def __init__(
-        self, *, key_path: Path, issuer: str, audience: str, users: Iterable[DemoUser]
+        self,
+        *,
+        key_path: Path,
+        issuer: str,
+        audience: str,
+        users: Iterable[DemoUser],
+        team_claim: str = "tvaers_teams",
     ) -> None:
         if key_path.exists():
             self._key = RSAKey.import_key(json.loads(key_path.read_text(encoding="utf-8")))
@@ -93,6 +101,7 @@ class DevIdentityProvider:
         self.issuer = issuer
         self.audience = audience
         self.users = {u.username: u for u in users}
+        self.team_claim = team_claim
         self._codes: dict[str, PendingCode] = {}
 
     def new_code(
@@ -191,6 +200,8 @@ class DevIdentityProvider:
         if user.kind == "employee":
             claims["department"] = user.department
             claims["roles"] = list(user.roles)
+            if user.teams and self.team_claim:
+                claims[self.team_claim] = list(user.teams)
         else:
             claims["cpr"] = user.cpr
         # RFC 9068: an access token says so in its header, so it is never taken for an ID token.
@@ -250,6 +261,7 @@ def dev_idp_router() -> APIRouter:
                 department=u.department,
                 roles=list(u.roles),
                 cpr=u.cpr,
+                teams=list(u.teams),
             )
             for u in idp(request).users.values()
         ]

@@ -19,6 +19,9 @@ class Principal:
     roles: tuple[str, ...] = ()
     client_id: str | None = None
     cpr: str | None = field(default=None, repr=False)
+    # Team ids from the token's team claim (``Settings.team_claim``), never from a request body:
+    # a consent scoped to a team reaches only callers whose token says they are in it.
+    teams: tuple[str, ...] = ()
 
     @property
     def is_dpo(self) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -147,6 +148,15 @@ def _media_type(typ: str) -> str:
     return lowered.removeprefix("application/")
 
 
-def principal_from_claims(claims: dict[str, Any], mapping: ClaimMapping | None = None) -> Principal:
-    """The principal of validated claims, read with ``mapping`` (the default claim names)."""
-    return (mapping or ClaimMapping()).principal(claims)
+def principal_from_claims(
+    claims: dict[str, Any],
+    mapping: ClaimMapping | None = None,
+    *,
+    team_claim: str | None = None,
+) -> Principal:
+    """The principal of validated claims, read with ``mapping`` (the default claim names);
+    ``team_claim`` overrides the mapping's team claim."""
+    mapping = mapping or ClaimMapping()
+    if team_claim is not None:
+        mapping = replace(mapping, teams=team_claim)
+    return mapping.principal(claims)

@@ -61,6 +61,8 @@ class Purpose(BaseModel):
     aim: Text
     basis: Basis
     max_consent_days: int
+    # Default validity of a consent scoped to one meeting (e.g. a rundbordssamtale), minutes.
+    meeting_validity_minutes: int | None = None
     requesting_departments: list[str]
     roles: list[str]
     categories: dict[str, list[str]]
@@ -105,6 +107,9 @@ class Catalogue(BaseModel):
                 unknown = set(fields) - set(self.categories[cid].fields)
                 if unknown:
                     raise ValueError(f"purpose {pid} names unknown fields {sorted(unknown)}")
+            meeting = purpose.meeting_validity_minutes
+            if meeting is not None and not 0 < meeting <= purpose.max_consent_days * 24 * 60:
+                raise ValueError(f"purpose {pid} has a meeting validity outside its maximum")
             if purpose.basis.kind == "statute" and not purpose.basis.citation:
                 raise ValueError(f"statute purpose {pid} lacks a citation")
 

@@ -24,6 +24,7 @@ async def consent_service(rt: RuntimeDep, session: SessionDep) -> ConsentService
         notice_channels=outside_channels(rt.settings),
         clock_skew=timedelta(seconds=rt.settings.consent_clock_skew_s),
         terms=rt.consent_terms,
+        representation=rt.representation,
     )
 
 

@@ -17,6 +17,9 @@ from gateway.consent.schemas import (
     ConsentRead,
     ConsentSearch,
     ConsentWithdraw,
+    RepresentedCitizen,
+    RepresentedList,
+    RepresentedSearch,
 )
 from gateway.consent.service import consent_read
 from gateway.dependencies import CorrelationIdDep, RuntimeDep
@@ -79,6 +82,52 @@ async def my_consents(
     """The calling citizen's own consents, newest first."""
     rows = await consents.mine(principal)
     return ConsentList(items=[consent_read(r, svc.clock()) for r in rows])
+
+
+@router.get("/me/represented", response_model=RepresentedList, responses=_ERRORS)
+async def my_represented(
+    principal: CitizenPrincipal, consents: ConsentServiceDep, svc: RuntimeDep
+) -> RepresentedList:
+    """Whom the calling citizen may act for (værge / fuldmagt), under authorities in force now.
+
+    Give one of these CPR numbers as `cpr` in `POST /v1/consents` to grant for them, or in
+    `POST /v1/me/represented/consents` to see their consents; withdraw with the consent id."""
+    authorities = await consents.represented(principal, now=svc.clock())
+    return RepresentedList(
+        items=[
+            RepresentedCitizen(
+                cpr=a.represented_cpr,
+                name=a.represented_name,
+                kind=a.kind,
+                authority_ref=a.reference,
+                purposes=sorted(a.purposes) if a.purposes is not None else None,
+                actions=sorted(a.actions),
+                valid_from=a.valid_from,
+                valid_until=a.valid_until,
+            )
+            for a in authorities
+        ]
+    )
+
+
+@router.post(
+    "/me/represented/consents",
+    response_model=ConsentList,
+    responses={**_ERRORS, 404: {"description": "No authority to see this citizen's consents"}},
+)
+async def represented_consents(
+    body: RepresentedSearch,
+    principal: CitizenPrincipal,
+    consents: ConsentServiceDep,
+    svc: RuntimeDep,
+    correlation_id: CorrelationIdDep,
+) -> ConsentList:
+    """A represented citizen's consents, for the purposes the caller's authority covers
+    (audited; it shows in that citizen's Min log). 404 without such an authority."""
+    items = await consents.represented_consents(
+        body.cpr, principal, now=svc.clock(), correlation_id=correlation_id
+    )
+    return ConsentList(items=items)
 
 
 @router.post(

@@ -37,7 +37,14 @@ class ConsentRow(Base):
     categories: Mapped[list[str]] = mapped_column(JSON)
     source_departments: Mapped[list[str]] = mapped_column(JSON)
     recipient_departments: Mapped[list[str]] = mapped_column(JSON)
+    # Legacy free text, no longer written (issue 14): replaced by the structured ``scope``.
     recipient_scope: Mapped[str | None] = mapped_column(String(200))
+    # {"members": [user ids], "teams": [team ids], "label": str | None}; None: whole departments.
+    scope: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Who acted for the citizen under which authority (værge / fuldmagt), when a representative
+    # granted (``representation``) or withdrew (``withdrawal_representation``) the consent.
+    representation: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    withdrawal_representation: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     valid_from: Mapped[datetime] = mapped_column(UTCDateTime())
     valid_until: Mapped[datetime] = mapped_column(UTCDateTime())
     status: Mapped[str] = mapped_column(String(32))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from gateway.catalogue.identifiers import CATEGORY_PATTERN, PURPOSE_PATTERN
 
@@ -16,6 +16,38 @@ ConsentStatus = Literal["active", "pending_confirmation", "withdrawn", "expired"
 PurposeId = Annotated[str, Field(min_length=1, max_length=64, pattern=PURPOSE_PATTERN)]
 CategoryId = Annotated[str, Field(max_length=96, pattern=CATEGORY_PATTERN)]
 DepartmentId = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[a-z][a-z0-9_]*$")]
+
+#: User ids (token ``sub``) and team ids (the token's team claim) a scope may name.
+UserId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._@:|-]+$")]
+TeamId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
+
+
+class ConsentScope(BaseModel):
+    """Who inside the recipient departments the consent reaches (issue 14 item 3).
+
+    Named members (user ids) and/or teams (matched against the caller token's team claim);
+    the window is the consent's validity. Without a scope a consent reaches each recipient
+    department as a whole. Enforced by the policy (denial code ``outside_consent_scope``).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    members: list[UserId] = Field(default_factory=list, max_length=20)
+    teams: list[TeamId] = Field(default_factory=list, max_length=10)
+    label: str | None = Field(
+        None,
+        max_length=200,
+        description="What the citizen is told, e.g. »Rundbordssamtale 10. december«",
+    )
+
+    @model_validator(mode="after")
+    def _names_someone(self) -> ConsentScope:
+        if not self.members and not self.teams:
+            raise ValueError("a scope names at least one member or team")
+        self.members = sorted(set(self.members))
+        self.teams = sorted(set(self.teams))
+        return self
+
 
 _CPR = Field(min_length=10, max_length=11, description="CPR number (in the body, never a URL)")
 
@@ -32,11 +64,15 @@ class ConsentCreate(BaseModel):
         None, max_length=20, description="Defaults to the departments of the categories"
     )
     recipient_departments: list[DepartmentId] = Field(min_length=1, max_length=20)
-    recipient_scope: str | None = Field(
-        None, max_length=200, description="Optional narrowing, e.g. a case or team id"
+    scope: ConsentScope | None = Field(
+        None, description="Narrow the consent to named members and/or teams (e.g. one meeting)"
     )
     valid_from: AwareDatetime | None = None
-    valid_until: AwareDatetime
+    valid_until: AwareDatetime | None = Field(
+        None,
+        description="Required, except for a scoped consent under a purpose with a default "
+        "meeting length (`meeting_validity_minutes`): then `valid_from` + that length",
+    )
     collection_method: CollectionMethod
     evidence_ref: str | None = Field(
         None, max_length=500, description="Required for written_form and oral_recorded"
@@ -66,13 +102,23 @@ class ConsentEvent(BaseModel):
     evidence_ref: str | None = None
 
 
+class ActedBy(BaseModel):
+    """A representative acted for the citizen (værge / fuldmagt), under this authority."""
+
+    representative: str
+    representative_name: str
+    kind: Literal["vaerge", "fuldmagt"]
+    authority_ref: str
+    authority_valid_until: datetime
+
+
 class ConsentRead(BaseModel):
     consent_id: str
     purpose: str
     categories: list[str]
     source_departments: list[str]
     recipient_departments: list[str]
-    recipient_scope: str | None
+    scope: ConsentScope | None
     valid_from: datetime
     valid_until: datetime
     status: ConsentStatus
@@ -105,6 +151,8 @@ class ConsentRead(BaseModel):
         None, description="Signed withdrawal receipt (compact JWS), once withdrawn"
     )
     history: list[ConsentEvent] = Field(default_factory=list)
+    granted_by_representative: ActedBy | None = None
+    withdrawn_by_representative: ActedBy | None = None
 
 
 class ConsentCreated(BaseModel):
@@ -151,6 +199,28 @@ class ConsentNoticeRead(BaseModel):
     retention: str
     jurisdiction: str
     withdrawal_method: str
+
+
+class RepresentedCitizen(BaseModel):
+    """Someone the caller may act for, under one authority in force now."""
+
+    cpr: str = Field(description="The represented citizen's CPR (only in bodies, never URLs)")
+    name: str
+    kind: Literal["vaerge", "fuldmagt"]
+    authority_ref: str
+    purposes: list[str] | None = Field(description="null: every consent-based purpose")
+    actions: list[Literal["view", "grant", "withdraw"]]
+    valid_from: datetime
+    valid_until: datetime
+
+
+class RepresentedList(BaseModel):
+    items: list[RepresentedCitizen]
+
+
+class RepresentedSearch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    cpr: str = _CPR
 
 
 class ConsentList(BaseModel):

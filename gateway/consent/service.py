@@ -6,6 +6,7 @@ import hashlib
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -20,10 +21,18 @@ from gateway.consent.identity import CitizenIdentity, identify
 from gateway.consent.models import CitizenRow, ConsentRow
 from gateway.consent.receipts import ReceiptSigner
 from gateway.consent.repository import ConsentRepository
+from gateway.consent.representation import (
+    NOT_FOUND,
+    Authority,
+    Representation,
+    RepresentationNotFound,
+)
 from gateway.consent.schemas import (
+    ActedBy,
     ConsentCreate,
     ConsentEvent,
     ConsentRead,
+    ConsentScope,
     ConsentSearch,
     ConsentStatus,
 )
@@ -48,7 +57,7 @@ from gateway.errors import (
 from gateway.keys import DataCipher, Pseudonymiser
 from gateway.notices import texts
 from gateway.notices.outbox import NoticeOutbox
-from gateway.policy.input import ConsentFacts
+from gateway.policy.input import ConsentFacts, ScopeFacts
 from gateway.text import Text
 
 RECEIPT_FORMAT = "tvaers-consent-receipt/2"
@@ -90,7 +99,7 @@ def consent_read(row: ConsentRow, now: datetime) -> ConsentRead:
         categories=list(row.categories),
         source_departments=list(row.source_departments),
         recipient_departments=list(row.recipient_departments),
-        recipient_scope=row.recipient_scope,
+        scope=ConsentScope.model_validate(row.scope) if row.scope else None,
         valid_from=row.valid_from,
         valid_until=row.valid_until,
         status=effective_status(row, now),
@@ -117,6 +126,27 @@ def consent_read(row: ConsentRow, now: datetime) -> ConsentRead:
         withdrawal_evidence_ref=row.withdrawal_evidence_ref,
         withdrawal_receipt=row.withdrawal_receipt,
         history=[ConsentEvent.model_validate(e) for e in row.history or []],
+        granted_by_representative=(
+            ActedBy.model_validate(row.representation) if row.representation else None
+        ),
+        withdrawn_by_representative=(
+            ActedBy.model_validate(row.withdrawal_representation)
+            if row.withdrawal_representation
+            else None
+        ),
+    )
+
+
+def _scope_facts(scope: dict[str, object] | None) -> ScopeFacts | None:
+    """A stored scope as the policy reads it. A scope that does not decode names nobody
+    (fail closed), never the whole department."""
+    if scope is None:
+        return None
+    members = scope.get("members")
+    teams = scope.get("teams")
+    return ScopeFacts(
+        members=tuple(str(m) for m in members) if isinstance(members, list) else (),
+        teams=tuple(str(t) for t in teams) if isinstance(teams, list) else (),
     )
 
 
@@ -134,10 +164,12 @@ class ConsentService:
         notice_channels: Sequence[str] = (),
         clock_skew: timedelta = DEFAULT_CLOCK_SKEW,
         terms: ConsentTerms | None = None,
+        representation: Representation | None = None,
     ) -> None:
         # None only where nothing is recorded (validation, the policy's read-only path).
         self._terms = terms
         self._clock_skew = clock_skew
+        self.representation = representation
         self._repo = ConsentRepository(session)
         # Action audit entries go into the same transaction as the change they record.
         self._audit = AuditRepository(session)
@@ -163,8 +195,31 @@ class ConsentService:
             )
         return identity
 
+    def with_window(self, body: ConsentCreate, *, now: datetime) -> ConsentCreate:
+        """``body`` with ``valid_until`` filled in: a scoped consent under a purpose with a
+        default meeting length lasts that long from ``valid_from`` unless it says otherwise."""
+        if body.valid_until is not None:
+            return body
+        purpose = self._catalogue.purposes.get(body.purpose)
+        minutes = purpose.meeting_validity_minutes if purpose is not None else None
+        if body.scope is None or minutes is None:
+            raise InvalidRequest(
+                Text(
+                    da="Slutdato (valid_until) mangler; kun et samtykke til et møde under et "
+                    "formål med en mødelængde kan undvære den",
+                    en="valid_until required (only a scoped consent under a purpose with a "
+                    "default meeting length may omit it)",
+                ),
+                code="valid_until_required",
+                field="valid_until",
+            )
+        start = body.valid_from or now
+        return body.model_copy(update={"valid_until": start + timedelta(minutes=minutes)})
+
     def validate(self, body: ConsentCreate, principal: Principal, *, now: datetime) -> None:
         """Check a consent against the catalogue and the caller; raise ``InvalidRequest``."""
+        body = self.with_window(body, now=now)
+        assert body.valid_until is not None
         purpose = self._catalogue.purposes.get(body.purpose)
         if purpose is None:
             raise InvalidRequest(
@@ -237,19 +292,67 @@ class ConsentService:
     async def create(
         self, body: ConsentCreate, principal: Principal, *, now: datetime, correlation_id: str
     ) -> tuple[ConsentRow, CitizenIdentity]:
-        """Record a consent (``POST /v1/consents``): validated, stored, receipted and audited."""
+        """Record a consent (``POST /v1/consents``): validated, stored, receipted and audited.
+
+        A citizen naming another citizen's CPR acts as their representative: allowed only
+        under an authority in force for the purpose (else 404, whatever the reason)."""
         row, identity = await self.store(body, principal, now=now)
         self._audit.add(
-            [consent_event("consent.create", principal, identity, row, request_id=correlation_id)]
+            [
+                consent_event(
+                    "consent.create",
+                    principal,
+                    identity,
+                    row,
+                    request_id=correlation_id,
+                    representation=row.representation,
+                )
+            ]
         )
         return row, identity
+
+    async def acting_for(
+        self,
+        cpr: str | None,
+        principal: Principal,
+        *,
+        purpose: str | None,
+        action: Literal["view", "grant", "withdraw"],
+        now: datetime,
+    ) -> tuple[str, Authority | None]:
+        """Whose CPR the action is for, and the authority when the caller represents them."""
+        if principal.kind == "citizen" and cpr is not None:
+            assert principal.cpr is not None
+            wanted = normalise_cpr(cpr)
+            if wanted != normalise_cpr(principal.cpr):
+                if self.representation is None:
+                    raise RepresentationNotFound(NOT_FOUND)
+                authority = await self.representation.authority_for(
+                    principal, represented_cpr=wanted, purpose=purpose, action=action, now=now
+                )
+                return wanted, authority
+        return self.cpr_for(cpr, principal), None
 
     async def store(
         self, body: ConsentCreate, principal: Principal, *, now: datetime
     ) -> tuple[ConsentRow, CitizenIdentity]:
         """Validate and store a new consent with its signed receipt; the caller audits it."""
-        cpr = self.cpr_for(body.cpr, principal)
+        cpr, authority = await self.acting_for(
+            body.cpr, principal, purpose=body.purpose, action="grant", now=now
+        )
+        body = self.with_window(body, now=now)
         self.validate(body, principal, now=now)
+        assert body.valid_until is not None
+        if authority is not None and body.valid_until > authority.valid_until:
+            raise InvalidRequest(
+                Text(
+                    da="Samtykket må ikke gælde længere end din fuldmagt eller dit værgemål",
+                    en="the consent may not outlast your authority",
+                ),
+                code="beyond_authority",
+                field="valid_until",
+            )
+        representation = authority.record(principal) if authority is not None else None
         identity = await self.ensure_citizen(cpr, now=now)
         categories = sorted(set(body.categories))
         sources = sorted(
@@ -278,6 +381,7 @@ class ConsentService:
         status = PENDING if awaiting else "active"
         controller = {**terms.controller(), "dpo_contact": terms.dpo_contact}
         recipients = sorted(set(body.recipient_departments))
+        scope = body.scope.model_dump(mode="json") if body.scope is not None else None
         receipt = self._signer.sign(
             {
                 "receipt_type": "consent",
@@ -292,7 +396,7 @@ class ConsentService:
                 "granted_fields": granted_fields,
                 "source_departments": sources,
                 "recipient_departments": recipients,
-                "recipient_scope": body.recipient_scope,
+                "scope": scope,
                 "valid_from": valid_from.isoformat(),
                 "valid_until": body.valid_until.astimezone(UTC).isoformat(),
                 "collection_method": body.collection_method,
@@ -307,6 +411,7 @@ class ConsentService:
                 "awaiting_confirmation": awaiting,
                 "recorded_by": principal.subject,
                 "recorded_by_department": principal.department,
+                "representation": representation,
                 "created_at": now.isoformat(),
                 **(
                     {"evidence_date": body.evidence_date.isoformat()}
@@ -322,7 +427,8 @@ class ConsentService:
             categories=categories,
             source_departments=sources,
             recipient_departments=recipients,
-            recipient_scope=body.recipient_scope,
+            scope=scope,
+            representation=representation,
             valid_from=valid_from,
             valid_until=body.valid_until.astimezone(UTC),
             status=status,
@@ -353,7 +459,22 @@ class ConsentService:
             receipt=receipt,
         )
         self._repo.add(row)
-        if principal.kind != "citizen":  # staff- or representative-recorded: tell the citizen
+        if authority is not None:  # a representative acted: tell the citizen
+            await self.outbox.enqueue(
+                pseudonym=identity.pseudonym,
+                kind="consent_recorded",
+                dedupe_key=f"consent_recorded:{consent_id}",
+                reference=consent_id,
+                text=texts.consent_by_representative(
+                    self._catalogue,
+                    purpose=body.purpose,
+                    representative=principal.name,
+                    kind=authority.kind,
+                    withdrawn=False,
+                ),
+                now=now,
+            )
+        elif principal.kind != "citizen":  # staff-recorded: tell the citizen
             await self.outbox.enqueue(
                 pseudonym=identity.pseudonym,
                 kind="consent_recorded",
@@ -460,6 +581,7 @@ class ConsentService:
                 valid_from=r.valid_from,
                 valid_until=r.valid_until,
                 fields=r.granted_fields,
+                scope=_scope_facts(r.scope),
             )
             for r in rows
             # Only active (and, for the denial reason, withdrawn) consents reach the policy:
@@ -556,11 +678,14 @@ class ConsentService:
         row = await self._repo.get(consent_id, for_update=True)
         if row is None:
             raise ConsentNotFound(Text(da="Samtykket findes ikke", en="consent not found"))
+        authority: Authority | None = None
         if principal.kind == "citizen":
             assert principal.cpr is not None
             if row.citizen_pseudonym not in self.pseudonyms_of(principal):
-                # Same answer as a missing consent: do not reveal that it exists.
-                raise ConsentNotFound(Text(da="Samtykket findes ikke", en="consent not found"))
+                authority = await self._authority_over(row, principal, now=now)
+                if authority is None:
+                    # Same answer as a missing consent: do not reveal that it exists.
+                    raise ConsentNotFound(Text(da="Samtykket findes ikke", en="consent not found"))
             method = via or "citizen_portal"
         else:
             involved = set(row.recipient_departments) | set(row.source_departments)
@@ -590,6 +715,8 @@ class ConsentService:
             *(row.history or []),
             _event("withdrawn", principal, at=now, via=method, evidence_ref=evidence),
         ]
+        representation = authority.record(principal) if authority is not None else None
+        row.withdrawal_representation = representation
         row.withdrawal_receipt = self._signer.sign(
             {
                 "receipt_type": "withdrawal",
@@ -611,21 +738,93 @@ class ConsentService:
                 "withdrawn_via": method,
                 "withdrawn_by": principal.subject,
                 "evidence_ref": evidence,
+                "representation": representation,
             }
         )
         identity = await self.identity_of(row.citizen_pseudonym)
         self._audit.add(
-            [consent_event("consent.withdraw", principal, identity, row, request_id=correlation_id)]
+            [
+                consent_event(
+                    "consent.withdraw",
+                    principal,
+                    identity,
+                    row,
+                    request_id=correlation_id,
+                    representation=representation,
+                )
+            ]
+        )
+        text = (
+            texts.consent_withdrawn(self._catalogue, purpose=row.purpose, at=now)
+            if authority is None
+            else texts.consent_by_representative(
+                self._catalogue,
+                purpose=row.purpose,
+                representative=principal.name,
+                kind=authority.kind,
+                withdrawn=True,
+            )
         )
         await self.outbox.enqueue(
             pseudonym=row.citizen_pseudonym,
             kind="consent_withdrawn",
             dedupe_key=f"consent_withdrawn:{row.consent_id}",
             reference=row.consent_id,
-            text=texts.consent_withdrawn(self._catalogue, purpose=row.purpose, at=now),
+            text=text,
             now=now,
         )
         return row
+
+    async def _authority_over(
+        self, row: ConsentRow, principal: Principal, *, now: datetime
+    ) -> Authority | None:
+        """The caller's authority to withdraw ``row`` for the citizen it belongs to, if any."""
+        if self.representation is None:
+            return None
+        for authority in await self.representation.held_by(principal, now=now):
+            if not authority.covers(purpose=row.purpose, action="withdraw", now=now):
+                continue
+            represented = identify(self._pseudonymiser, authority.represented_cpr)
+            if row.citizen_pseudonym in represented.all_pseudonyms:
+                return authority
+        return None
+
+    async def represented(self, principal: Principal, *, now: datetime) -> list[Authority]:
+        """Whom the caller may act for now (``GET /v1/me/represented``)."""
+        if self.representation is None:
+            return []
+        return await self.representation.held_by(principal, now=now)
+
+    async def represented_consents(
+        self, cpr: str, principal: Principal, *, now: datetime, correlation_id: str
+    ) -> list[ConsentRead]:
+        """A represented citizen's consents, for the purposes the caller's authority covers
+        (``POST /v1/me/represented/consents``); audited in the citizen's log. 404 otherwise."""
+        wanted, authority = await self.acting_for(
+            cpr, principal, purpose=None, action="view", now=now
+        )
+        if authority is None:  # one's own CPR: the ordinary list
+            rows = await self.mine(principal)
+            return [consent_read(r, now) for r in rows]
+        identity = identify(self._pseudonymiser, wanted)
+        rows = [
+            r
+            for r in await self.for_citizen(identity)
+            if authority.purposes is None or r.purpose in authority.purposes
+        ]
+        self._audit.add(
+            [
+                citizen_event(
+                    "consent.search",
+                    principal,
+                    identity,
+                    request_id=correlation_id,
+                    consent_ids=[r.consent_id for r in rows],
+                    representation=authority.record(principal),
+                )
+            ]
+        )
+        return [consent_read(r, now) for r in rows]
 
     async def expiring_for_department(
         self, department: str, *, now: datetime, days: int = 30

@@ -111,6 +111,35 @@ def consent_request(
     )
 
 
+def consent_by_representative(
+    catalogue: Catalogue,
+    *,
+    purpose: str,
+    representative: str,
+    kind: str,
+    withdrawn: bool,
+) -> NoticeText:
+    """A representative (værge / fuldmagt) gave or withdrew a consent for the citizen."""
+    role_da = "Din værge" if kind == "vaerge" else "Din fuldmægtig"
+    role_en = "Your guardian" if kind == "vaerge" else "Your attorney"
+    did_da = "tilbagekaldt" if withdrawn else "givet"
+    did_en = "withdrawn" if withdrawn else "given"
+    return NoticeText(
+        subject_da=f"{role_da} har {did_da} et samtykke for dig",
+        subject_en=f"{role_en} has {did_en} a consent for you",
+        body_da=(
+            f"{role_da}, {representative}, har {did_da} et samtykke for dig til formålet "
+            f"»{_purpose(catalogue, purpose, 'da')}«. Du kan se det under »Mine samtykker« og "
+            "»Min log«. " + FOOTER_DA
+        ),
+        body_en=(
+            f"{role_en}, {representative}, has {did_en} a consent for you for the purpose "
+            f"»{_purpose(catalogue, purpose, 'en')}«. You can see it under »My consents« and "
+            "»My log«. " + FOOTER_EN
+        ),
+    )
+
+
 def consent_recorded(
     catalogue: Catalogue,
     *,

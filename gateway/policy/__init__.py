@@ -7,7 +7,13 @@ from pathlib import Path
 from gateway.policy.catalogue_index import build_index, render_index
 from gateway.policy.decision import validate_decision
 from gateway.policy.files import DECISION_PATH, load_catalogue, load_policy_data, policy_modules
-from gateway.policy.input import ConsentFacts, ConsentStatus, build_policy_input, format_instant
+from gateway.policy.input import (
+    ConsentFacts,
+    ConsentStatus,
+    ScopeFacts,
+    build_policy_input,
+    format_instant,
+)
 from gateway.policy.opa_engine import OpaServerEngine, bundle_revision
 from gateway.policy.regorus_engine import RegorusEngine
 from gateway.policy.types import (
@@ -61,6 +67,7 @@ __all__ = [
     "PolicyEngine",
     "PolicyEngineError",
     "RegorusEngine",
+    "ScopeFacts",
     "build_index",
     "build_policy_input",
     "bundle_revision",

@@ -23,6 +23,20 @@ def format_instant(moment: datetime) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class ScopeFacts:
+    """Who a scoped consent reaches: named members (user ids) and members of named teams.
+
+    The window is the consent's own validity (``valid_from``/``valid_until``).
+    """
+
+    members: tuple[str, ...] = ()
+    teams: tuple[str, ...] = ()
+
+    def as_policy_input(self) -> dict[str, Any]:
+        return {"members": sorted(set(self.members)), "teams": sorted(set(self.teams))}
+
+
+@dataclass(frozen=True, slots=True)
 class ConsentFacts:
     """What the policy needs to know about one of the citizen's consents.
 
@@ -43,6 +57,8 @@ class ConsentFacts:
     #: narrows a grant to them (``narrow_to_consented_fields``). Not part of the policy input.
     #: None: recorded before field snapshots, the catalogue's current fields apply.
     fields: Mapping[str, Sequence[str]] | None = field(default=None, compare=False)
+    # None: the whole of each recipient department; else only the named members and teams.
+    scope: ScopeFacts | None = None
 
     def __post_init__(self) -> None:
         for moment in (self.valid_from, self.valid_until):
@@ -60,6 +76,7 @@ class ConsentFacts:
             "recipient_departments": sorted(set(self.recipient_departments)),
             "valid_from": format_instant(self.valid_from),
             "valid_until": format_instant(self.valid_until),
+            "scope": None if self.scope is None else self.scope.as_policy_input(),
         }
 
 
@@ -74,10 +91,12 @@ def build_policy_input(
     consents: Iterable[ConsentFacts],
     now: datetime,
     break_glass: Mapping[str, str] | None = None,
+    subject_teams: Iterable[str] = (),
 ) -> dict[str, Any]:
     """Return the input document for ``data.tvaers.decision``.
 
     ``citizen_pseudonym`` is the keyed HMAC pseudonym, never a CPR number.
+    ``subject_teams`` come from the validated token's team claim only, never from a body.
     ``break_glass`` is ``{"justification": ..., "episode": ...}`` when the caller claims an
     emergency under a break-glass purpose; the policy decides whether the justification is
     enough (``policies/tvaers/breakglass.rego``), so a short or blank one is passed on as is.
@@ -90,6 +109,7 @@ def build_policy_input(
             "user_id": subject_user_id,
             "department": subject_department,
             "roles": sorted(set(subject_roles)),
+            "teams": sorted(set(subject_teams)),
         },
         "purpose": purpose,
         "citizen": citizen_pseudonym,

@@ -8,7 +8,8 @@ compared byte for byte.
 Input::
 
     {
-      "subject":    {"user_id": str, "department": str, "roles": [str]},
+      "subject":    {"user_id": str, "department": str, "roles": [str],
+                     "teams": [str]},    # from the token's team claim
       "purpose":    str,
       "citizen":    str,                 # HMAC pseudonym, never a CPR
       "categories": [str],               # requested category ids, sorted, unique
@@ -21,7 +22,8 @@ Input::
       "id": str, "purpose": str, "status": "active" | "withdrawn",
       "categories": [str], "source_departments": [str],
       "recipient_departments": [str],
-      "valid_from": RFC 3339, "valid_until": RFC 3339
+      "valid_from": RFC 3339, "valid_until": RFC 3339,
+      "scope": null | {"members": [str], "teams": [str]}   # null: whole departments
     }
 
 Decision::

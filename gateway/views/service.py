@@ -399,6 +399,7 @@ class ViewService:
             subject_user_id=principal.subject,
             subject_department=principal.department or "",
             subject_roles=list(principal.roles),
+            subject_teams=principal.teams,  # from the token's team claim, never the body
             purpose=trail.purpose,
             citizen_pseudonym=trail.identity.pseudonym,
             categories=trail.requested,

@@ -24,7 +24,13 @@ from gateway.web.script_json import escape_script_json
 
 # Denials a consent from the citizen can cure; others (role, purpose) it cannot.
 REQUESTABLE_CODES = frozenset(
-    {"consent_missing", "consent_scope", "consent_expired", "consent_withdrawn"}
+    {
+        "consent_missing",
+        "consent_scope",
+        "outside_consent_scope",
+        "consent_expired",
+        "consent_withdrawn",
+    }
 )
 DEPARTMENT_ORDER = ("jobcenter", "social", "health")
 

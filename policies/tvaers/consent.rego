@@ -30,6 +30,29 @@ covers(consent, cat) if {
 	input.subject.department in consent.recipient_departments
 }
 
+# Scope (issue 14): a consent without one reaches everyone in its recipient
+# departments; a scoped one only the members it names (user ids) and the
+# members of the teams it names (the subject's teams come from a token claim,
+# never from the request body). The window is the consent's own validity.
+in_scope(consent) if object.get(consent, "scope", null) == null
+
+in_scope(consent) if {
+	scope := object.get(consent, "scope", null)
+	is_object(scope)
+	input.subject.user_id in object.get(scope, "members", [])
+}
+
+in_scope(consent) if {
+	scope := object.get(consent, "scope", null)
+	is_object(scope)
+	some team in object.get(input.subject, "teams", [])
+	team in object.get(scope, "teams", [])
+}
+
+in_scope_value(consent) := true if in_scope(consent)
+
+in_scope_value(consent) := false if not in_scope(consent)
+
 # The consents that can be a basis now for this requester: for the purpose,
 # active, naming the requester's department as recipient, and in force.
 # Built once per decision (each consent's times are parsed once) and ordered
@@ -42,6 +65,7 @@ ranked := sort([[0 - until, consent.id, i] |
 	consent.purpose == input.purpose
 	consent.status == "active"
 	requester in consent.recipient_departments
+	in_scope(consent)
 	time.parse_rfc3339_ns(consent.valid_from) <= now
 	until := time.parse_rfc3339_ns(consent.valid_until)
 	now < until
@@ -101,6 +125,7 @@ facts := [fact |
 		"from": time.parse_rfc3339_ns(consent.valid_from),
 		"until": time.parse_rfc3339_ns(consent.valid_until),
 		"cats": cats,
+		"in_scope": in_scope_value(consent),
 	}
 ]
 
@@ -144,6 +169,17 @@ in_force_cats := [fact.cats |
 	now < fact.until
 ]
 
+# Active, in force and covering, but scoped to other people or teams.
+outside_members_cover := {cat |
+	now := data.tvaers.lib.now_ns
+	some fact in facts
+	fact.status == "active"
+	fact.from <= now
+	now < fact.until
+	not fact.in_scope
+	some cat in fact.cats
+}
+
 outside_scope contains cat if {
 	count(in_force_cats) > 0
 	covered_by_all := intersection({cats | some cats in in_force_cats})
@@ -178,6 +214,24 @@ deny contains result if {
 		cat, 70, "consent_withdrawn",
 		sprintf("Borgeren har trukket sit samtykke tilbage til, at %s til formålet »%s«.", [sharing(cat, "da", "deler"), data.tvaers.lib.purpose_title("da")]),
 		sprintf("The citizen has withdrawn their consent that %s for the purpose »%s«.", [sharing(cat, "en", "shares"), data.tvaers.lib.purpose_title("en")]),
+	)
+}
+
+# METADATA
+# title: Outside the consent's scope
+# description: >-
+#   A consent in force covers this sharing, but it is scoped to named members
+#   or teams (e.g. one meeting of the interdisciplinary team) and the
+#   requester is neither a named member nor in a named team.
+# custom:
+#   short_name: outside_consent_scope
+deny contains result if {
+	some cat in unmet
+	cat in outside_members_cover
+	result := data.tvaers.lib.denial(
+		cat, 69, "outside_consent_scope",
+		sprintf("Borgerens samtykke til, at %s til formålet »%s«, gælder kun de personer og teams, det nævner, og du er ikke blandt dem.", [sharing(cat, "da", "deler"), data.tvaers.lib.purpose_title("da")]),
+		sprintf("The citizen's consent that %s for the purpose »%s« covers only the people and teams it names, and you are not among them.", [sharing(cat, "en", "shares"), data.tvaers.lib.purpose_title("en")]),
 	)
 }
 

@@ -125,3 +125,47 @@ test_withdrawn_consent_never_chosen_even_if_later if {
 	consent.chosen["health.wellbeing"] == "c-1" with input as inp
 	codes(inp) == set()
 }
+
+# Scope (issue 14 item 3): a meeting of the interdisciplinary team.
+meeting := object.union(good, {
+	"id": "c-meeting",
+	"scope": {"members": ["u7"], "teams": ["team-nord"]},
+	"valid_from": "2026-11-22T09:00:00.000000Z",
+	"valid_until": "2026-11-22T12:00:00.000000Z",
+})
+
+as_subject(user_id, teams) := object.union(with_consents([meeting]), {"subject": {"user_id": user_id, "department": "jobcenter", "roles": ["caseworker"], "teams": teams}})
+
+test_named_member_is_in_scope if {
+	consent.chosen["health.wellbeing"] == "c-meeting" with input as as_subject("u7", [])
+}
+
+test_team_member_is_in_scope if {
+	consent.chosen["health.wellbeing"] == "c-meeting" with input as as_subject("u1", ["team-syd", "team-nord"])
+}
+
+test_non_member_is_outside_scope if {
+	inp := as_subject("u1", ["team-syd"])
+	not consent.chosen["health.wellbeing"] with input as inp
+	codes(inp) == {"outside_consent_scope", "consent_missing"}
+}
+
+test_subject_without_teams_is_outside_scope if {
+	codes(with_consents([meeting])) == {"outside_consent_scope", "consent_missing"}
+}
+
+test_member_after_the_meeting_is_expired if {
+	inp := object.union(as_subject("u7", ["team-nord"]), {"now": "2026-11-22T12:00:00.000000Z"})
+	not consent.chosen["health.wellbeing"] with input as inp
+	codes(inp) == {"consent_expired", "consent_missing"}
+}
+
+test_empty_scope_reaches_nobody if {
+	inp := object.union(as_subject("u7", ["team-nord"]), {"consents": [object.union(meeting, {"scope": {"members": [], "teams": []}})]})
+	not consent.chosen["health.wellbeing"] with input as inp
+}
+
+test_null_scope_reaches_the_department if {
+	inp := object.union(as_subject("u1", []), {"consents": [object.union(meeting, {"scope": null})]})
+	consent.chosen["health.wellbeing"] == "c-meeting" with input as inp
+}

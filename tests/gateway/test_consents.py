@@ -93,7 +93,8 @@ async def test_citizen_grants_for_themselves_only(gw: Harness) -> None:
     assert response.status_code == 201, response.text
     assert response.json()["consent"]["collection_method"] == "citizen_portal"
     other = consent_body(demo_cpr(1), collection_method="citizen_portal", evidence_ref=None)
-    assert (await post(gw, "borger-1", other)).status_code == 403
+    # Not their representative: refused like a CPR that does not exist (issue 14, no oracle).
+    assert (await post(gw, "borger-1", other)).status_code == 404
 
 
 async def test_citizens_see_and_withdraw_only_their_own(gw: Harness) -> None:

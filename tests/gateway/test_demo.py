@@ -134,7 +134,7 @@ def json_documents(output: str) -> list[dict]:  # type: ignore[type-arg]
 def test_the_printed_commands_work_as_printed_and_the_log_verifies(demo) -> None:  # type: ignore[no-untyped-def]
     banner, env, workdir = demo
     commands = blocks(banner)
-    assert set(commands) == {"1", "2", "3", "4", "5"}
+    assert set(commands) == {"1", "2", "3", "4", "5", "6", "7"}
     # The three steps share shell variables (TOKEN, CONSENT_ID), as in a terminal session.
     output = run(commands["1"] + commands["2"] + commands["3"], workdir)
     consent, view, withdrawn, view_after = json_documents(output)
@@ -157,6 +157,21 @@ def test_the_printed_commands_work_as_printed_and_the_log_verifies(demo) -> None
     assert digital_post["simulator"] is True
     labels = [m["label"] for m in digital_post["messages"]]
     assert any("nødadgang" in label for label in labels), labels
+
+    # Issue 14: a consent for one meeting of the team reaches the team and nobody else.
+    meeting, member, outsider = json_documents(run(commands["6"], workdir))
+    assert meeting["consent"]["scope"]["teams"] == ["tvaerfagligt-team-nord"]
+    assert member["sections"][0]["status"] == "granted"
+    assert outsider["sections"][0]["status"] == "withheld"
+    assert outsider["sections"][0]["reason"]["code"] == "outside_consent_scope"
+    # A representative acts within the authority, is refused outside it, and the citizen's
+    # own log shows who acted under which authority.
+    represented, granted, refused_grant, log = json_documents(run(commands["7"], workdir))
+    assert {i["kind"] for i in represented["items"]} == {"fuldmagt", "vaerge"}
+    assert granted["consent"]["granted_by_representative"]["authority_ref"] == "DF-DEMO-0001"
+    assert refused_grant["status"] == 404
+    created = next(i["entry"] for i in log["items"] if i["entry"]["action"] == "consent.create")
+    assert created["representation"]["authority_ref"] == "DF-DEMO-0001"
 
     optional = banner.split("# optional: seed a snooping pattern", 1)[1].split("Stop med")[0]
     optional = optional.split("\n", 1)[1]  # the rest of the comment line

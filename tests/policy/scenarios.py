@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from gateway.policy.input import ConsentFacts, ConsentStatus, build_policy_input
+from gateway.policy.input import ConsentFacts, ConsentStatus, ScopeFacts, build_policy_input
 
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 CITATION = "Retssikkerhedsloven § 12 c (EKSEMPEL - skal vurderes juridisk af kommunen før brug)"
@@ -40,6 +40,7 @@ def consent(
     status: ConsentStatus = "active",
     valid_from: datetime = NOW - timedelta(days=30),
     valid_until: datetime = NOW + timedelta(days=300),
+    scope: ScopeFacts | None = None,
 ) -> ConsentFacts:
     return ConsentFacts(
         consent_id=consent_id,
@@ -50,6 +51,7 @@ def consent(
         recipient_departments=tuple(recipients),
         valid_from=valid_from,
         valid_until=valid_until,
+        scope=scope,
     )
 
 
@@ -62,9 +64,12 @@ def request(
     consents: Iterable[ConsentFacts] = (),
     now: datetime = NOW,
     break_glass: dict[str, str] | None = None,
+    user_id: str = "user-1",
+    teams: Iterable[str] = (),
 ) -> dict[str, Any]:
     return build_policy_input(
-        subject_user_id="user-1",
+        subject_user_id=user_id,
+        subject_teams=teams,
         subject_department=department,
         subject_roles=roles,
         purpose=purpose,
@@ -79,6 +84,24 @@ def request(
 WELLBEING = "health.wellbeing"
 BREAK_GLASS = {"justification": "Borgeren er bevidstløs fundet i sin bolig", "episode": "ep-1"}
 TEAM_CONSENT = consent("c-team", [WELLBEING, "social.services"])
+
+# Issue 14 item 3: the rundbordssamtale on 10 December, for these people and this team only.
+MEETING_START = datetime(2026, 12, 10, 9, 0, tzinfo=UTC)
+MEETING_SCOPE = ScopeFacts(members=("jonas", "birgitte"), teams=("team-nord",))
+
+
+def meeting(consent_id: str = "c-meeting", **changes: Any) -> ConsentFacts:
+    values: dict[str, Any] = {
+        "recipients": ("jobcenter", "social", "health"),
+        "valid_from": MEETING_START,
+        "valid_until": MEETING_START + timedelta(hours=4),
+        "scope": MEETING_SCOPE,
+    }
+    values.update(changes)
+    return consent(consent_id, [WELLBEING, "social.services", "jobcenter.plan"], **values)
+
+
+IN_MEETING = MEETING_START + timedelta(hours=1)
 
 SCENARIOS: list[Scenario] = [
     Scenario(
@@ -461,6 +484,127 @@ SCENARIOS: list[Scenario] = [
         ),
         grants={"social.contact": ("consent", "c-ips")},
         denials={"health.contact": "consent_scope"},
+    ),
+    Scenario(
+        "meeting_named_member_inside_window",
+        request([WELLBEING], consents=[meeting()], now=IN_MEETING, user_id="jonas"),
+        grants={WELLBEING: ("consent", "c-meeting")},
+    ),
+    Scenario(
+        "meeting_team_member_inside_window",
+        request(
+            [WELLBEING, "social.services"],
+            consents=[meeting()],
+            now=IN_MEETING,
+            user_id="mette",
+            teams=["team-syd", "team-nord"],
+        ),
+        grants={WELLBEING: ("consent", "c-meeting"), "social.services": ("consent", "c-meeting")},
+    ),
+    Scenario(
+        "meeting_member_in_other_department_inside_window",
+        request(
+            ["social.services"],
+            consents=[meeting()],
+            now=IN_MEETING,
+            department="health",
+            roles=["health_professional"],
+            user_id="birgitte",
+        ),
+        grants={"social.services": ("consent", "c-meeting")},
+    ),
+    Scenario(
+        "meeting_window_start_is_inclusive",
+        request([WELLBEING], consents=[meeting()], now=MEETING_START, user_id="jonas"),
+        grants={WELLBEING: ("consent", "c-meeting")},
+    ),
+    Scenario(
+        "meeting_non_member_same_department_is_outside_scope",
+        request([WELLBEING], consents=[meeting()], now=IN_MEETING, user_id="mette"),
+        denials={WELLBEING: "outside_consent_scope"},
+    ),
+    Scenario(
+        "meeting_other_team_is_outside_scope",
+        request(
+            [WELLBEING], consents=[meeting()], now=IN_MEETING, user_id="mette", teams=["team-syd"]
+        ),
+        denials={WELLBEING: "outside_consent_scope"},
+    ),
+    Scenario(
+        "meeting_member_id_is_not_a_team_id",
+        # A user id that happens to equal a team id does not make the caller a team member.
+        request([WELLBEING], consents=[meeting()], now=IN_MEETING, user_id="team-nord"),
+        denials={WELLBEING: "outside_consent_scope"},
+    ),
+    Scenario(
+        "meeting_member_before_window",
+        request(
+            [WELLBEING],
+            consents=[meeting()],
+            now=MEETING_START - timedelta(minutes=1),
+            user_id="jonas",
+        ),
+        denials={WELLBEING: "consent_not_yet_valid"},
+    ),
+    Scenario(
+        "meeting_member_after_window",
+        request(
+            [WELLBEING],
+            consents=[meeting()],
+            now=MEETING_START + timedelta(hours=4),
+            user_id="jonas",
+            teams=["team-nord"],
+        ),
+        denials={WELLBEING: "consent_expired"},
+    ),
+    Scenario(
+        "meeting_member_withdrawn",
+        request(
+            [WELLBEING], consents=[meeting(status="withdrawn")], now=IN_MEETING, user_id="jonas"
+        ),
+        denials={WELLBEING: "consent_withdrawn"},
+    ),
+    Scenario(
+        "meeting_member_recipient_department_still_applies",
+        request(
+            [WELLBEING],
+            consents=[meeting(recipients=("social",))],
+            now=IN_MEETING,
+            user_id="jonas",
+        ),
+        denials={WELLBEING: "consent_scope"},
+    ),
+    Scenario(
+        "meeting_scope_naming_nobody_reaches_nobody",
+        request(
+            [WELLBEING],
+            consents=[meeting(scope=ScopeFacts())],
+            now=IN_MEETING,
+            user_id="jonas",
+            teams=["team-nord"],
+        ),
+        denials={WELLBEING: "outside_consent_scope"},
+    ),
+    Scenario(
+        "unscoped_consent_beside_meeting_grants_non_member",
+        request(
+            [WELLBEING],
+            consents=[meeting(), consent("c-dept", [WELLBEING])],
+            now=IN_MEETING,
+            user_id="mette",
+        ),
+        grants={WELLBEING: ("consent", "c-dept")},
+    ),
+    Scenario(
+        "meeting_outranks_department_consent_only_by_validity",
+        # Both qualify for a member: the longer-lasting department-wide one is chosen.
+        request(
+            [WELLBEING],
+            consents=[meeting(), consent("c-dept", [WELLBEING])],
+            now=IN_MEETING,
+            user_id="jonas",
+        ),
+        grants={WELLBEING: ("consent", "c-dept")},
     ),
 ]
 

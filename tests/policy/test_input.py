@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from gateway.policy import ConsentFacts, build_policy_input
+from gateway.policy import ConsentFacts, ScopeFacts, build_policy_input
 
 CPH = timezone(timedelta(hours=1))
 
@@ -47,6 +47,7 @@ def test_documented_shape() -> None:
             "user_id": "user-1",
             "department": "jobcenter",
             "roles": ["caseworker", "coordinator"],
+            "teams": [],
         },
         "purpose": "tvaerfagligt_team",
         "citizen": "hmac:k1:abc",
@@ -61,6 +62,7 @@ def test_documented_shape() -> None:
                 "recipient_departments": ["jobcenter"],
                 "valid_from": "2026-01-01T00:00:00.000000Z",
                 "valid_until": "2027-01-01T00:00:00.000000Z",
+                "scope": None,
             }
             for consent_id in ("c-1", "c-2")
         ],
@@ -93,3 +95,13 @@ def test_consent_facts_are_frozen() -> None:
     consent = _consent("c-1")
     with pytest.raises(AttributeError):
         consent.status = "withdrawn"  # type: ignore[misc]
+
+
+def test_teams_and_scope_are_sorted_and_unique() -> None:
+    scoped = _consent("c-1", scope=ScopeFacts(members=("u9", "u2", "u9"), teams=("t2", "t1")))
+    built = _build(subject_teams=["t2", "t1", "t2"], consents=[scoped])
+    assert built["subject"]["teams"] == ["t1", "t2"]  # type: ignore[index]
+    assert built["consents"][0]["scope"] == {  # type: ignore[index]
+        "members": ["u2", "u9"],
+        "teams": ["t1", "t2"],
+    }

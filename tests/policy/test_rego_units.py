@@ -120,6 +120,7 @@ def test_every_denial_rule_carries_metadata() -> None:
         "consent_expired",
         "consent_not_yet_valid",
         "consent_scope",
+        "outside_consent_scope",
         "consent_missing",
     } <= set(codes)
 

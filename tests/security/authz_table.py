@@ -194,13 +194,21 @@ ROWS: tuple[Row, ...] = (
     Row(
         "POST",
         "/v1/consents",
-        api([*EMPLOYEES, "cit_a"], ok=201, cit_b=403, dpo=403, soc_sw=403),
+        api([*EMPLOYEES, "cit_a"], ok=201, cit_b=NOT_YOURS, dpo=403, soc_sw=403),
         json=consent_body,
         rule="employees whose role may use the purpose record consent forms; a citizen "
-        "consents only for themself",
+        "consents for themself, or for another only as their representative (else 404)",
     ),
     Row("POST", "/v1/consents/search", api(EMPLOYEES), json=cpr_a),
     Row("GET", "/v1/me/consents", api(CITIZENS)),
+    Row("GET", "/v1/me/represented", api(CITIZENS), rule="whom the citizen may act for"),
+    Row(
+        "POST",
+        "/v1/me/represented/consents",
+        api(["cit_a"], cit_b=NOT_YOURS),
+        json=cpr_a,
+        rule="a citizen's consents: their own, or a represented citizen's (else 404)",
+    ),
     Row(
         "POST",
         "/v1/consents/{consent_id}/withdraw",

@@ -58,6 +58,17 @@ class CitizenRef(BaseModel):
     key_id: str
 
 
+class RepresentationRef(BaseModel):
+    """A representative (værge / fuldmagt) acted for the citizen: under which authority, until
+    when. The representative's own id is the entry's ``actor``; never a CPR here."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    kind: Literal["vaerge", "fuldmagt"]
+    authority_ref: str = Field(max_length=128, pattern=r"^[A-Za-z0-9._:/-]+$")
+    authority_valid_until: str
+    representative_name: str | None = Field(None, max_length=200)
+
+
 class BasisRef(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     category: str
@@ -112,6 +123,8 @@ class AuditEvent(BaseModel):
     # Break-glass only: the caller's justification (CPR-like digits removed). Left out of the
     # leaf when absent, so every other entry keeps exactly the bytes it had before.
     justification: str | None = Field(None, max_length=2000)
+    # Issue 14: a representative acted for the citizen (left out of the leaf when absent).
+    representation: RepresentationRef | None = None
 
     @field_validator("purpose")
     @classmethod
@@ -131,7 +144,7 @@ class AuditEvent(BaseModel):
         body = self.model_dump(mode="json")
         # Optional fields added later are left out when empty, so every other entry keeps
         # exactly the bytes (and leaf hash) it had before.
-        for optional in ("justification", "opa_decision_id"):
+        for optional in ("justification", "opa_decision_id", "representation"):
             if body[optional] is None:
                 del body[optional]
         return canonical_json(body)
