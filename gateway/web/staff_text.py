@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from gateway.audit.console.labels import VALUE_LABELS
 from gateway.web.i18n import register
 
 register(
@@ -329,31 +330,15 @@ register(
         },
         "dpo.verify.failed": {"da": "Kontrollen fejlede", "en": "Verification failed"},
         "dpo.verify.progress": {"da": "Fremdrift", "en": "Progress"},
-        # Raw outcome and action values of audit entries, in plain words.
-        "dpo.value.granted": {"da": "Udleveret", "en": "Granted"},
-        "dpo.filter.date_format": {"da": "dd-mm-åååå", "en": "dd-mm-yyyy"},
+        "dpo.filter.date_format": {"da": "dd.mm.åååå", "en": "dd.mm.yyyy"},
         "dpo.filter.date_help": {
-            "da": "Datoer skrives dd-mm-åååå, fx 31-12-2026.",
-            "en": "Dates are written dd-mm-yyyy, e.g. 31-12-2026.",
+            "da": "Datoer skrives dd.mm.åååå, fx 31.12.2026.",
+            "en": "Dates are written dd.mm.yyyy, e.g. 31.12.2026.",
         },
-        "dpo.value.partial": {"da": "Delvist", "en": "Partly"},
-        "dpo.value.denied": {"da": "Afvist", "en": "Denied"},
-        "dpo.value.unavailable": {"da": "Utilgængelig", "en": "Unavailable"},
-        "dpo.value.error": {"da": "Fejl", "en": "Error"},
-        "dpo.value.permitted": {"da": "Tilladt", "en": "Permitted"},
-        "dpo.value.success": {"da": "Udført", "en": "Done"},
-        "dpo.value.view.read": {"da": "Opslag (delt visning)", "en": "Look-up (shared view)"},
-        "dpo.value.consent.create": {"da": "Samtykke registreret", "en": "Consent recorded"},
-        "dpo.value.consent.withdraw": {"da": "Samtykke trukket tilbage", "en": "Consent withdrawn"},
-        "dpo.value.consent_request.create": {
-            "da": "Anmodning om samtykke",
-            "en": "Consent request",
-        },
-        "dpo.value.audit.search_citizen": {
-            "da": "Revisionssøgning på borger",
-            "en": "Audit search by citizen",
-        },
-        "dpo.value.audit.export_csv": {"da": "Eksport (CSV)", "en": "Export (CSV)"},
-        "dpo.value.audit.export_signed": {"da": "Signeret eksport", "en": "Signed export"},
     }
+)
+
+# Raw outcome, phase and action values of audit entries, in plain words (shared with the CSV).
+register(
+    {f"dpo.value.{value}": {"da": text.da, "en": text.en} for value, text in VALUE_LABELS.items()}
 )

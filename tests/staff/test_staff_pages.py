@@ -197,5 +197,8 @@ async def test_dpo_console_speaks_one_language_and_uses_readable_names(gw: Harne
     assert "Trivsel (WHO-5)" in text
     results = text.split('data-testid="entry"', 1)[1]
     assert "health.wellbeing" not in results.split("</table>")[0]
-    # Danish date fields: dd-mm-åååå.
-    assert re.search(r'id="f-since" name="since" value="\d{2}-\d{2}-\d{4}"', text)
+    # Danish date fields: dd.mm.åååå, in DKFDS's date picker.
+    assert re.search(r'id="f-since" name="since" value="\d{2}\.\d{2}\.\d{4}"', text)
+    assert 'class="date-picker" data-dateformat="DD.MM.YYYY"' in text
+    # Departments by name, also the DPO's own (not in the catalogue).
+    assert ">administration<" not in text
