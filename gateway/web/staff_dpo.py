@@ -85,6 +85,9 @@ async def _read_filter(
     if cpr is None and token and form.get("clear_citizen") != "1":
         cpr = citizen_from_token(svc.keys.cipher, token, principal)
     since, until = _day(values["since"]), _day(values["until"])
+    # Put the days back the Danish way, whichever way they came (the date picker sends ISO).
+    values["since"] = danish_day(since) if since else ""
+    values["until"] = danish_day(until) if until else ""
     try:
         query = AuditQuery(
             since=_midnight(since) if since else None,

@@ -140,6 +140,33 @@ register(
         },
         "staff.caseload.expires": {"da": "Udløber", "en": "Expires"},
         "staff.request.id": {"da": "Anmodning", "en": "Request"},
+        "staff.preview.heading": {
+            "da": "Du er ved at bede borgeren om samtykke",
+            "en": "You are about to ask the citizen for consent",
+        },
+        "staff.preview.recipient": {"da": "Hvem må se det", "en": "Who may see it"},
+        "staff.preview.until": {"da": "Gyldigt til og med", "en": "Valid until"},
+        "staff.preview.covers": {
+            "da": "Anmodningen omfatter det, formålet har brug for fra dette afsnit:",
+            "en": "The request covers what the purpose needs from this section:",
+        },
+        "staff.preview.from": {"da": "fra {department}", "en": "from {department}"},
+        "staff.preview.special": {
+            "da": "følsomme oplysninger",
+            "en": "sensitive information",
+        },
+        "staff.preview.fields": {"da": "Oplysninger", "en": "Details"},
+        "staff.preview.also": {
+            "da": "Tilføj også (tilbageholdt til samme formål)",
+            "en": "Also add (withheld for the same purpose)",
+        },
+        "staff.preview.citizen_decides": {
+            "da": "Borgeren får anmodningen i Tværs og bestemmer selv. Du ser svaret under "
+            "»Mine anmodninger«.",
+            "en": "The citizen gets the request in Tværs and decides. You see the answer "
+            'under "My requests".',
+        },
+        "staff.preview.send": {"da": "Send anmodning", "en": "Send request"},
         "staff.request.message": {
             "da": "{name} fra {department} beder om dit samtykke til formålet »{purpose}«. "
             "Du bestemmer selv, og du kan altid trække et samtykke tilbage.",
