@@ -36,6 +36,15 @@ class WebSettings(BaseSettings):
     login_rate_window_s: float = 60.0
     action_rate_limit: int = 30
     action_rate_window_s: float = 60.0
+    # Who runs this site: shown in the header, the footer and the accessibility statement
+    # (/tilgaengelighed). The contact for digital accessibility is required by the
+    # webtilgængelighedslov; the statement says plainly when it has not been filled in.
+    authority_name: str = "Demo Kommune"
+    a11y_contact_email: str = ""
+    a11y_contact_phone: str = ""
+    a11y_contact_url: str = ""
+    # The date the accessibility statement was last reviewed (ISO 8601).
+    a11y_statement_date: str = "2026-12-04"
 
     def effective_session_secret(self, *, keys_dir: Path, allow_generate: bool) -> str:
         """The secret that signs session cookies (generated into ``keys_dir`` in development)."""

@@ -67,6 +67,11 @@ class Translator:
 register(
     {
         "app.name": {"da": "Tværs", "en": "Tværs"},
+        "app.solution": {
+            "da": "Tværs · samtykke til deling af oplysninger",
+            "en": "Tværs · consent to sharing information",
+        },
+        "form.error_prefix": {"da": "Fejl:", "en": "Error:"},
         "app.tagline": {
             "da": "Deling af oplysninger mellem kommunens forvaltninger — kun med dit samtykke",
             "en": "Sharing information between the municipality's departments — "
@@ -85,7 +90,6 @@ register(
         },
         "footer.a11y": {"da": "Tilgængelighedserklæring", "en": "Accessibility statement"},
         "a11y.title": {"da": "Tilgængelighedserklæring", "en": "Accessibility statement"},
-        "a11y.prepared": {"da": "4. december 2026", "en": "4 December 2026"},
         "login.title": {"da": "Log ind", "en": "Log in"},
         "login.citizen": {"da": "Log ind som borger", "en": "Log in as a citizen"},
         "login.citizen_help": {

@@ -38,6 +38,7 @@ from gateway.web.staff_view import (
     masked_cpr,
     present,
     present_section,
+    preview_item,
     usable_purposes,
 )
 from gateway.web.state import limit_action
@@ -228,6 +229,55 @@ async def retry_section(
             ],
             "statute": svc.catalogue.purposes[purpose].basis.citation,
         },
+    )
+
+
+@router.post("/consent-request/preview")
+async def preview_consent_request(
+    request: Request,
+    principal: WebEmployee,
+    svc: RuntimeDep,
+    token: TokenField,
+    purpose: PurposeField,
+    category: CategoryField,
+    also: Annotated[list[str] | None, Form(max_length=50)] = None,
+) -> Response:
+    """What a withheld section's request would ask for, shown before anything is sent.
+
+    The request covers the section's own category (what the purpose needs from it: the fields
+    the catalogue lists); other withheld categories of the same view can be added. Nothing is
+    stored or audited here and no citizen data is read; sending is ``POST /consent-request``.
+    """
+    _check_purpose(svc, principal, purpose)
+    citizen_from_token(svc.keys.cipher, token, principal)  # a forged or foreign token fails
+    catalogue = svc.catalogue
+    chosen = catalogue.purposes[purpose]
+    if category not in chosen.categories:
+        raise InvalidRequest(
+            Text(
+                da="Kategorien hører ikke til formålet",
+                en="the category is not part of the purpose",
+            ),
+            field="category",
+        )
+    lang = request_lang(request)
+    others = [c for c in dict.fromkeys(also or []) if c != category and c in chosen.categories]
+    department = catalogue.departments.get(principal.department or "")
+    context = {
+        "token": token,
+        "purpose": purpose,
+        "purpose_title": chosen.title.get(lang),
+        "recipient": department.title.get(lang) if department else principal.department,
+        "valid_until": svc.clock() + timedelta(days=chosen.max_consent_days),
+        "anchor": "section-" + category.replace(".", "-"),
+        "needed": preview_item(catalogue, purpose, category, lang),
+        "others": [preview_item(catalogue, purpose, c, lang) for c in others],
+    }
+    htmx = request.headers.get("hx-request") == "true"
+    return render(
+        request,
+        "staff/_request_preview.html" if htmx else "staff/request_preview.html",
+        context,
     )
 
 

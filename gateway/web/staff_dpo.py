@@ -23,6 +23,7 @@ from gateway.audit.console.dependencies import DpoConsoleServiceDep
 from gateway.audit.console.downloads import csv_response, signed_zip_response
 from gateway.audit.console.endpoints import log_verifier, verify_jobs
 from gateway.audit.console.integrity import integrity_status, witnessed_notes
+from gateway.audit.console.labels import department_label
 from gateway.audit.console.triage import AnomalyTriageService
 from gateway.audit.entries.repository import entry_dict
 from gateway.audit.log.dependencies import witness_clients
@@ -47,7 +48,8 @@ _DANISH_DAY = re.compile(r"^(\d{1,2})[-./](\d{1,2})[-./](\d{4})$")
 
 
 def _day(value: str | None) -> date | None:
-    """A day typed the Danish way (``31-12-2026``, ``31.12.2026``) or as ISO 8601."""
+    """A day typed the Danish way (``31.12.2026``, ``31-12-2026``) or as ISO 8601 (what the
+    DKFDS date picker sends once it has run)."""
     if not value:
         return None
     try:
@@ -57,12 +59,12 @@ def _day(value: str | None) -> date | None:
         return date.fromisoformat(value)
     except ValueError as exc:
         raise InvalidRequest(
-            Text(da="Ugyldig dato (dd-mm-åååå)", en="invalid date (dd-mm-yyyy)")
+            Text(da="Ugyldig dato (dd.mm.åååå)", en="invalid date (dd.mm.yyyy)")
         ) from exc
 
 
 def danish_day(day: date) -> str:
-    return f"{day.day:02d}-{day.month:02d}-{day.year}"
+    return f"{day.day:02d}.{day.month:02d}.{day.year}"
 
 
 def _midnight(day: date) -> datetime:
@@ -83,6 +85,9 @@ async def _read_filter(
     if cpr is None and token and form.get("clear_citizen") != "1":
         cpr = citizen_from_token(svc.keys.cipher, token, principal)
     since, until = _day(values["since"]), _day(values["until"])
+    # Put the days back the Danish way, whichever way they came (the date picker sends ISO).
+    values["since"] = danish_day(since) if since else ""
+    values["until"] = danish_day(until) if until else ""
     try:
         query = AuditQuery(
             since=_midnight(since) if since else None,
@@ -138,8 +143,7 @@ async def console(
     catalogue = svc.catalogue
     # Series named in the reader's language (ids stay in the JSON API).
     charts.by_department = {
-        (catalogue.departments[d].title.get(lang) if d in catalogue.departments else d): v
-        for d, v in charts.by_department.items()
+        department_label(catalogue, d, lang): v for d, v in charts.by_department.items()
     }
     charts.by_purpose = {
         (catalogue.purposes[p].title.get(lang) if p in catalogue.purposes else p): v
@@ -152,6 +156,7 @@ async def console(
             "values": values,
             "choices": await analytics.choices(),
             "catalogue": svc.catalogue,
+            "dept_label": lambda d: department_label(catalogue, d, lang),
             "entries": [(r, entry_dict(r)) for r in rows],
             "total": total,
             "next_cursor": rows[-1].seq if len(rows) == 50 else None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from gateway.audit.console.labels import VALUE_LABELS
 from gateway.web.i18n import register
 
 register(
@@ -139,6 +140,33 @@ register(
         },
         "staff.caseload.expires": {"da": "Udløber", "en": "Expires"},
         "staff.request.id": {"da": "Anmodning", "en": "Request"},
+        "staff.preview.heading": {
+            "da": "Du er ved at bede borgeren om samtykke",
+            "en": "You are about to ask the citizen for consent",
+        },
+        "staff.preview.recipient": {"da": "Hvem må se det", "en": "Who may see it"},
+        "staff.preview.until": {"da": "Gyldigt til og med", "en": "Valid until"},
+        "staff.preview.covers": {
+            "da": "Anmodningen omfatter det, formålet har brug for fra dette afsnit:",
+            "en": "The request covers what the purpose needs from this section:",
+        },
+        "staff.preview.from": {"da": "fra {department}", "en": "from {department}"},
+        "staff.preview.special": {
+            "da": "følsomme oplysninger",
+            "en": "sensitive information",
+        },
+        "staff.preview.fields": {"da": "Oplysninger", "en": "Details"},
+        "staff.preview.also": {
+            "da": "Tilføj også (tilbageholdt til samme formål)",
+            "en": "Also add (withheld for the same purpose)",
+        },
+        "staff.preview.citizen_decides": {
+            "da": "Borgeren får anmodningen i Tværs og bestemmer selv. Du ser svaret under "
+            "»Mine anmodninger«.",
+            "en": "The citizen gets the request in Tværs and decides. You see the answer "
+            'under "My requests".',
+        },
+        "staff.preview.send": {"da": "Send anmodning", "en": "Send request"},
         "staff.request.message": {
             "da": "{name} fra {department} beder om dit samtykke til formålet »{purpose}«. "
             "Du bestemmer selv, og du kan altid trække et samtykke tilbage.",
@@ -329,31 +357,15 @@ register(
         },
         "dpo.verify.failed": {"da": "Kontrollen fejlede", "en": "Verification failed"},
         "dpo.verify.progress": {"da": "Fremdrift", "en": "Progress"},
-        # Raw outcome and action values of audit entries, in plain words.
-        "dpo.value.granted": {"da": "Udleveret", "en": "Granted"},
-        "dpo.filter.date_format": {"da": "dd-mm-åååå", "en": "dd-mm-yyyy"},
+        "dpo.filter.date_format": {"da": "dd.mm.åååå", "en": "dd.mm.yyyy"},
         "dpo.filter.date_help": {
-            "da": "Datoer skrives dd-mm-åååå, fx 31-12-2026.",
-            "en": "Dates are written dd-mm-yyyy, e.g. 31-12-2026.",
+            "da": "Datoer skrives dd.mm.åååå, fx 31.12.2026.",
+            "en": "Dates are written dd.mm.yyyy, e.g. 31.12.2026.",
         },
-        "dpo.value.partial": {"da": "Delvist", "en": "Partly"},
-        "dpo.value.denied": {"da": "Afvist", "en": "Denied"},
-        "dpo.value.unavailable": {"da": "Utilgængelig", "en": "Unavailable"},
-        "dpo.value.error": {"da": "Fejl", "en": "Error"},
-        "dpo.value.permitted": {"da": "Tilladt", "en": "Permitted"},
-        "dpo.value.success": {"da": "Udført", "en": "Done"},
-        "dpo.value.view.read": {"da": "Opslag (delt visning)", "en": "Look-up (shared view)"},
-        "dpo.value.consent.create": {"da": "Samtykke registreret", "en": "Consent recorded"},
-        "dpo.value.consent.withdraw": {"da": "Samtykke trukket tilbage", "en": "Consent withdrawn"},
-        "dpo.value.consent_request.create": {
-            "da": "Anmodning om samtykke",
-            "en": "Consent request",
-        },
-        "dpo.value.audit.search_citizen": {
-            "da": "Revisionssøgning på borger",
-            "en": "Audit search by citizen",
-        },
-        "dpo.value.audit.export_csv": {"da": "Eksport (CSV)", "en": "Export (CSV)"},
-        "dpo.value.audit.export_signed": {"da": "Signeret eksport", "en": "Signed export"},
     }
+)
+
+# Raw outcome, phase and action values of audit entries, in plain words (shared with the CSV).
+register(
+    {f"dpo.value.{value}": {"da": text.da, "en": text.en} for value, text in VALUE_LABELS.items()}
 )

@@ -189,3 +189,28 @@ def present_section(
             )
         )
     return view
+
+
+@dataclass(frozen=True)
+class PreviewItem:
+    """One category a consent request would cover, as the caseworker sees it before sending."""
+
+    category: str
+    title: str
+    department: str
+    fields: list[str]
+    special: bool
+
+
+def preview_item(catalogue: Catalogue, purpose: str, category: str, lang: str) -> PreviewItem:
+    """The category's name, department and the fields this purpose needs from it."""
+    spec = catalogue.categories[category]
+    needed = catalogue.purposes[purpose].categories.get(category, [])
+    department = catalogue.departments.get(spec.department)
+    return PreviewItem(
+        category=category,
+        title=spec.title.get(lang),
+        department=department.title.get(lang) if department else spec.department,
+        fields=[spec.fields[f].get(lang) for f in needed if f in spec.fields],
+        special=spec.sensitivity == "special",
+    )

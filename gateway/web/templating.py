@@ -6,11 +6,13 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from gateway.problems import split_bilingual
 from gateway.web import timefmt
+from gateway.web.config import WebSettings
 from gateway.web.i18n import Translator, request_lang
 from gateway.web.security import CSRF_FIELD, csrf_token, session_principal
 
@@ -29,6 +31,25 @@ def in_lang(text: str, lang: str) -> str:
 
 templates.env.filters["in_lang"] = in_lang
 
+ICON_SPRITE = "/static/vendor/dkfds/img/all-svg-icons.svg"
+
+
+def icon(name: str, classes: str = "") -> Markup:
+    """A DKFDS icon from the vendored sprite, hidden from assistive technology (decorative)."""
+    klass = f"icon-svg {classes}".strip()
+    return Markup(
+        '<svg class="{}" focusable="false" aria-hidden="true"><use href="{}#{}"></use></svg>'
+    ).format(klass, ICON_SPRITE, escape(name))
+
+
+templates.env.globals["icon"] = icon
+
+
+def site_settings(request: Request) -> WebSettings:
+    """The web settings (authority name, accessibility contact) of the running app."""
+    state = getattr(request.app.state, "web", None)
+    return state.settings if state is not None else WebSettings()
+
 
 def page_context(request: Request) -> dict[str, Any]:
     """What every template can use: ``t``, ``lang``, ``principal``, ``csrf_token``, ``fmt_*``."""
@@ -44,6 +65,7 @@ def page_context(request: Request) -> dict[str, Any]:
         "fmt_short": lambda m: timefmt.format_short(m, lang),
         "iso": timefmt.iso,
         "is_htmx": request.headers.get("hx-request") == "true",
+        "site": site_settings(request),
     }
 
 

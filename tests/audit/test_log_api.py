@@ -201,7 +201,7 @@ async def test_retention_purges_bodies_and_the_log_still_verifies(tmp_path: Path
     assert all(r[2] is None and r[3] is not None for r in gone)
     result = await asyncio.to_thread(export_and_verify, tmp_path, tmp_path / "export")
     assert result.exit_code == 0, result.output
-    assert "3 with purged bodies" in result.output
+    assert "3 with bodies purged by retention" in result.output
 
 
 @pytest.mark.sqlite_only(reason="opens the SQLite file directly to tamper with or inspect it")

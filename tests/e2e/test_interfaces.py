@@ -180,6 +180,7 @@ def test_asking_twice_shows_the_pending_request_and_my_requests_lists_it(
     page.get_by_test_id("show-overview").click()
     page.get_by_test_id("overview-result").wait_for()
     page.get_by_test_id("request-consent").first.click()
+    page.get_by_test_id("send-request").first.click()
     sent = page.get_by_test_id("request-sent").first
     sent.wait_for()
     assert sent.get_attribute("data-pending") == "new"
@@ -188,6 +189,7 @@ def test_asking_twice_shows_the_pending_request_and_my_requests_lists_it(
     page.get_by_test_id("show-overview").click()
     page.get_by_test_id("overview-result").wait_for()
     page.get_by_test_id("request-consent").first.click()
+    page.get_by_test_id("send-request").first.click()
     again = page.get_by_test_id("request-sent").first
     again.wait_for()
     assert again.get_attribute("data-pending") == "existing"

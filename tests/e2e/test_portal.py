@@ -176,4 +176,4 @@ def test_narrow_screen_walk(narrow_page: Any, live: Live) -> None:
     # Keyboard: the skip link is the first stop and is visible when focused.
     narrow_page.keyboard.press("Tab")
     focused = narrow_page.evaluate("document.activeElement.className")
-    assert focused == "skip-link"
+    assert focused == "skipnav"

@@ -18,6 +18,11 @@ from tests.e2e.conftest import Live, assert_accessible, login, screenshot, switc
 # A seeded citizen outside the demo trio, so the portal's tests see their own data only.
 CITIZEN = citizens()[2].cpr  # borger-3: health data needs the citizen's own consent
 CASEWORKER = "sagsbehandler-jobcenter"
+CATALOGUE = json.loads(
+    (Path(__file__).resolve().parents[2] / "policies" / "catalogue" / "data.json").read_text(
+        encoding="utf-8"
+    )
+)
 SNOOPER = "vikar-jobcenter"
 
 
@@ -70,13 +75,36 @@ def test_caseworker_sees_granted_and_withheld_and_requests_consent(page: Any, li
     # Saved under test-artifacts/screenshots/; docs/screenshots/staff-overview.png is a copy.
     screenshot(page, "staff-overview")
 
-    page.get_by_test_id("request-consent").first.click()
-    page.get_by_test_id("request-sent").first.wait_for()
+    # A withheld section's button asks for what THAT section needs, shown before sending.
+    titles = {c: v["title"]["da"] for c, v in CATALOGUE["categories"].items()}
+    section = page.locator("[data-testid=section][data-category='health.contact']")
+    covers = section.get_by_test_id("request-covers").inner_text()
+    assert titles["health.contact"] in covers and titles["social.contact"] not in covers
+    section.get_by_test_id("request-consent").click()
+    preview = section.get_by_test_id("request-preview")
+    preview.wait_for()
+    needed = preview.get_by_test_id("preview-categories").locator("li")
+    assert needed.count() == 1
+    assert needed.first.get_attribute("data-category") == "health.contact"
+    # The fields the purpose needs from it (catalogue), the purpose and who may see it.
+    assert "Navn" in needed.first.inner_text() and "Telefon" in needed.first.inner_text()
+    assert CATALOGUE["purposes"]["tvaerfagligt_team"]["title"]["da"] in preview.inner_text()
+    # The other withheld category is offered, not chosen.
+    also = preview.get_by_test_id("preview-also")
+    assert also.count() == 1 and also.first.get_attribute("data-category") == "social.contact"
+    assert not also.first.is_checked()
+    with live.api(CASEWORKER) as api:
+        before = api.get("/v1/consent-requests").json()
+    assert (before["items"] if isinstance(before, dict) else before) == []  # nothing sent yet
+    assert_accessible(page)
+    screenshot(page, "staff-request-preview")
+    preview.get_by_test_id("send-request").click()
+    section.get_by_test_id("request-sent").wait_for()
     with live.api(CASEWORKER) as api:
         mine = api.get("/v1/consent-requests").json()
     items = mine["items"] if isinstance(mine, dict) else mine
     latest = max(items, key=lambda r: r["created_at"])
-    assert sorted(latest["categories"]) == ["health.contact", "social.contact"]
+    assert latest["categories"] == ["health.contact"]
     assert latest["purpose"] == "tvaerfagligt_team"
     assert latest["status"] == "pending"
     screenshot(page, "staff-overview-requested")

@@ -435,6 +435,14 @@ ROWS: tuple[Row, ...] = (
     ),
     Row(
         "POST",
+        "/staff/consent-request/preview",
+        web(VIEWERS),
+        web=True,
+        data=staff_token_form,
+        rule=PURPOSE_RULE,
+    ),
+    Row(
+        "POST",
         "/staff/consent-request",
         web(VIEWERS),
         rule=PURPOSE_RULE,

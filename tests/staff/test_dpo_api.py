@@ -159,8 +159,23 @@ async def test_csv_export_is_semicolon_separated_utf8_with_bom(gw: Harness) -> N
     assert rows[0][:3] == ["tidspunkt_koebenhavn", "tidspunkt_utc", "fase"]
     assert len(rows) == 2  # header + the one access of that citizen
     record = dict(zip(rows[0], rows[1], strict=True))
-    assert record["bruger"] == "sagsbehandler-jobcenter"
-    assert record["kategorier_udleveret"].count("social.services") == 1
+    # Readable Danish names in the main columns; the machine ids in their own *_id columns.
+    assert record["bruger_id"] == "sagsbehandler-jobcenter"
+    assert record["bruger"] == "Mette Sørensen"
+    assert record["handling"] == "Opslag (delt visning)" and record["handling_id"] == "view.read"
+    assert record["afdeling"] == "Jobcenter (beskæftigelse)"
+    assert record["afdeling_id"] == "jobcenter"
+    assert record["formaal"] == "Afklaring i tværfagligt team"
+    assert record["formaal_id"] == "tvaerfagligt_team"
+    assert record["udfald_id"] in {"granted", "partial"} and record["udfald"] in {
+        "Udleveret",
+        "Delvist udleveret",
+    }
+    assert record["kategorier_udleveret_id"].split(", ").count("social.services") == 1
+    assert "Sociale indsatser (serviceloven)" in record["kategorier_udleveret"]
+    ids = ("jobcenter.", "social.", "health.", "view.read", "tvaerfagligt_team")
+    for column in ("handling", "udfald", "afdeling", "roller", "formaal", "kategorier_udleveret"):
+        assert not any(i in record[column] for i in ids), (column, record[column])
     assert demo_cpr(0) not in raw.decode("utf-8")
     exports = await entries(gw, accesses_only=False, actor="dpo")
     assert "audit.export_csv" in {i["entry"]["action"] for i in exports["items"]}

@@ -197,5 +197,67 @@ async def test_dpo_console_speaks_one_language_and_uses_readable_names(gw: Harne
     assert "Trivsel (WHO-5)" in text
     results = text.split('data-testid="entry"', 1)[1]
     assert "health.wellbeing" not in results.split("</table>")[0]
-    # Danish date fields: dd-mm-åååå.
-    assert re.search(r'id="f-since" name="since" value="\d{2}-\d{2}-\d{4}"', text)
+    # Danish date fields: dd.mm.åååå, in DKFDS's date picker.
+    assert re.search(r'id="f-since" name="since" value="\d{2}\.\d{2}\.\d{4}"', text)
+    assert 'class="date-picker" data-dateformat="DD.MM.YYYY"' in text
+    # Departments by name, also the DPO's own (not in the catalogue).
+    assert ">administration<" not in text
+
+
+async def test_request_preview_shows_the_section_and_sends_nothing(gw: Harness) -> None:
+    cpr = demo_cpr(0)
+    await gw.record_consent(cpr, categories=["health.wellbeing", "social.services"])
+    _, csrf = await logged_in(gw, "sagsbehandler-jobcenter", "/staff")
+    page = await overview(gw, csrf, cpr)
+    token = TOKEN.search(page.text)
+    assert token is not None
+    form = {
+        "csrf_token": csrf,
+        "token": token.group(1),
+        "purpose": "tvaerfagligt_team",
+        "category": "health.contact",
+        "also": ["social.contact"],
+    }
+    preview = await gw.client.post("/staff/consent-request/preview", data=form)
+    assert preview.status_code == 200
+    text = preview.text
+    assert cpr not in text and cpr[:6] not in text
+    # The section's category goes with the request; the other one is only offered.
+    assert '<input type="hidden" name="categories" value="health.contact">' in text
+    assert 'type="checkbox" class="form-checkbox"' in text
+    assert 'name="categories" value="social.contact"' in text
+    assert 'value="social.contact" data-testid="preview-also"' in text
+    assert "Kontaktperson i sundhedsforvaltningen" in text  # the name, not only the id
+    mine = await gw.client.get(
+        "/v1/consent-requests", headers=await gw.auth("sagsbehandler-jobcenter")
+    )
+    body = mine.json()
+    assert (body["items"] if isinstance(body, dict) else body) == []  # a preview sends nothing
+
+
+async def test_request_preview_refuses_foreign_tokens_and_categories(gw: Harness) -> None:
+    cpr = demo_cpr(0)
+    _, csrf = await logged_in(gw, "sagsbehandler-jobcenter", "/staff")
+    page = await overview(gw, csrf, cpr)
+    token = TOKEN.search(page.text)
+    assert token is not None
+    base = {"csrf_token": csrf, "token": token.group(1), "purpose": "tvaerfagligt_team"}
+    # A category the purpose does not cover (helbredsafklaring's prevention offers).
+    outside = await gw.client.post(
+        "/staff/consent-request/preview", data={**base, "category": "health.prevention"}
+    )
+    assert outside.status_code == 422
+    # Categories outside the purpose are never offered as extras either.
+    extra = await gw.client.post(
+        "/staff/consent-request/preview",
+        data={**base, "category": "health.contact", "also": ["health.prevention"]},
+    )
+    assert extra.status_code == 200 and "health.prevention" not in extra.text
+    # Another caseworker's session cannot use this caseworker's citizen token.
+    gw.client.cookies.clear()
+    _, other_csrf = await logged_in(gw, "koordinator-jobcenter", "/staff")
+    stolen = await gw.client.post(
+        "/staff/consent-request/preview",
+        data={**base, "csrf_token": other_csrf, "category": "health.contact"},
+    )
+    assert stolen.status_code == 422

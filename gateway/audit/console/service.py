@@ -122,10 +122,11 @@ class DpoConsoleService:
             counts={"entries": total},
         )
         sessions = self._rt.sessions
+        catalogue = self._rt.catalogue
 
         async def stream() -> AsyncIterator[bytes]:
             async with sessions() as own:
-                async for chunk in csv_export(own, flt):
+                async for chunk in csv_export(own, flt, catalogue):
                     yield chunk
 
         return stream()

@@ -300,11 +300,12 @@ def full_command(
         )
     if result.failure is not None:
         _failed(result.failure)
+    hash_only_da, hash_only_en = _hash_only_wording(export, result.purged)
     _ok(
-        f"{result.entries} poster ({result.purged} med slettet indhold) og "
+        f"{result.entries} poster ({hash_only_da}) og "
         f"{result.checkpoints} signerede checkpoints stemmer; rod verificeret til størrelse "
         f"{result.verified_size}.",
-        f"{result.entries} entries ({result.purged} with purged bodies) and "
+        f"{result.entries} entries ({hash_only_en}) and "
         f"{result.checkpoints} signed checkpoints agree; root verified up to size "
         f"{result.verified_size}.",
     )
@@ -315,6 +316,35 @@ def full_command(
             f"the newest checkpoint (size {result.verified_size}) is cosigned by at least "
             f"{needed} witness(es).",
         )
+
+
+def _hash_only_wording(export: Path, hash_only: int) -> tuple[str, str]:
+    """What the lines given by their hash only are, in Danish and English.
+
+    In a full export they are entries whose content retention has purged. In a DPO's filtered
+    export (``selection.json`` beside the entries) they are mostly the entries outside the
+    selection: their content is not in the export, but they are still in the log — nothing
+    was deleted. The selection file is not signed, so its count is only used for wording.
+    """
+    outside = 0
+    try:
+        selection = json.loads((export / "selection.json").read_text(encoding="utf-8"))
+        outside = int(selection.get("entries_outside_selection", 0))
+    except (OSError, ValueError, TypeError, AttributeError):
+        selection = None
+    if selection is None:
+        return (
+            f"{hash_only} med indhold slettet efter opbevaringstiden, kun som hash",
+            f"{hash_only} with bodies purged by retention, as hashes only",
+        )
+    outside = max(0, min(outside, hash_only))
+    purged = hash_only - outside
+    da = f"{outside} uden for udvalget, kun som hash"
+    en = f"{outside} outside the selection, as hashes only"
+    if purged:
+        da += f"; {purged} med indhold slettet efter opbevaringstiden"
+        en += f"; {purged} with bodies purged by retention"
+    return da, en
 
 
 @audit_verify_app.command("key")
