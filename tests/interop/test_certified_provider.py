@@ -377,6 +377,9 @@ async def test_portal_login_with_code_and_pkce_through_the_providers_login(
             assert portal.status_code == 200, portal.text[:500]
             assert str(portal.url) == f"{GATEWAY}/portal"
             assert "Åse Ærø" in portal.text
+            # The session cookie (with the encrypted ID token for the logout) stays well under
+            # the 4 KB browsers keep.
+            assert len(agent.cookies["tvaers_session"]) < 3500
         async with browser(gw) as agent:
             staff = await web_login(agent, provider, "sagsbehandler", seen)
             assert staff.status_code == 200 and str(staff.url) == f"{GATEWAY}/staff"
