@@ -99,8 +99,8 @@ async def callback(request: Request) -> Response:
     if isinstance(token.get("expires_at"), int):
         expires_at = min(expires_at, int(token["expires_at"]))
     store_principal(request, principal, expires_at=expires_at)
-    if isinstance(token.get("id_token"), str):
-        store_id_token(request, token["id_token"])
+    id_token = token.get("id_token")
+    store_id_token(request, id_token if isinstance(id_token, str) else None)
     if target == "/portal" and principal.kind == "employee":
         target = home_for(principal.kind, principal.roles)
     return RedirectResponse(target, status_code=303)
@@ -116,10 +116,10 @@ async def logout(request: Request) -> Response:
     this form post would be stopped by ``form-action 'self'``). The provider ends its session
     and sends the browser back to ``/auth/logged-out``.
     """
-    id_token = pop_id_token(request)
+    from_provider, id_token = pop_id_token(request)
     request.session.clear()
-    endpoint = await end_session_endpoint(web_state(request).oidc) if id_token else None
-    if endpoint is None or id_token is None:
+    endpoint = await end_session_endpoint(web_state(request).oidc) if from_provider else None
+    if endpoint is None:
         return render(request, "auth/logged_out.html")
     url = logout_url(
         endpoint,

@@ -96,7 +96,7 @@ async def end_session_endpoint(client: StarletteOAuth2App) -> str | None:
 def logout_url(
     endpoint: str,
     *,
-    id_token: str,
+    id_token: str | None,
     client_id: str,
     post_logout_redirect_uri: str,
     lang: str,
@@ -104,12 +104,12 @@ def logout_url(
     """The provider's end-session URL (RP-Initiated Logout 1.0, GET).
 
     The ID token goes along as ``id_token_hint`` unless it carries a CPR number (some MitID
-    brokers put it in the ID token): a CPR number never goes into a URL, so then the request
-    names the client instead (``client_id``, which the specification allows), and the
-    provider asks the person to confirm.
+    brokers put it in the ID token) or was too large to keep: a CPR number never goes into a
+    URL, so then the request names the client instead (``client_id``, which the specification
+    allows), and the provider asks the person to confirm.
     """
     params = {"post_logout_redirect_uri": post_logout_redirect_uri, "ui_locales": lang}
-    if _carries_cpr(id_token):
+    if id_token is None or _carries_cpr(id_token):
         params["client_id"] = client_id
     else:
         params["id_token_hint"] = id_token

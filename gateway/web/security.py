@@ -27,6 +27,7 @@ CSRF_HEADER = "x-csrf-token"
 SESSION_ID_TOKEN = "idt"  # noqa: S105 (a session key name, not a secret)
 _CPR_AAD = b"web.session.cpr"
 _ID_TOKEN_AAD = b"web.session.id_token"
+_ID_TOKEN_MAX_CHARS = 1600  # encrypted and encoded twice, about 2.9 KB of the cookie
 _UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -67,25 +68,33 @@ def store_principal(request: Request, principal: Principal, *, expires_at: int) 
     request.session[SESSION_CSRF] = secrets.token_urlsafe(32)
 
 
-def store_id_token(request: Request, id_token: str) -> None:
-    """Keep the provider's ID token for the logout (``id_token_hint``), encrypted: it may
-    carry the CPR number, and the session cookie is only signed."""
+def store_id_token(request: Request, id_token: str | None) -> None:
+    """Remember that the login came from the provider, for the logout; with the ID token
+    (``id_token_hint``), encrypted — it may carry the CPR number and the session cookie is only
+    signed — unless it would push the cookie towards the browsers' 4 KB limit."""
+    if id_token is None or len(id_token) > _ID_TOKEN_MAX_CHARS:
+        request.session[SESSION_ID_TOKEN] = []  # provider login, no hint to send
+        return
     cipher = runtime_of(request).keys.cipher
     key_id, blob = cipher.encrypt(id_token.encode("ascii"), aad=_ID_TOKEN_AAD)
     request.session[SESSION_ID_TOKEN] = [key_id, base64.b64encode(blob).decode("ascii")]
 
 
-def pop_id_token(request: Request) -> str | None:
-    """The stored ID token (removed from the session), or ``None``."""
+def pop_id_token(request: Request) -> tuple[bool, str | None]:
+    """(whether the login came from the provider, its ID token if kept); removed from the
+    session."""
     stored = request.session.pop(SESSION_ID_TOKEN, None)
-    if not isinstance(stored, list) or len(stored) != 2:
-        return None
+    if not isinstance(stored, list):
+        return False, None
+    if len(stored) != 2:
+        return True, None
     key_id, blob = stored
     try:
         cipher = runtime_of(request).keys.cipher
-        return cipher.decrypt(key_id, base64.b64decode(blob), aad=_ID_TOKEN_AAD).decode("ascii")
-    except Exception:  # a rotated or foreign key: log out locally only
-        return None
+        token = cipher.decrypt(key_id, base64.b64decode(blob), aad=_ID_TOKEN_AAD)
+    except Exception:  # a rotated or foreign key: log out without the hint
+        return True, None
+    return True, token.decode("ascii")
 
 
 def session_principal(request: Request) -> Principal | None:

@@ -18,8 +18,10 @@ import json
 import re
 import secrets
 import shutil
+import socket
 import subprocess
 import threading
+import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -41,6 +43,8 @@ OTHER_RESOURCE = "urn:other-municipal-api"
 GATEWAY = "http://testserver"
 CLI_REDIRECT = "http://127.0.0.1/cli-callback"
 WEB_SECRET = secrets.token_urlsafe(32)
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
 NSIS = "https://data.gov.dk/concept/core/nsis/loa"
 NAME = "https://data.gov.dk/model/core/eid/fullName"
 CPR = "https://data.gov.dk/model/core/eid/cprNumber"
@@ -50,6 +54,14 @@ CPR = "https://data.gov.dk/model/core/eid/cprNumber"
 class Provider:
     issuer: str
     passwords: dict[str, str]
+    browser_port: int  # where the real-browser test serves the gateway (localhost)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def accounts() -> dict[str, dict[str, Any]]:
@@ -79,6 +91,8 @@ def provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Provider]:
         "oidc-provider is not installed: run `make oidc-provider`"
     )
     users = accounts()
+    browser_port = free_port()
+    served = f"http://localhost:{browser_port}"
     config = {
         "resource": RESOURCE,
         "other_resources": [OTHER_RESOURCE],
@@ -90,6 +104,14 @@ def provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Provider]:
                 "client_secret": WEB_SECRET,
                 "redirect_uris": [f"{GATEWAY}/auth/callback"],
                 "post_logout_redirect_uris": [f"{GATEWAY}/auth/logged-out"],
+                "grant_types": ["authorization_code"],
+                "response_types": ["code"],
+            },
+            {
+                "client_id": "tvaers-web-browser",
+                "client_secret": WEB_SECRET,
+                "redirect_uris": [f"{served}/auth/callback"],
+                "post_logout_redirect_uris": [f"{served}/auth/logged-out"],
                 "grant_types": ["authorization_code"],
                 "response_types": ["code"],
             },
@@ -125,7 +147,7 @@ def provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Provider]:
             process.kill()
             raise AssertionError(f"oidc-provider did not start: {log.read_text()[-2000:]}")
         issuer = json.loads(first[0])["issuer"]
-        yield Provider(issuer, {name: u["password"] for name, u in users.items()})
+        yield Provider(issuer, {name: u["password"] for name, u in users.items()}, browser_port)
     finally:
         process.terminate()
         try:
@@ -355,6 +377,9 @@ async def test_portal_login_with_code_and_pkce_through_the_providers_login(
             assert portal.status_code == 200, portal.text[:500]
             assert str(portal.url) == f"{GATEWAY}/portal"
             assert "Åse Ærø" in portal.text
+            # The session cookie (with the encrypted ID token for the logout) stays well under
+            # the 4 KB browsers keep.
+            assert len(agent.cookies["tvaers_session"]) < 3500
         async with browser(gw) as agent:
             staff = await web_login(agent, provider, "sagsbehandler", seen)
             assert staff.status_code == 200 and str(staff.url) == f"{GATEWAY}/staff"
@@ -422,3 +447,86 @@ async def test_logout_ends_the_providers_session(
         # No CPR number (with or without its dash) in any URL the browser visited.
         cpr = demo_cpr(0)
         assert not [u for u in seen if cpr in u or f"{cpr[:6]}-{cpr[6:]}" in u]
+
+
+# ------------------------------------------------------------------------------ real browser
+
+
+def test_a_real_browser_logs_in_and_out_through_the_provider(
+    provider: Provider, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chromium, the gateway served by uvicorn on localhost, the provider on 127.0.0.1: the
+    login form, the callback, the portal, "Log ud" (the script that follows the provider link
+    under the strict CSP), the provider's own sign-out confirmation, and a login that asks
+    again. Sync Playwright: opened and closed inside this test, after the async ones."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    assert CHROMIUM.exists(), "Chromium missing: run `make chromium`"
+    import uvicorn
+
+    from gateway.app import create_app
+    from tests.harness import test_settings
+
+    monkeypatch.setenv("TVAERS_WEB_OIDC_CLIENT_ID", "tvaers-web-browser")
+    monkeypatch.setenv("TVAERS_WEB_OIDC_CLIENT_SECRET", WEB_SECRET)
+    monkeypatch.setenv("TVAERS_WEB_OIDC_SCOPE", "openid profile tvaers")
+    base = f"http://localhost:{provider.browser_port}"
+    settings = test_settings(
+        tmp_path,
+        public_url=base,
+        database_url="",
+        dev_idp=False,
+        oidc_issuer=provider.issuer,
+        oidc_jwks_url=f"{provider.issuer}/jwks",
+        oidc_audience=RESOURCE,
+        **broker_mapping(),
+    )
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(settings), host="127.0.0.1", port=provider.browser_port, log_level="warning"
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        for _ in range(300):
+            if server.started:
+                break
+            assert thread.is_alive(), "the gateway did not start"
+            time.sleep(0.05)
+        with sync_api.sync_playwright() as pw:
+            chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            context = chromium.new_context(locale="da-DK")
+            page = context.new_page()
+            page.set_default_timeout(15_000)
+            problems: list[str] = []
+            page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+            page.on(
+                "console",
+                lambda msg: (
+                    problems.append(msg.text)
+                    if msg.type == "error" and "Content Security Policy" in msg.text
+                    else None
+                ),
+            )
+            page.goto(f"{base}/auth/login?next=/portal")
+            page.get_by_label("Bruger").fill("borger")
+            page.get_by_label("Adgangskode").fill(provider.passwords["borger"])
+            page.get_by_role("button", name="Log ind").click()
+            page.wait_for_url(f"{base}/portal")
+            assert "Åse Ærø" in page.content()
+
+            page.locator('form[action="/auth/logout"] button').click()
+            # The gateway's page hands over to the provider by itself (same-origin script).
+            page.wait_for_url(f"{provider.issuer}/session/end*")
+            page.get_by_role("button", name="Yes, sign me out").click()
+            page.wait_for_url(f"{base}/auth/logged-out")
+            assert page.get_by_test_id("logged-out").is_visible()
+
+            page.goto(f"{base}/auth/login?next=/portal")
+            page.wait_for_selector('[data-testid="op-login"]')  # asked again
+            context.close()
+            chromium.close()
+        assert not problems, problems
+    finally:
+        server.should_exit = True
+        thread.join(15)
