@@ -149,3 +149,15 @@ async def test_a_simulator_flag_must_be_a_boolean(tmp_path: Path, database_url: 
     with pytest.raises(ConnectorLoadError, match="simulator must be true or false"):
         async with running_gateway(tmp_path, database_url=database_url, connectors=connectors):
             pass
+
+
+def test_the_demo_and_the_defaults_mark_their_simulators() -> None:
+    from gateway.config import Settings
+    from gateway.demo import demo_settings
+
+    for settings in (Settings(), demo_settings("127.0.0.1", 18400, 18401)):
+        assert {name: spec.get("simulator") for name, spec in settings.connectors.items()} == {
+            "jobcenter": True,
+            "social": True,
+            "health": True,
+        }
