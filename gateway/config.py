@@ -170,12 +170,13 @@ class Settings(BaseSettings):
     # Connectors: name -> {"base_url": ..., "timeout_s": ..., "options": {...}}.
     connectors: dict[str, dict[str, Any]] = Field(
         default_factory=lambda: {
-            "jobcenter": {"base_url": "http://127.0.0.1:8101"},
-            "social": {"base_url": "http://127.0.0.1:8102"},
-            "health": {"base_url": "http://127.0.0.1:8103/fhir"},
+            "jobcenter": {"base_url": "http://127.0.0.1:8101", "simulator": True},
+            "social": {"base_url": "http://127.0.0.1:8102", "simulator": True},
+            "health": {"base_url": "http://127.0.0.1:8103/fhir", "simulator": True},
         }
     )
-    """Connectors as JSON: name → `{"base_url", "timeout_s", "options"}`."""
+    """Connectors as JSON: name → `{"base_url", "timeout_s", "options", "simulator"}`;
+    `"simulator": true` marks the source as a simulator ("(simulator)" beside its name)."""
     allow_plaintext_connectors: bool = False
     """Allow `http://` connector URLs in production (e.g. a sidecar on localhost)."""
     connector_timeout_s: float = 2.0

@@ -70,8 +70,10 @@ def demo_settings(host: str, port: int, sim_port: int = DEFAULT_SIMULATOR_PORT) 
         "social": f"http://{host}:{ports['social']}",
         "health": f"http://{host}:{ports['health']}/fhir",
     }
+    # The demo's department systems are simulators, and every section says so.
     connectors = {
-        name: {**base.connectors.get(name, {}), "base_url": url} for name, url in urls.items()
+        name: {**base.connectors.get(name, {}), "base_url": url, "simulator": True}
+        for name, url in urls.items()
     }
     digital_post = f"http://{host}:{digital_post_port(sim_port)}/memo/messages"
     return base.model_copy(

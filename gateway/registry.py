@@ -26,6 +26,8 @@ class ConnectorRegistry:
     connectors: Mapping[str, Connector]
     by_category: Mapping[str, str]
     timeouts: Mapping[str, float]
+    #: Connectors configured with ``"simulator": true``: their sections say "(simulator)".
+    simulated: frozenset[str] = frozenset()
 
     def connector_for(self, category: str) -> tuple[str, Connector] | None:
         name = self.by_category.get(category)
@@ -45,6 +47,7 @@ def load_connectors(
     connectors: dict[str, Connector] = {}
     by_category: dict[str, str] = {}
     timeouts: dict[str, float] = {}
+    simulated: set[str] = set()
     for name, options in configured.items():
         ep = available.get(name)
         if ep is None:
@@ -83,7 +86,17 @@ def load_connectors(
             by_category[category] = name
         connectors[name] = connector
         timeouts[name] = settings.timeout_s
-    return ConnectorRegistry(connectors=connectors, by_category=by_category, timeouts=timeouts)
+        marker = options.get("simulator", False)
+        if not isinstance(marker, bool):
+            raise ConnectorLoadError(f"connector {name!r}: simulator must be true or false")
+        if marker:
+            simulated.add(name)
+    return ConnectorRegistry(
+        connectors=connectors,
+        by_category=by_category,
+        timeouts=timeouts,
+        simulated=frozenset(simulated),
+    )
 
 
 def check_manifest(name: str, connector: Connector, catalogue: Catalogue) -> None:

@@ -543,10 +543,11 @@ class ViewService:
             )
             found = self._registry.connector_for(category)
             outcome = fetched.get(found[0]) if found else None
+            simulated = found is not None and found[0] in self._registry.simulated
             if outcome is None or outcome.result is None:
                 code = outcome.failure if outcome and outcome.failure else "no_connector"
                 built.unavailable.add(category)
-                built.sections.append(self._unavailable(header, basis, code))
+                built.sections.append(self._unavailable(header, basis, code, simulated))
                 continue
             built.sections.append(
                 self._granted(
@@ -558,14 +559,23 @@ class ViewService:
                     structured=self._registry.connectors[found[0]].manifest.structured
                     if found
                     else None,
+                    system=_system_label(outcome.result.source_system, simulated),
                 )
             )
         return built
 
-    def _unavailable(self, header: _SectionHeader, basis: SectionBasis, code: str) -> Section:
+    def _unavailable(
+        self, header: _SectionHeader, basis: SectionBasis, code: str, simulated: bool = False
+    ) -> Section:
         dept = self._catalogue.departments.get(header.department)
         system = dept.system if dept else None
-        name = LocalizedText(da=system.da, en=system.en) if system else header.title
+        name = (
+            LocalizedText(
+                da=_system_label(system.da, simulated), en=_system_label(system.en, simulated)
+            )
+            if system
+            else header.title
+        )
         text = UNAVAILABLE_TEXT[code]
         return header.section(
             status="unavailable",
@@ -588,20 +598,29 @@ class ViewService:
         built: BuiltSections,
         *,
         structured: Mapping[str, Shape] | None = None,
+        system: str | None = None,
     ) -> Section:
         """Invariant 4: minimised again here, whatever the connector returned; nested values
-        only where the connector's manifest declares the field structured."""
+        only where the connector's manifest declares the field structured. ``system`` is the
+        source's name as shown (with "(simulator)" when so configured)."""
         category = header.category
         records = minimise(
             [r for r in result.records if r.category == category], {category: fields}, structured
         )[category]
         built.counts[category] = len(records)
-        built.systems.add(result.source_system)
+        source_system = system or result.source_system
+        built.systems.add(source_system)
         return header.section(
             status="granted",
-            source_system=result.source_system,
+            source_system=source_system,
             basis=basis,
             fields=sorted(fields),
             retrieved_at=result.retrieved_at,
             records=records,
         )
+
+
+def _system_label(system: str, simulated: bool) -> str:
+    """A department system's name; a simulator says so (configured per connector, not in the
+    catalogue, which names the real systems)."""
+    return f"{system} (simulator)" if simulated else system
