@@ -196,6 +196,7 @@ class ConsentRequestService:
                 purpose=body.purpose,
                 department=principal.department,
                 categories=categories,
+                **self._consents.terms_for_notices(),
             ),
             now=now,
         )

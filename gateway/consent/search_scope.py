@@ -34,4 +34,18 @@ def as_seen_by(principal: Principal, item: ConsentRead, catalogue: Catalogue) ->
         for c in item.categories
         if c in catalogue.categories and catalogue.categories[c].sensitivity != "special"
     ]
-    return item.model_copy(update={"categories": ordinary, "evidence_ref": None})
+    # Issue 14's record fields carry evidence references and the fields per category too.
+    return item.model_copy(
+        update={
+            "categories": ordinary,
+            "evidence_ref": None,
+            "granted_fields": {
+                c: f for c, f in (item.granted_fields or {}).items() if c in ordinary
+            }
+            if item.granted_fields is not None
+            else None,
+            "withdrawal_evidence_ref": None,
+            "withdrawal_receipt": None,
+            "history": [e.model_copy(update={"evidence_ref": None}) for e in item.history],
+        }
+    )

@@ -492,6 +492,16 @@ class ConsentService:
             )
         return row, identity
 
+    def terms_for_notices(self) -> dict[str, str]:
+        """Controller, DPO contact and retention for a notice to the citizen ({} without)."""
+        if self._terms is None:
+            return {}
+        return {
+            "controller": f"{self._terms.controller_name} ({self._terms.controller_contact})",
+            "dpo_contact": self._terms.dpo_contact,
+            "retention": self._terms.retention,
+        }
+
     def _require_terms(self) -> ConsentTerms:
         if self._terms is None:
             raise RuntimeError("ConsentService records consents only with ConsentTerms")

@@ -91,8 +91,35 @@ def break_glass(
 
 
 def consent_request(
-    catalogue: Catalogue, *, purpose: str, department: str, categories: list[str]
+    catalogue: Catalogue,
+    *,
+    purpose: str,
+    department: str,
+    categories: list[str],
+    controller: str = "",
+    dpo_contact: str = "",
+    retention: str = "",
 ) -> NoticeText:
+    # Issue 14: what the citizen must know before answering (controller, DPO, a no, withdrawal,
+    # retention); the portal's request page says the same with the full notice text.
+    facts_da = (
+        " Siger du nej, deles oplysningerne ikke; kommunen kan så kun bruge det, den allerede "
+        "har eller lovligt kan skaffe på anden måde, og din sag kan blive afgjort på det "
+        "grundlag (retssikkerhedsloven § 11 b). Du kan trække et samtykke tilbage når som "
+        f"helst. Dataansvarlig: {controller}. Databeskyttelsesrådgiver: {dpo_contact}. "
+        f"Opbevaring: {retention}."
+        if controller
+        else ""
+    )
+    facts_en = (
+        " If you say no, the information is not shared; the municipality can then use only "
+        "what it already has or can lawfully obtain otherwise, and your case may be decided on "
+        "that basis (retssikkerhedsloven § 11 b). You can withdraw a consent at any time. "
+        f"Controller: {controller}. Data protection officer: {dpo_contact}. "
+        f"Retention: {retention}."
+        if controller
+        else ""
+    )
     return NoticeText(
         subject_da="Du er blevet bedt om et samtykke",
         subject_en="You have been asked for a consent",
@@ -100,13 +127,13 @@ def consent_request(
             f"{_department(catalogue, department, 'da')} beder om dit samtykke til formålet "
             f"»{_purpose(catalogue, purpose, 'da')}« "
             f"({_titles(catalogue, categories, 'da')}). Du kan sige ja eller nej under "
-            "»Mine samtykker« i borgerportalen. Du bestemmer selv."
+            "»Mine samtykker« i borgerportalen. Du bestemmer selv." + facts_da
         ),
         body_en=(
             f"{_department(catalogue, department, 'en')} asks for your consent for the "
             f"purpose »{_purpose(catalogue, purpose, 'en')}« "
             f"({_titles(catalogue, categories, 'en')}). You can say yes or no under »My "
-            "consents« in the citizen portal. It is your choice."
+            "consents« in the citizen portal. It is your choice." + facts_en
         ),
     )
 

@@ -269,8 +269,16 @@ async def test_f7_consent_search_is_scoped_to_parties_and_redacted_for_the_dpo(
     assert "j.nr. 77" not in json.dumps(social)
     jobcenter = await search("sagsbehandler-jobcenter")
     assert substance["consent"]["consent_id"] not in {i["consent_id"] for i in jobcenter}
+    # Issue 14: a withdrawal's evidence and receipt stay with the parties too.
+    withdrawn = await gw.client.post(
+        f"/v1/consents/{health_to_job.json()['consent']['consent_id']}/withdraw",
+        json={"evidence_ref": "Tilbagekaldelse j.nr. 77"},
+        headers=await gw.auth("sagsbehandler-jobcenter"),
+    )
+    assert withdrawn.status_code == 200
     dpo = {i["consent_id"]: i for i in await search("dpo")}
     seen = dpo[substance["consent"]["consent_id"]]
+    assert "social.substance_treatment" not in (seen["granted_fields"] or {})
     assert "social.substance_treatment" not in seen["categories"]
     assert seen["evidence_ref"] is None
     assert "j.nr. 77" not in json.dumps(list(dpo.values()))

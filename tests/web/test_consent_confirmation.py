@@ -95,6 +95,11 @@ async def test_a_request_tells_controller_dpo_what_a_no_means_withdrawal_and_ret
     assert "Du kan trække samtykket tilbage når som helst" in text
     assert "Opbevaring" in text and "GDPR art. 9(2)(a)" in text
     assert 'data-testid="notice-text"' in text
+    # The notice that tells the citizen of the request says the same.
+    notices = await gw.client.get("/v1/me/notices", headers=await gw.auth("borger-1"))
+    told = next(n for n in notices.json()["items"] if n["kind"] == "consent_request")
+    for part in (settings.controller_name, settings.dpo_contact, "§ 11 b", "når som helst"):
+        assert part in told["body"]["da"], part
 
 
 async def test_a_health_professional_confirms_on_the_staff_page(gw: Harness) -> None:

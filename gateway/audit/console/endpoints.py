@@ -109,8 +109,9 @@ async def console_anomalies(
     """Anomalies in the filter's time range, each with the numbers and a plain explanation.
 
     Rules: many distinct citizens in a short window, access outside working hours, repeated
-    denials, look-ups of citizens without consent, and spikes against the user's own
-    baseline. Thresholds are configuration (`TVAERS_ANOMALY_*`).
+    denials, look-ups of citizens without consent, spikes against the user's own
+    baseline, and a consent recorded and used by the same person within minutes. Thresholds
+    are configuration (`TVAERS_ANOMALY_*`).
     """
     analytics = AuditAnalytics(session, settings=svc.settings)
     flt = body.to_filter(svc.keys.pseudonymiser)
