@@ -70,6 +70,7 @@ async def overview(
     lang, now = request_lang(request), svc.clock()
     rows = await _my_consents(consents, principal)
     pending = await requests.for_citizen(principal, status="pending")
+    represented = await consents.represented(principal, now=now)
     active = [r for r in rows if effective_status(r, now) == "active"]
     earlier = [r for r in rows if effective_status(r, now) != "active"]
     return render(
@@ -81,6 +82,7 @@ async def overview(
             "pending": [(r, describe(svc.catalogue, r, lang, now=now)) for r in pending],
             "active": [(r, describe(svc.catalogue, r, lang, now=now)) for r in active],
             "earlier": [(r, describe(svc.catalogue, r, lang, now=now)) for r in earlier],
+            "represented": represented,
         },
     )
 
