@@ -1,6 +1,6 @@
 """consent scope (members, teams, window) and representation (værge / fuldmagt) — issue 14
 
-Revision ID: 0006_consentscope_scope_representation
+Revision ID: 0006_consentscope_scope_repr
 Revises: 0005_shared_state
 Create Date: 2026-12-04
 
@@ -11,7 +11,7 @@ rollback loses nothing; the structured ``scope`` replaces it.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_consentscope_scope_representation"
+revision = "0006_consentscope_scope_repr"  # alembic_version holds at most 32 characters
 down_revision = "0005_shared_state"
 branch_labels = None
 depends_on = None
