@@ -799,6 +799,10 @@ class ConsentService:
                 return authority
         return None
 
+    async def row(self, consent_id: str) -> ConsentRow | None:
+        """One consent by id (callers check who may see it)."""
+        return await self._repo.get(consent_id)
+
     async def represented(self, principal: Principal, *, now: datetime) -> list[Authority]:
         """Whom the caller may act for now (``GET /v1/me/represented``)."""
         if self.representation is None:

@@ -61,12 +61,14 @@ def install_web(app: FastAPI, settings: Settings, *, web: WebSettings | None = N
     from gateway.web.portal import router as portal_router
     from gateway.web.portal_inbox import router as portal_inbox_router
     from gateway.web.portal_log import router as portal_log_router
+    from gateway.web.portal_represented import router as portal_represented_router
     from gateway.web.staff import router as staff_router
 
     app.include_router(auth_router)
     app.include_router(accessibility_router)
     app.include_router(portal_router)
     app.include_router(portal_log_router)
+    app.include_router(portal_represented_router)
     app.include_router(portal_inbox_router)
     app.include_router(staff_router)
 

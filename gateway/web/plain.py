@@ -81,6 +81,24 @@ def category_titles(catalogue: Catalogue, categories: list[str], lang: str) -> s
     )
 
 
+def acted_by(record: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A representative's record (``Authority.record`` / an audit entry's ``representation``)
+    for a page: name, kind, authority reference and its expiry as a datetime."""
+    if not record:
+        return None
+    until = record.get("authority_valid_until")
+    try:
+        expiry = datetime.fromisoformat(str(until).replace("Z", "+00:00"))
+    except ValueError:
+        expiry = None
+    return {
+        "name": record.get("representative_name") or "",
+        "kind": "vaerge" if record.get("kind") == "vaerge" else "fuldmagt",
+        "ref": record.get("authority_ref") or "",
+        "until": expiry,
+    }
+
+
 def describe(
     catalogue: Catalogue, row: ConsentRow | ConsentRequestRow, lang: str, *, now: datetime
 ) -> dict[str, Any]:
@@ -133,4 +151,7 @@ def describe(
         "recorded_by_department": department_title(catalogue, row.recorded_by_department, lang)
         if isinstance(row, ConsentRow) and row.collection_method != "citizen_portal"
         else None,
+        "scope": getattr(row, "scope", None),
+        "granted_by": acted_by(getattr(row, "representation", None)),
+        "withdrawn_by": acted_by(getattr(row, "withdrawal_representation", None)),
     }

@@ -123,6 +123,7 @@ async def overview(
     lang, now = request_lang(request), svc.clock()
     rows = await _my_consents(consents, principal)
     pending = await requests.for_citizen(principal, status="pending")
+    represented = await consents.represented(principal, now=now)
     active = [r for r in rows if effective_status(r, now) == "active"]
     to_confirm = [r for r in rows if effective_status(r, now) == "pending_confirmation"]
     earlier = [
@@ -138,6 +139,7 @@ async def overview(
             "active": [(r, describe(svc.catalogue, r, lang, now=now)) for r in active],
             "to_confirm": [(r, describe(svc.catalogue, r, lang, now=now)) for r in to_confirm],
             "earlier": [(r, describe(svc.catalogue, r, lang, now=now)) for r in earlier],
+            "represented": represented,
         },
     )
 

@@ -21,7 +21,7 @@ from gateway.db import MAX_SQL_INTEGER
 from gateway.dependencies import RuntimeDep
 from gateway.web import portal_text  # noqa: F401  (registers the log's messages)
 from gateway.web.i18n import is_known, request_lang
-from gateway.web.plain import category_titles, department_title, role_titles
+from gateway.web.plain import acted_by, category_titles, department_title, role_titles
 from gateway.web.security import CsrfProtected, WebCitizen
 from gateway.web.templating import render
 
@@ -61,6 +61,8 @@ def _row(entry: dict[str, Any], catalogue: Catalogue, lang: str, me: Principal) 
             catalogue, list(cats.get("withheld") or []) + list(cats.get("unavailable") or []), lang
         ),
         "requested": category_titles(catalogue, list(cats.get("requested") or []), lang),
+        # A representative (værge / fuldmagt) acted for the citizen: who, under which authority.
+        "representation": acted_by(entry.get("representation")),
     }
 
 

@@ -160,6 +160,55 @@ register(
         "log.withheld": {"da": "Ikke vist: {what}", "en": "Not shown: {what}"},
         "log.nothing_shown": {"da": "Intet blev vist.", "en": "Nothing was shown."},
         "log.you": {"da": "Dig", "en": "You"},
+        "log.representative.fuldmagt": {
+            "da": "din fuldmægtig (fuldmagt {ref}, gyldig til {until})",
+            "en": "your attorney (power of attorney {ref}, valid until {until})",
+        },
+        "log.representative.vaerge": {
+            "da": "din værge (værgemål {ref}, gyldigt til {until})",
+            "en": "your guardian (guardianship {ref}, valid until {until})",
+        },
+        "portal.represented.title": {
+            "da": "Du kan også handle for",
+            "en": "You can also act for",
+        },
+        "portal.represented.kind.fuldmagt": {
+            "da": "fuldmagt {ref}, gyldig til {until}",
+            "en": "power of attorney {ref}, valid until {until}",
+        },
+        "portal.represented.kind.vaerge": {
+            "da": "værgemål {ref}, gyldigt til {until}",
+            "en": "guardianship {ref}, valid until {until}",
+        },
+        "portal.represented.page": {
+            "da": "Samtykker for {name}",
+            "en": "Consents for {name}",
+        },
+        "portal.represented.intro": {
+            "da": "Du handler for {name} efter din {what}. Det, du gør her, står i "
+            "{name}s egen log.",
+            "en": "You act for {name} under your {what}. What you do here is shown in "
+            "{name}'s own log.",
+        },
+        "portal.represented.none": {
+            "da": "Der er ingen samtykker, som din fuldmagt eller dit værgemål dækker.",
+            "en": "There are no consents your authority covers.",
+        },
+        "portal.represented.withdraw": {
+            "da": "Træk samtykket tilbage for {name}",
+            "en": "Withdraw the consent for {name}",
+        },
+        "portal.scope": {"da": "Gælder kun for", "en": "Only for"},
+        "portal.scope.teams": {"da": "team: {teams}", "en": "team: {teams}"},
+        "portal.scope.members": {"da": "personer: {members}", "en": "people: {members}"},
+        "portal.granted_by": {
+            "da": "Givet af din repræsentant",
+            "en": "Given by your representative",
+        },
+        "portal.withdrawn_by": {
+            "da": "Trukket tilbage af din repræsentant",
+            "en": "Withdrawn by your representative",
+        },
         "log.action.consent.create": {"da": "Samtykke givet", "en": "Consent given"},
         "log.action.consent.withdraw": {
             "da": "Samtykke trukket tilbage",

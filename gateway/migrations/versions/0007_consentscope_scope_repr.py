@@ -1,6 +1,6 @@
 """consent scope (members, teams, window) and representation (værge / fuldmagt) — issue 14
 
-Revision ID: 0007_consentscope_scope_representation
+Revision ID: 0007_consentscope_scope_repr
 Revises: 0006_consentrecord_record_fields
 Create Date: 2026-12-04
 
@@ -11,7 +11,7 @@ rollback loses nothing; the structured ``scope`` replaces it.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_consentscope_scope_representation"
+revision = "0007_consentscope_scope_repr"  # alembic_version holds at most 32 characters
 down_revision = "0006_consentrecord_record_fields"
 branch_labels = None
 depends_on = None
