@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Annotated
+import os
+from typing import Annotated, Any
 
 import typer
 import uvicorn
@@ -46,8 +47,22 @@ register_audit_commands(audit_app)  # export, purge, public-key
 def serve(
     host: Annotated[str, typer.Option(envvar="TVAERS_HOST")] = "127.0.0.1",
     port: Annotated[int, typer.Option(envvar="TVAERS_PORT")] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            envvar="TVAERS_WORKERS",
+            min=1,
+            help="Worker processes on one port (uvicorn's supervisor restarts a dead one).",
+        ),
+    ] = 1,
 ) -> None:
-    """Run the gateway (configuration from TVAERS_* environment variables)."""
+    """Run the gateway (configuration from TVAERS_* environment variables).
+
+    With ``--workers N`` the processes behave as N replicas of one database: the schema is
+    migrated once here, before any worker starts; each worker then only checks it. One
+    sequencer leads at a time (the audit log's leader lock), notice deliveries are claimed
+    row by row, and limits and jobs live in the shared state (docs/architecture.md).
+    """
     from gateway.app import create_app
     from gateway.config import Settings, UnsafeConfiguration
     from gateway.keys import KeyConfigurationError, load_checked_keys
@@ -60,15 +75,55 @@ def serve(
     except (UnsafeConfiguration, KeyConfigurationError) as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from exc
-    uvicorn.run(
-        create_app(settings),
-        host=host,
-        port=port,
-        log_config=None,
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_config": None,
         # Only these proxies may say who the client is (login limits count per client).
-        proxy_headers=bool(settings.forwarded_allow_ips),
-        forwarded_allow_ips=settings.forwarded_allow_ips or None,
+        "proxy_headers": bool(settings.forwarded_allow_ips),
+        "forwarded_allow_ips": settings.forwarded_allow_ips or None,
+    }
+    if workers == 1:
+        uvicorn.run(create_app(settings), **options)
+        return
+    if settings.migrate_on_startup:
+        db_upgrade("head")
+    _shared_secrets(settings)
+    # The workers are fresh processes that read their settings from the environment.
+    os.environ.update(
+        {"TVAERS_HOST": host, "TVAERS_PORT": str(port), "TVAERS_MIGRATE_ON_STARTUP": "false"}
     )
+    if settings.shared_state == "auto":  # limits and jobs counted across the workers
+        os.environ["TVAERS_SHARED_STATE"] = "database"
+    uvicorn.run("gateway.cli:worker_app", factory=True, workers=workers, **options)
+
+
+def _shared_secrets(settings: Any) -> None:
+    """Files a process would otherwise generate for itself in development (the dev identity
+    provider's signing key, the web session secret): made once, before the workers share
+    them, so a token or cookie from one worker is good on every other."""
+    from gateway.auth.devidp import DevIdentityProvider
+    from gateway.web.config import WebSettings
+
+    if settings.dev_idp_enabled and not settings.oidc_jwks_url:
+        DevIdentityProvider(
+            key_path=settings.keys_dir / "dev-idp-key.json",
+            issuer=settings.effective_issuer,
+            audience=settings.oidc_audience,
+            users=[],
+        )
+    WebSettings().effective_session_secret(
+        keys_dir=settings.keys_dir, allow_generate=settings.env != "production"
+    )
+
+
+def worker_app() -> Any:
+    """One worker of ``tvaers serve --workers N`` (settings from the environment)."""
+    from gateway.app import create_app
+    from gateway.logging import configure_logging
+
+    configure_logging()
+    return create_app()
 
 
 @app.command()
