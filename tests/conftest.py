@@ -5,7 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness import Harness, running_gateway
+from tests import route_cache
+from tests.harness import Harness, running_gateway, seed_dev_idp_key
+
+# FastAPI's per-app route analysis, shared between the gateways the tests build (route_cache.py).
+route_cache.install()
 
 # Runs database-backed tests once on SQLite and once on PostgreSQL (see tests/db/backends.py);
 # prints the security matrices at the end of the run (tests/security/report.py).
@@ -15,6 +19,7 @@ pytest_plugins = ["tests.db.backends", "tests.security.report"]
 @pytest.fixture
 async def gw(tmp_path: Path, database_url: str) -> AsyncIterator[Harness]:
     """A running gateway with simulators; runs on SQLite and on PostgreSQL ([sqlite]/[postgres])."""
+    seed_dev_idp_key(tmp_path)
     async with running_gateway(tmp_path, database_url=database_url) as harness:
         yield harness
 

@@ -2,12 +2,20 @@
 (``tests/db/backends.py``), simulators over ASGI, dev identity provider.
 
 Nothing listens on a port: the gateway's HTTP client routes each simulator host to its ASGI app.
+
+Every test gets its own gateway and its own empty database, but what is the same for every
+gateway is made once per test process: a new SQLite database is a copy of a migrated template
+(as PostgreSQL's are, ``tests/db/postgres.py``), and the ``gw`` fixture's data directory starts
+with the development identity provider's key (an RSA key costs up to 0.2 s to generate).
 """
 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import hashlib
+import shutil
+import tempfile
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,11 +26,14 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy.engine import make_url
 
 from connectors.simulators import SIMULATORS, SimulatorConfig
 from connectors.simulators.seed import citizens
 from gateway.app import Overrides, create_app
+from gateway.auth.devidp import DevIdentityProvider
 from gateway.config import Settings
+from gateway.db import create_engine, migrate
 from gateway.runtime import Runtime
 from tests.db.current import current_database_url
 
@@ -176,8 +187,10 @@ async def running_gateway(
         overrides.http_client = httpx.AsyncClient(transport=transport)
     # The running test's database (tests/db/backends.py): SQLite in data_dir, or PostgreSQL.
     settings.setdefault("database_url", current_database_url())
+    config = test_settings(data_dir, **settings)
+    await _start_from_sqlite_template(config)
     threads_before = set(threading.enumerate())
-    app = create_app(test_settings(data_dir, **settings), overrides=overrides)
+    app = create_app(config, overrides=overrides)
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(
@@ -210,3 +223,66 @@ async def _database_threads_settled(before: set[threading.Thread]) -> None:
     ]
     for thread in started:
         await asyncio.to_thread(thread.join, 2.0)
+
+
+# ------------------------------------------------------------------ made once per test process
+
+_process_dir: Path | None = None
+_sqlite_template: Path | None = None
+_dev_idp_key: Path | None = None
+
+
+def _private_dir() -> Path:
+    global _process_dir
+    if _process_dir is None:
+        _process_dir = Path(tempfile.mkdtemp(prefix="tvaers-test-process-"))
+        atexit.register(shutil.rmtree, _process_dir, ignore_errors=True)
+    return _process_dir
+
+
+async def _start_from_sqlite_template(settings: Settings) -> None:
+    """Put a copy of a migrated SQLite database where the gateway would create a new one.
+
+    Only for a gateway on its default SQLite file that does not exist yet: the gateway still
+    runs its migrations at start-up and finds nothing to do, exactly as on a restart.
+    """
+    global _sqlite_template
+    if settings.database_url:
+        return
+    if _sqlite_template is None:
+        template = _private_dir() / "template.db"
+        engine = create_engine(f"sqlite+aiosqlite:///{template}")
+        try:
+            await migrate(engine)
+        finally:
+            await engine.dispose()  # the last connection checkpoints and removes the WAL
+        _sqlite_template = template
+    _copy_unless_present(
+        _sqlite_template, Path(str(make_url(settings.effective_database_url).database))
+    )
+
+
+def _copy_unless_present(template: Path, target: Path) -> None:
+    leftovers = [p.name for p in template.parent.glob(f"{template.name}-*")]
+    assert not leftovers, f"the template must be one file, found {leftovers}"
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(template, target)
+
+
+def seed_dev_idp_key(data_dir: Path) -> None:
+    """Give a new data directory this process's development identity provider key.
+
+    The provider loads a key it finds and generates one otherwise; every ``gw`` gateway of one
+    test process thus signs with the same key (each still has its own data directory).
+    """
+    global _dev_idp_key
+    if _dev_idp_key is None:
+        key = _private_dir() / "keys" / "dev-idp-key.json"
+        DevIdentityProvider(key_path=key, issuer="unused", audience="unused", users=())
+        _dev_idp_key = key
+    target = data_dir / "keys" / _dev_idp_key.name  # Settings.keys_dir
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # as the gateway makes it
+        shutil.copyfile(_dev_idp_key, target)
+        target.chmod(0o600)

@@ -8,6 +8,7 @@ its tokens exactly as it validates a production provider's.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import secrets
@@ -73,6 +74,14 @@ class PendingCode:
     expires_at: float
 
 
+@functools.lru_cache(maxsize=8)
+def _import_key(text: str) -> RSAKey:
+    """Parse a stored key once per process: importing checks the RSA key, ~40 ms of CPU, and
+    a provider restarted on the same data directory (every test builds one) reads the same
+    file again."""
+    return RSAKey.import_key(json.loads(text))
+
+
 class DevIdentityProvider:
     """Issues RS256 tokens for the demo users; its key persists in the data directory.
 
@@ -91,7 +100,7 @@ class DevIdentityProvider:
         team_claim: str = "tvaers_teams",
     ) -> None:
         if key_path.exists():
-            self._key = RSAKey.import_key(json.loads(key_path.read_text(encoding="utf-8")))
+            self._key = _import_key(key_path.read_text(encoding="utf-8"))
         else:
             self._key = RSAKey.generate_key(2048, parameters={"kid": uuid.uuid4().hex[:16]})
             key_path.parent.mkdir(parents=True, exist_ok=True)
