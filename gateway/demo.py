@@ -103,8 +103,8 @@ def curl_commands(base: str, cpr: str, digital_post: str = "") -> list[tuple[str
         {
             "cpr": cpr,
             "purpose": "tvaerfagligt_team",
-            # Staff may record written consent for ordinary and confidential data only;
-            # health data needs the citizen's own consent (portal, consent request).
+            # Ordinary data: active at once. Health data recorded by jobcenter staff would wait
+            # for the health department's or the citizen's confirmation (docs/consent.md).
             "categories": ["social.services"],
             "recipient_departments": ["jobcenter"],
             "valid_until": until,
