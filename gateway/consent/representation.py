@@ -23,7 +23,7 @@ from typing import Any, Literal, Protocol
 
 from gateway.auth.principal import Principal
 from gateway.cpr import is_valid_cpr, normalise_cpr
-from gateway.errors import NotFound
+from gateway.errors import NotFound, ServiceUnavailable
 from gateway.text import Text
 
 AuthorityKind = Literal["vaerge", "fuldmagt"]
@@ -152,8 +152,17 @@ class Representation:
         """The authorities the calling citizen holds that are in force now."""
         if principal.kind != "citizen" or principal.cpr is None:
             return []
-        held = await self._source.authorities_of(normalise_cpr(principal.cpr))
         own = normalise_cpr(principal.cpr)
+        try:
+            held = await self._source.authorities_of(own)
+        except Exception as exc:
+            # Fail closed, and say so: no authority is assumed when the source cannot answer.
+            raise ServiceUnavailable(
+                Text(
+                    da="Fuldmagtsregistret svarer ikke; prøv igen senere",
+                    en="representation source unavailable",
+                )
+            ) from exc
         return [a for a in held if a.in_force(now) and a.represented_cpr != own]
 
     async def authority_for(

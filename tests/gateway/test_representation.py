@@ -253,3 +253,19 @@ async def test_represented_consents_are_limited_to_the_authority(gw: Harness) ->
     # The look-up is in the represented citizen's Min log.
     searches = [e for e in await min_log(gw, FULDMAGT) if e["action"] == "consent.search"]
     assert searches and searches[0]["representation"]["authority_ref"] == "DF-DEMO-0001"
+
+
+async def test_a_failing_representation_source_fails_closed(gw: Harness) -> None:
+    class Broken:
+        async def authorities_of(self, representative_cpr: str) -> list[Authority]:
+            raise OSError("registry down")
+
+    gw.services.representation = Representation(Broken())
+    response = await grant(gw, body(FULDMAGT))
+    assert response.status_code == 503, response.text
+    assert response.json()["code"] == "service_unavailable"
+    listed = await gw.client.get("/v1/me/consents", headers=await gw.citizen_auth(FULDMAGT))
+    assert listed.json()["items"] == []
+    # The citizen's own actions do not depend on the source.
+    own = await gw.client.post("/v1/consents", json=body(REP_CPR), headers=await gw.auth(REP))
+    assert own.status_code == 201, own.text
