@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install chromium nginx demo test test-sqlite docs lint format bench bench-smoke wrk clean
+.PHONY: install chromium nginx demo test test-sqlite docs screenshots lint format bench bench-smoke wrk clean
 
 $(STAMP): pyproject.toml Makefile
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,11 @@ test-sqlite: $(STAMP) chromium
 # Regenerates the settings table in docs/configuration.md (a test fails when it is stale).
 docs: $(STAMP)
 	$(PY) -m gateway.config
+
+# The README's screenshots (Danish and English, desktop and phone) come from the browser tests.
+screenshots: $(STAMP) chromium
+	TVAERS_TEST_BACKENDS=sqlite $(PY) -m pytest tests/e2e $(XDIST) -p no:cacheprovider
+	$(PY) scripts/readme_screenshots.py
 
 # Browser tests drive Debian's Chromium (Playwright never downloads a browser here).
 chromium:
