@@ -162,6 +162,12 @@ def test_dpo_finds_the_access_sees_the_anomaly_exports_and_verifies(
         cli_app, ["audit", "verify", "full", "--export", str(export), "--key", key]
     )
     assert verdict.exit_code == 0, verdict.output
+    # Entries outside the filter are hashes in the export, not deleted entries: said so.
+    outside = selection["entries_outside_selection"]
+    assert outside >= 1
+    assert f"{outside} uden for udvalget, kun som hash" in verdict.output
+    assert f"{outside} outside the selection, as hashes only" in verdict.output
+    assert "slettet indhold" not in verdict.output
 
     assert "I orden" in page.get_by_test_id("signature-status").inner_text()
     page.get_by_test_id("verify-now").click()
