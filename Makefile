@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install chromium nginx oidc-provider demo test test-sqlite docs lint format bench bench-smoke wrk clean
+.PHONY: install chromium nginx oidc-provider demo test test-sqlite docs screenshots lint format bench bench-smoke wrk clean
 
 # uv (pinned in pyproject's dev extras, from PyPI, bootstrapped with pip) installs the pinned
 # dependencies in seconds where pip takes a minute or more (and caches them for the next clone).
@@ -45,6 +45,11 @@ test-sqlite: $(STAMP) chromium oidc-provider
 # Regenerates the settings table in docs/configuration.md (a test fails when it is stale).
 docs: $(STAMP)
 	$(PY) -m gateway.config
+
+# The README's screenshots (Danish and English, desktop and phone) come from the browser tests.
+screenshots: $(STAMP) chromium
+	TVAERS_TEST_BACKENDS=sqlite $(PY) -m pytest tests/e2e $(XDIST) -p no:cacheprovider
+	$(PY) scripts/readme_screenshots.py
 
 # Browser tests drive Debian's Chromium (Playwright never downloads a browser here).
 chromium:

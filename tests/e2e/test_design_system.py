@@ -44,6 +44,13 @@ def test_pages_are_dkfds_and_the_keyboard_focus_shows(page: Any, live: Live) -> 
         seen.append(ring["tag"])
     assert "BUTTON" in seen and "A" in seen
     assert_accessible(page)
+    # The menu stays whole at every width (no items moved into a script-made "Mere" menu).
+    for width in (320, 1280):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.wait_for_timeout(200)
+        assert page.locator(".more-option").count() == 0
+        for item in ("nav-consents", "nav-log", "nav-inbox"):
+            assert page.get_by_test_id(item).count() == 1 and page.get_by_test_id(item).is_visible()
 
 
 def test_dpo_date_fields_are_danish_date_pickers(page: Any, live: Live) -> None:

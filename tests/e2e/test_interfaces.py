@@ -22,7 +22,7 @@ OPERATIONS = ("createView", "createConsent", "withdrawConsent", "accessLog")
 def test_swagger_ui_lists_the_operations(page: Any, live: Live) -> None:
     page.goto(f"{live.base_url}/docs")
     # Swagger UI renders one block per operation, with its operation id in the element id.
-    page.locator(".opblock").first.wait_for()
+    page.locator(".opblock").first.wait_for(timeout=30_000)  # a 1.4 MB bundle, on a busy CI
     assert page.locator(".opblock").count() >= 30
     html = page.content()
     for operation in OPERATIONS:
@@ -33,7 +33,7 @@ def test_swagger_ui_lists_the_operations(page: Any, live: Live) -> None:
 
 def test_redoc_lists_the_operations_and_the_problem_schema(page: Any, live: Live) -> None:
     page.goto(f"{live.base_url}/redoc")
-    page.locator("[data-section-id^='operation/']").first.wait_for()
+    page.locator("[data-section-id^='operation/']").first.wait_for(timeout=30_000)
     sections = page.locator("[data-section-id^='operation/']")
     ids = {sections.nth(i).get_attribute("data-section-id") for i in range(sections.count())}
     for operation in OPERATIONS:

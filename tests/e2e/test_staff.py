@@ -44,6 +44,13 @@ def partial_consent(live: Live) -> str:
         return consent_id
 
 
+def request_ids(live: Live) -> set[str]:
+    """The caseworker's consent requests (the live server is shared by the package's tests)."""
+    with live.api(CASEWORKER) as api:
+        body = api.get("/v1/consent-requests").json()
+    return {r["request_id"] for r in (body["items"] if isinstance(body, dict) else body)}
+
+
 def open_overview(page: Any, live: Live) -> None:
     login(page, live, CASEWORKER, next_path="/staff")
     page.get_by_test_id("cpr").fill(CITIZEN)
@@ -72,7 +79,7 @@ def test_caseworker_sees_granted_and_withheld_and_requests_consent(page: Any, li
     page.wait_for_selector("canvas[data-chart=who5][data-drawn='1']")
     assert "samtykke" in withheld.first.inner_text().lower()
     assert_accessible(page)
-    # Saved under test-artifacts/screenshots/; docs/screenshots/staff-overview.png is a copy.
+    # Saved under test-artifacts/screenshots/ (make screenshots copies some to docs/).
     screenshot(page, "staff-overview")
 
     # A withheld section's button asks for what THAT section needs, shown before sending.
@@ -80,6 +87,7 @@ def test_caseworker_sees_granted_and_withheld_and_requests_consent(page: Any, li
     section = page.locator("[data-testid=section][data-category='health.contact']")
     covers = section.get_by_test_id("request-covers").inner_text()
     assert titles["health.contact"] in covers and titles["social.contact"] not in covers
+    before = request_ids(live)
     section.get_by_test_id("request-consent").click()
     preview = section.get_by_test_id("request-preview")
     preview.wait_for()
@@ -93,9 +101,7 @@ def test_caseworker_sees_granted_and_withheld_and_requests_consent(page: Any, li
     also = preview.get_by_test_id("preview-also")
     assert also.count() == 1 and also.first.get_attribute("data-category") == "social.contact"
     assert not also.first.is_checked()
-    with live.api(CASEWORKER) as api:
-        before = api.get("/v1/consent-requests").json()
-    assert (before["items"] if isinstance(before, dict) else before) == []  # nothing sent yet
+    assert request_ids(live) == before  # the preview sent nothing
     assert_accessible(page)
     screenshot(page, "staff-request-preview")
     preview.get_by_test_id("send-request").click()
@@ -103,7 +109,7 @@ def test_caseworker_sees_granted_and_withheld_and_requests_consent(page: Any, li
     with live.api(CASEWORKER) as api:
         mine = api.get("/v1/consent-requests").json()
     items = mine["items"] if isinstance(mine, dict) else mine
-    latest = max(items, key=lambda r: r["created_at"])
+    (latest,) = [r for r in items if r["request_id"] not in before]
     assert latest["categories"] == ["health.contact"]
     assert latest["purpose"] == "tvaerfagligt_team"
     assert latest["status"] == "pending"
@@ -132,7 +138,7 @@ def test_dpo_finds_the_access_sees_the_anomaly_exports_and_verifies(
     assert page.locator(f"[data-testid=entry][data-request-id='{request_id}']").count() == 1
     page.wait_for_selector("canvas[data-chart=by_department][data-drawn='1']")
     assert_accessible(page)
-    screenshot(page, "staff-dpo")  # docs/screenshots/staff-dpo.png is a copy of the wide one
+    screenshot(page, "staff-dpo")
 
     with page.expect_download() as csv_download:
         page.get_by_test_id("export-csv").click()
@@ -156,6 +162,12 @@ def test_dpo_finds_the_access_sees_the_anomaly_exports_and_verifies(
         cli_app, ["audit", "verify", "full", "--export", str(export), "--key", key]
     )
     assert verdict.exit_code == 0, verdict.output
+    # Entries outside the filter are hashes in the export, not deleted entries: said so.
+    outside = selection["entries_outside_selection"]
+    assert outside >= 1
+    assert f"{outside} uden for udvalget, kun som hash" in verdict.output
+    assert f"{outside} outside the selection, as hashes only" in verdict.output
+    assert "slettet indhold" not in verdict.output
 
     assert "I orden" in page.get_by_test_id("signature-status").inner_text()
     page.get_by_test_id("verify-now").click()

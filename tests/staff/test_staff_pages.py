@@ -202,6 +202,9 @@ async def test_dpo_console_speaks_one_language_and_uses_readable_names(gw: Harne
     assert 'class="date-picker" data-dateformat="DD.MM.YYYY"' in text
     # Departments by name, also the DPO's own (not in the catalogue).
     assert ">administration<" not in text
+    # No "dansk / english" anywhere in what the Danish page shows.
+    visible = re.sub(r"<script\b.*?</script>|<[^>]+>", " ", text, flags=re.S)
+    assert not re.findall(r"\w+ / \w+", visible), re.findall(r".{30}\w+ / \w+.{30}", visible)
 
 
 async def test_request_preview_shows_the_section_and_sends_nothing(gw: Harness) -> None:
