@@ -80,7 +80,9 @@ def prepare_gateway(gateway: Server) -> tuple[dict[str, str], dict[str, Any], di
     consent = {
         "cpr": cpr,
         "purpose": PURPOSE,
-        "categories": ["health.wellbeing", "social.services"],
+        # Every category of the purpose that needs consent: a normal view is fully granted,
+        # so an audited outcome other than `granted` means a degraded view.
+        "categories": ["health.contact", "health.wellbeing", "social.contact", "social.services"],
         "recipient_departments": ["jobcenter"],
         "valid_until": (datetime.now(UTC) + timedelta(days=30)).isoformat(),
         "collection_method": "citizen_portal",

@@ -18,11 +18,15 @@ Raw figures: `bench/results/*.json`.
 {machine}
 
 How to read: every HTTP figure comes from closed-loop load ({generator}) against processes on
-127.0.0.1 — the three department simulators, the gateway and the baseline proxy are each a
-uvicorn process, and all of them and the load generator share this machine's cores. The
-baseline is a plain async pass-through proxy making the same connector calls (same connector
-code and HTTP client settings, same simulators) with no token check, consent lookup, policy,
-audit or minimisation. Pairs are measured one right after the other in the same run.
+127.0.0.1 — the three department simulators, the gateway (`tvaers serve --workers N`), the
+floor app and the pass-through proxy are each a process, and all of them and the load
+generator share this machine's cores. The floor (`bench/apps.py:floor`) is a bare ASGI app
+making the same connector calls with aiohttp plus two durable SQLite commits, nothing else;
+the pass-through proxy makes them through the connector code with the gateway's HTTP client.
+CPU is read per process tree from /proc before and after each run, so the simulators' CPU is
+reported apart from the gateway's. A view counts only if its audit outcome entry says
+`granted`: degraded views and failed requests are counted separately. Figures that are
+compared are measured back to back in the same run; the load average is given with them.
 """
 
 
@@ -210,17 +214,155 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
     return out
 
 
+Row = tuple[str, str, str, str, str]
+
+
+def _met(ok: bool | None) -> str:
+    return "—" if ok is None else "met" if ok else "not met"
+
+
+def issue16_rows(results: dict[str, Any]) -> list[Row]:
+    """The goals of issue 16: (goal, measured, target, met / not met, how measured)."""
+    out: list[Row] = []
+    views = results.get("views", {})
+    one = views.get("one_worker", {})
+    if one:
+        g, f = one["gateway"], one["floor"]
+        ratio = views.get("floor_ratio")
+        load = ", ".join(r["loadavg"] for r in g["runs"])
+        out.append(
+            (
+                "Gateway CPU per view vs the floor app (1 worker, c="
+                f"{views['plan']['concurrency']}, sims 0 ms)",
+                f"{_fmt(ratio)}× ({_fmt(g['cpu_ms_per_view'])} vs {_fmt(f['cpu_ms_per_view'])} ms)",
+                "≤ 1.5×",
+                _met(ratio is not None and ratio <= 1.5),
+                "median of rounds measured back to back; per round "
+                f"{views.get('floor_ratio_per_round')}; pass-through proxy "
+                f"{_fmt(one['passthrough']['cpu_ms_per_view'])} ms; load average {load}",
+            )
+        )
+    for label, block in (("1 worker", one), ("2 workers", views.get("two_workers", {}))):
+        g = block.get("gateway") if block else None
+        if not g:
+            continue
+        cpu_bound = g["cpu_bound_views_per_s"]
+        out.append(
+            (
+                f"Audited views/s, {label}, simulators' CPU subtracted",
+                _fmt(cpu_bound),
+                "≥ 500",
+                _met(cpu_bound is not None and cpu_bound >= 500),
+                f"{views['cores']} cores / {_fmt(g['cpu_ms_per_view'])} ms gateway CPU per "
+                "granted view (the simulators' "
+                f"{_fmt(g['simulators_cpu_ms_per_view'])} ms and the load generator's CPU "
+                "not counted); measured with everything on this machine: "
+                f"{_fmt(g['successes_per_s'])} granted views/s, p50 {_fmt(g['p50_ms'])} ms; "
+                f"degraded {g['degraded']}, failed {g['errors']} (not counted as views)",
+            )
+        )
+    fan = views.get("fanout")
+    if fan:
+        over = fan["view_minus_slowest_ms"]
+        out.append(
+            (
+                "Fan-out: view p50 minus slowest connector alone (sims 20/50/100 ms, c=1)",
+                _fmt(over, "ms"),
+                "≤ 5 ms",
+                _met(over <= 5),
+                f"view {_fmt(fan['view_p50_ms'])} ms; slowest alone "
+                f"{_fmt(fan['slowest_connector_p50_ms'])} ms (through the proxy); load average "
+                f"{fan.get('loadavg')}",
+            )
+        )
+    policy = results.get("policy", {}).get("results", {})
+    withheld = policy.get("regorus_withheld", {})
+    for count in ("1", "10", "100"):
+        stats = withheld.get(count)
+        if isinstance(stats, dict):
+            out.append(
+                (
+                    f"Policy p50 with two categories withheld, {count} consent(s)",
+                    _fmt(stats["p50_ms"], "ms"),
+                    "≤ 0.2 ms" if count == "10" else "",
+                    _met(stats["p50_ms"] <= 0.2) if count == "10" else "",
+                    f"p99 {_fmt(stats['p99_ms'], 'ms')}; {stats['runs']} runs; codes "
+                    f"{', '.join(stats.get('denial_codes', []))}",
+                )
+            )
+    granted = policy.get("regorus", {})
+    if "1" in withheld and "1000" in withheld and "1" in granted and "1000" in granted:
+        extra_1 = withheld["1"]["p50_ms"] - granted["1"]["p50_ms"]
+        extra_1000 = withheld["1000"]["p50_ms"] - granted["1000"]["p50_ms"]
+        out.append(
+            (
+                "Policy: extra cost of two denials at 1,000 vs 1 consent",
+                f"{_fmt(extra_1000, 'ms')} vs {_fmt(extra_1, 'ms')}",
+                "no growth with unmet × consents",
+                _met(extra_1000 <= max(2 * extra_1, extra_1 + 1.0)),
+                "p50 with two withheld minus p50 all granted, same consent count (growth "
+                "table below)",
+            )
+        )
+    return out
+
+
+def growth_tables(results: dict[str, Any]) -> str:
+    text = ""
+    policy = results.get("policy", {}).get("results", {})
+    granted, withheld = policy.get("regorus", {}), policy.get("regorus_withheld", {})
+    if granted:
+        text += (
+            "\n### Growth with consents (policy decision, regorus, p50 / p99)\n\n"
+            "| consents | all granted | two withheld |\n|---|---|---|\n"
+        )
+        for count in ("1", "10", "100", "1000"):
+            a, b = granted.get(count), withheld.get(count)
+            if isinstance(a, dict) and isinstance(b, dict):
+                text += (
+                    f"| {int(count):,} | {_fmt(a['p50_ms'], 'ms')} / {_fmt(a['p99_ms'], 'ms')} "
+                    f"| {_fmt(b['p50_ms'], 'ms')} / {_fmt(b['p99_ms'], 'ms')} |\n"
+                )
+    stages = results.get("scale", {}).get("stages", [])
+    if stages:
+        text += (
+            "\n### Growth with audit entries (PostgreSQL, generated in bulk; p50 / p95)\n\n"
+            "| audit entries | view over HTTP (c=1) | consent lookup | min log page |\n"
+            "|---|---|---|---|\n"
+        )
+        for stage in stages:
+            q = stage["queries"]
+            cells = [
+                f"{_fmt(q[k]['p50_ms'], 'ms')} / {_fmt(q[k]['p95_ms'], 'ms')}" if k in q else "—"
+                for k in ("view_http", "consent_lookup", "min_log_page")
+            ]
+            text += f"| {stage['data']['entries_generated']:,} | " + " | ".join(cells) + " |\n"
+        first, last = stages[0]["queries"], stages[-1]["queries"]
+        if len(stages) > 1 and "view_http" in first and "view_http" in last:
+            grew = last["view_http"]["p50_ms"] / max(first["view_http"]["p50_ms"], 1e-9)
+            text += (
+                f"\nView p50 at the largest size / at the smallest: {grew:.2f}× — goal: nothing "
+                f"in the hot path grows with log size (≤ 1.5×): **{_met(grew <= 1.5)}**.\n"
+            )
+    return text
+
+
 def write_readme(path: Path, results: dict[str, Any], *, command: str, notes: list[str]) -> None:
     info = results["machine"]
     machine_text = "\n".join(f"- {k}: {v}" for k, v in info.items())
-    generator = results.get("http", {}).get("generator", "?")
+    generator = results.get("views", results.get("http", {})).get("generator", "?")
     text = HEADER.format(
         command=command,
         date=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         machine=machine_text,
         generator=generator,
     )
-    text += "\n## Figures\n\n| figure | measured | target | met | why / detail |\n"
+    text += "\n## Issue 16 goals\n\n| goal | measured | target | met | how / detail |\n"
+    text += "|---|---|---|---|---|\n"
+    for figure, measured, target, met, why in issue16_rows(results):
+        text += f"| {figure} | {measured} | {target} | {met} | {why.replace('|', '/')} |\n"
+    text += growth_tables(results)
+    text += "\n## Other figures\n\n| figure | measured | target | met | why / detail |\n"
     text += "|---|---|---|---|---|\n"
     for figure, measured, target, met, why in rows(results):
         text += f"| {figure} | {measured} | {target} | {met} | {why.replace('|', '/')} |\n"

@@ -27,6 +27,7 @@ from bench import policy_bench
 from bench.audit_writer_bench import sqlite_appends, url_appends
 from bench.http_bench import HttpPlan, run_http
 from bench.report import machine, write_readme
+from bench.views_bench import ViewsPlan, run_views
 
 BENCH = Path(__file__).resolve().parent
 AUDIT_SCRIPT = BENCH / "audit_bench.py"
@@ -97,21 +98,39 @@ def postgres_sections(
         appends = _section("audit appends (PostgreSQL)", failures, do_appends)
 
         def do_scale() -> dict[str, Any]:
+            # Growth with log size (issue 16): the same database grows through 10k, 1M and 10M
+            # audit entries; at each size the view and the queries are timed again.
             database = run_isolated(server.create_database)
             url = server.url(database)
-            data = scale.generate(
-                server,
-                database,
-                consents=2_000 if smoke else 1_000_000,
-                entries=20_000 if smoke else 10_000_000,
-                budget_s=20 if smoke else insert_budget(deadline),
-                chunk=10_000 if smoke else 250_000,
-            )
-            found: dict[str, Any] = {"data": data}
-            found["queries"] = scale.queries(
-                url, citizens=data["citizens"], samples=20 if smoke else 200
-            )
-            found["queries"]["view_http"] = scale_view(url, seconds=1.0 if smoke else 8.0)
+            stages = (2_000, 10_000, 20_000) if smoke else (10_000, 1_000_000, 10_000_000)
+            consents = 2_000 if smoke else 1_000_000
+            found: dict[str, Any] = {"stages": []}
+            done = 0
+            for number, size in enumerate(stages):
+                last = number == len(stages) - 1
+                data = scale.generate(
+                    server,
+                    database,
+                    consents=consents,
+                    entries=size,
+                    budget_s=20
+                    if smoke
+                    else insert_budget(deadline, stages_left=len(stages) - number),
+                    chunk=10_000 if smoke else 250_000,
+                    start=done,
+                    final=stages[-1],
+                )
+                done = data["entries_generated"]
+                stage: dict[str, Any] = {"entries_target": size, "data": data}
+                stage["queries"] = scale.queries(
+                    url, citizens=data["citizens"], samples=(20 if smoke else 200) if last else 20
+                )
+                stage["queries"]["view_http"] = scale_view(url, seconds=1.0 if smoke else 6.0)
+                found["stages"].append(stage)
+                if done < size:  # the time budget ran out: the larger sizes are not reached
+                    break
+            found["data"] = found["stages"][-1]["data"]
+            found["queries"] = found["stages"][-1]["queries"]
             return found
 
         scaled = _section("scale (PostgreSQL)", failures, do_scale)
@@ -138,10 +157,10 @@ def notes_for(results: dict[str, Any]) -> list[str]:
     ]
 
 
-def insert_budget(deadline: float) -> float:
+def insert_budget(deadline: float, *, stages_left: int = 1) -> float:
     """Seconds left for inserting audit rows: rebuilding the indexes takes about 60% of the
-    insert time again, and the queries and the view need about two minutes after that."""
-    return max(30.0, (deadline - time.monotonic() - 120.0) / 1.6)
+    insert time again, and the queries and the view need about a minute per stage after that."""
+    return max(30.0, (deadline - time.monotonic() - 60.0 * stages_left) / 1.6)
 
 
 def main() -> int:
@@ -150,7 +169,10 @@ def main() -> int:
     parser.add_argument("--results", type=Path, default=BENCH / "results")
     parser.add_argument("--readme", type=Path, default=BENCH / "README.md")
     parser.add_argument(
-        "--skip", action="append", default=[], help="skip a section: http, policy, audit, postgres"
+        "--skip",
+        action="append",
+        default=[],
+        help="skip a section: views, http, policy, audit, postgres",
     )
     parser.add_argument(
         "--report-only",
@@ -171,6 +193,26 @@ def main() -> int:
     results: dict[str, Any] = {}
     use_wrk = not smoke and shutil.which("wrk") is not None
 
+    if "views" not in args.skip:
+        views_plan = (
+            ViewsPlan(
+                concurrency=4,
+                warmup_s=0.2,
+                measure_s=1.0,
+                rounds=1,
+                fanout_s=0.5,
+                max_requests=2_000,
+                use_wrk=False,
+            )
+            if smoke
+            else ViewsPlan(use_wrk=use_wrk)
+        )
+        results["views"] = _section(
+            "views (floor, 1 and 2 workers, fan-out)",
+            failures,
+            lambda: run_views(views_plan, log_dir=log_dir),
+        )
+        results["views"]["generator"] = "wrk" if views_plan.use_wrk else "python-httpx"
     if "http" not in args.skip:
         plan = (
             HttpPlan(
@@ -183,7 +225,7 @@ def main() -> int:
                 use_wrk=False,
             )
             if smoke
-            else HttpPlan(use_wrk=use_wrk)
+            else HttpPlan(latencies_ms=(0,), concurrencies=(1, 16), use_wrk=use_wrk)
         )
         results["http"] = _section("http", failures, lambda: run_http(plan, log_dir=log_dir))
         results["http"]["generator"] = "wrk" if plan.use_wrk else "python-httpx"

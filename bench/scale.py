@@ -18,9 +18,9 @@ from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 
+from gateway.audit.entries.repository import AuditRepository
 from gateway.audit.log.repository import TreeRepository
 from gateway.audit.proofs.merkle import TreeState
-from gateway.audit.entries.repository import AuditRepository
 from gateway.consent.repository import ConsentRepository
 from gateway.db import create_engine, make_sessionmaker
 
@@ -80,15 +80,29 @@ FROM (
 
 
 async def _generate(
-    conn: asyncpg.Connection, *, consents: int, entries: int, budget_s: float, chunk: int
+    conn: asyncpg.Connection,
+    *,
+    consents: int,
+    entries: int,
+    budget_s: float,
+    chunk: int,
+    start: int = 0,
+    final: int | None = None,
 ) -> dict[str, Any]:
+    """Generate consents (when ``start`` is 0) and audit entries ``start + 1 .. entries``;
+    ``final`` is the size the log will reach in the last stage (it dates the entries)."""
     citizens = max(1, consents // 4)
     timings: dict[str, Any] = {}
     await conn.execute("SET synchronous_commit = off")  # generation only; measurements are reads
     await conn.execute("SET maintenance_work_mem = '512MB'")
     started = time.perf_counter()
-    await conn.execute(CITIZENS_SQL, citizens)
-    await conn.execute(CONSENTS_SQL, consents, citizens)
+    if start == 0:
+        await conn.execute(CITIZENS_SQL, citizens)
+        await conn.execute(CONSENTS_SQL, consents, citizens)
+    else:  # a later stage: the gateway timed in between has appended (and sequenced) entries
+        start = max(
+            start, int(await conn.fetchval("SELECT coalesce(max(seq), 0) FROM audit_entries"))
+        )
     timings["consents_s"] = round(time.perf_counter() - started, 1)
 
     indexes = await conn.fetch(
@@ -98,10 +112,10 @@ async def _generate(
     for row in indexes:
         await conn.execute(f'DROP INDEX "{row["indexname"]}"')
     started = time.perf_counter()
-    done = 0
+    done = start
     while done < entries and time.perf_counter() - started < budget_s:
         upto = min(entries, done + chunk)
-        await conn.execute(ENTRIES_SQL, done + 1, upto, citizens, entries)
+        await conn.execute(ENTRIES_SQL, done + 1, upto, citizens, final or entries)
         done = upto
     timings["entries_insert_s"] = round(time.perf_counter() - started, 1)
     started = time.perf_counter()
@@ -186,12 +200,20 @@ def generate(
     entries: int,
     budget_s: float,
     chunk: int = 500_000,
+    start: int = 0,
+    final: int | None = None,
 ) -> dict[str, Any]:
     async def run() -> dict[str, Any]:
         conn = await asyncpg.connect(host=server.socket_dir, user=server.user, database=database)
         try:
             return await _generate(
-                conn, consents=consents, entries=entries, budget_s=budget_s, chunk=chunk
+                conn,
+                consents=consents,
+                entries=entries,
+                budget_s=budget_s,
+                chunk=chunk,
+                start=start,
+                final=final,
             )
         finally:
             await conn.close()

@@ -30,6 +30,27 @@ def free_port() -> int:
         return port
 
 
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its live descendants (from ``/proc/<pid>/task/*/children``)."""
+    found = [pid]
+    for current in found:
+        with contextlib.suppress(OSError):
+            for task in Path(f"/proc/{current}/task").iterdir():
+                with contextlib.suppress(OSError):
+                    found.extend(int(c) for c in (task / "children").read_text().split())
+    return found
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of one process (0 if it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
+    except OSError:
+        return 0.0
+    after = fields.rsplit(")", 1)[1].split()
+    return (int(after[11]) + int(after[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass
 class Server:
     """A running uvicorn process."""
@@ -55,11 +76,12 @@ class Server:
         return found
 
     def cpu_seconds(self) -> float:
-        """User + system CPU time the process has used so far."""
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text(encoding="ascii")
-        after = fields.rsplit(")", 1)[1].split()
-        ticks = int(after[11]) + int(after[12])
-        return ticks / os.sysconf("SC_CLK_TCK")
+        """User + system CPU time the process and its live descendants (e.g. the workers of
+        ``tvaers serve --workers N``) have used so far."""
+        return sum(process_cpu_seconds(pid) for pid in process_tree(self.process.pid))
+
+    def pids(self) -> list[int]:
+        return process_tree(self.process.pid)
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -82,8 +104,6 @@ def spawn(
 ) -> Server:
     """Start ``uvicorn --factory <app>``; ``wait_healthy`` waits for it to answer."""
     port = port or free_port()
-    log_dir.mkdir(parents=True, exist_ok=True)
-    log_path = log_dir / f"{name}.log"
     command = [
         sys.executable,
         "-m",
@@ -98,6 +118,42 @@ def spawn(
         "warning",
         "--no-access-log",
     ]
+    return spawn_command(
+        name, command, env=env, log_dir=log_dir, health_path=health_path, port=port
+    )
+
+
+def spawn_serve(
+    name: str, *, workers: int, env: Mapping[str, str] | None = None, log_dir: Path
+) -> Server:
+    """Start ``tvaers serve --workers N`` (the gateway as operators run it)."""
+    port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "gateway.cli",
+        "serve",
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+    ]
+    return spawn_command(name, command, env=env, log_dir=log_dir, port=port)
+
+
+def spawn_command(
+    name: str,
+    command: list[str],
+    *,
+    env: Mapping[str, str] | None = None,
+    log_dir: Path,
+    port: int,
+    health_path: str = "/healthz",
+) -> Server:
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / f"{name}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             command,

@@ -15,7 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gateway.db import session_scope
 from gateway.runtime import Runtime, runtime_of
 
-RuntimeDep = Annotated[Runtime, Depends(runtime_of)]
+
+async def runtime_dep(request: Request) -> Runtime:
+    """``runtime_of`` as an async dependency: FastAPI runs a plain ``def`` dependency in its
+    thread pool, a hop on every request for what is an attribute read (issue 16)."""
+    return runtime_of(request)
+
+
+RuntimeDep = Annotated[Runtime, Depends(runtime_dep)]
 
 
 async def db_session(request: Request) -> AsyncIterator[AsyncSession]:

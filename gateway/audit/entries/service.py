@@ -118,7 +118,7 @@ class AuditWriter:
 
     async def _commit(self, events: list[AuditEvent]) -> None:
         async with self._sessions() as session:
-            AuditRepository(session).add(events)
+            await AuditRepository(session).insert(events)
             await session.commit()
 
 
