@@ -106,6 +106,8 @@ def test_the_realm_has_every_demo_user_with_the_claims_the_gateway_reads() -> No
         assert attributes["kind"] == [demo.kind]
         assert attributes.get("department") == ([demo.department] if demo.department else None)
         assert attributes.get("cpr") == ([demo.cpr] if demo.cpr else None)
+        # The team claim (issue 14): scoped consents match it.
+        assert attributes.get("tvaers_teams") == (list(demo.teams) if demo.teams else None)
         assert user.get("clientRoles", {}).get("tvaers", []) == list(demo.roles)
     assert not users, f"users that are not demo users: {sorted(users)}"
 
@@ -121,7 +123,7 @@ def test_the_realm_defines_the_departments_and_roles() -> None:
 def test_portal_tokens_carry_kind_department_roles_cpr_and_audience_tvaers() -> None:
     clients = {c["clientId"]: c for c in _realm()["clients"]}
     mappers = {m["name"]: m for m in clients["tvaers-portal"]["protocolMappers"]}
-    for claim in ("kind", "department", "cpr"):
+    for claim in ("kind", "department", "cpr", "tvaers_teams"):
         config = mappers[claim]["config"]
         assert mappers[claim]["protocolMapper"] == "oidc-usermodel-attribute-mapper"
         assert config["user.attribute"] == claim and config["claim.name"] == claim

@@ -99,6 +99,16 @@ async def _fresh_consent(world: World) -> dict[str, str]:
     return {"consent_id": await world.fresh_consent()}
 
 
+async def _authority_of_a(world: World) -> dict[str, str]:
+    # The demo fuldmagt for citizen A, held by ``fuldmaegtig-1`` — not by A or B themselves.
+    return {"authority_ref": "DF-DEMO-0001"}
+
+
+async def _authority_and_consent_of_a(world: World) -> dict[str, str]:
+    assert world.fresh_consent is not None
+    return {"authority_ref": "DF-DEMO-0001", "consent_id": await world.fresh_consent()}
+
+
 async def _fresh_request(world: World) -> dict[str, str]:
     assert world.fresh_request is not None
     return {"consent_request_id": await world.fresh_request()}
@@ -395,6 +405,22 @@ ROWS: tuple[Row, ...] = (
         fresh=_fresh_request,
     ),
     Row("GET", "/portal/log", web(CITIZENS), web=True),
+    Row(
+        "GET",
+        "/portal/represented/{authority_ref}",
+        web((), cit_a=NOT_YOURS, cit_b=NOT_YOURS),
+        web=True,
+        fresh=_authority_of_a,
+        rule="only the holder of the authority (not even the represented citizen)",
+    ),
+    Row(
+        "POST",
+        "/portal/represented/{authority_ref}/consents/{consent_id}/withdraw",
+        web((), cit_a=NOT_YOURS, cit_b=NOT_YOURS),
+        web=True,
+        fresh=_authority_and_consent_of_a,
+        rule="only the holder of the authority, within it",
+    ),
     Row("GET", "/portal/inbox", web(CITIZENS), web=True),
     Row("GET", "/portal/export", web(CITIZENS), web=True, rule="each citizen's own copy"),
     Row("GET", "/portal/log/{event_id}/receipt", web(["cit_a"], cit_b=NOT_YOURS), web=True),
