@@ -74,7 +74,9 @@ def set_latency(sims: dict[str, Server], latencies: dict[str, int]) -> None:
 
 def prepare_gateway(gateway: Server) -> tuple[dict[str, str], dict[str, Any], dict[str, list[str]]]:
     """Token, one recorded consent, the view body and the categories a view is granted."""
-    token = httpx.post(gateway.url + "/dev/token", json={"username": USER}).json()["access_token"]
+    token = httpx.post(gateway.url + "/dev/token", json={"username": USER}, timeout=60).json()[
+        "access_token"
+    ]
     headers = {"Authorization": f"Bearer {token}"}
     cpr = citizens()[0].cpr
     consent = {
@@ -88,20 +90,30 @@ def prepare_gateway(gateway: Server) -> tuple[dict[str, str], dict[str, Any], di
         "collection_method": "citizen_portal",
     }
     # Health data needs the citizen's own consent (issue 13): borger-1 is citizens()[0].
-    citizen = httpx.post(gateway.url + "/dev/token", json={"username": "borger-1"}).json()
+    citizen = httpx.post(
+        gateway.url + "/dev/token", json={"username": "borger-1"}, timeout=60
+    ).json()
     response = httpx.post(
         gateway.url + "/v1/consents",
         json=consent,
         headers={"Authorization": f"Bearer {citizen['access_token']}"},
+        timeout=60,
     )
     response.raise_for_status()
     body = {"cpr": cpr, "purpose": PURPOSE}
-    view = httpx.post(gateway.url + "/v1/views", json=body, headers=headers, timeout=10)
-    view.raise_for_status()
+    # The categories the policy grants (granted or, on a cold or loaded machine, unavailable
+    # for now); a few tries until every department answered, so the run starts warm.
     granted: dict[str, list[str]] = {}
-    for section in view.json()["sections"]:
-        if section["status"] == "granted":
-            granted.setdefault(section["department"], []).append(section["category"])
+    for _ in range(5):
+        view = httpx.post(gateway.url + "/v1/views", json=body, headers=headers, timeout=60)
+        view.raise_for_status()
+        sections = view.json()["sections"]
+        granted = {}
+        for section in sections:
+            if section["status"] in ("granted", "unavailable"):
+                granted.setdefault(section["department"], []).append(section["category"])
+        if all(section["status"] != "unavailable" for section in sections):
+            break
     return headers, body, granted
 
 

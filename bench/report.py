@@ -333,12 +333,18 @@ def growth_tables(results: dict[str, Any]) -> str:
         for stage in stages:
             q = stage["queries"]
             cells = [
-                f"{_fmt(q[k]['p50_ms'], 'ms')} / {_fmt(q[k]['p95_ms'], 'ms')}" if k in q else "—"
+                f"{_fmt(q[k]['p50_ms'], 'ms')} / {_fmt(q[k]['p95_ms'], 'ms')}"
+                if "p50_ms" in q.get(k, {})
+                else "—"
                 for k in ("view_http", "consent_lookup", "min_log_page")
             ]
             text += f"| {stage['data']['entries_generated']:,} | " + " | ".join(cells) + " |\n"
         first, last = stages[0]["queries"], stages[-1]["queries"]
-        if len(stages) > 1 and "view_http" in first and "view_http" in last:
+        if (
+            len(stages) > 1
+            and "p50_ms" in first.get("view_http", {})
+            and "p50_ms" in last.get("view_http", {})
+        ):
             grew = last["view_http"]["p50_ms"] / max(first["view_http"]["p50_ms"], 1e-9)
             text += (
                 f"\nView p50 at the largest size / at the smallest: {grew:.2f}× — goal: nothing "

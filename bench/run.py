@@ -125,7 +125,10 @@ def postgres_sections(
                 stage["queries"] = scale.queries(
                     url, citizens=data["citizens"], samples=(20 if smoke else 200) if last else 20
                 )
-                stage["queries"]["view_http"] = scale_view(url, seconds=1.0 if smoke else 6.0)
+                try:
+                    stage["queries"]["view_http"] = scale_view(url, seconds=1.0 if smoke else 6.0)
+                except Exception as exc:  # reported in the table; the next size still runs
+                    stage["queries"]["view_http"] = {"error": f"{type(exc).__name__}: {exc}"}
                 found["stages"].append(stage)
                 if done < size:  # the time budget ran out: the larger sizes are not reached
                     break

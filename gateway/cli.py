@@ -95,7 +95,15 @@ def serve(
     )
     if settings.shared_state == "auto":  # limits and jobs counted across the workers
         os.environ["TVAERS_SHARED_STATE"] = "database"
-    uvicorn.run("gateway.cli:worker_app", factory=True, workers=workers, **options)
+    uvicorn.run(
+        "gateway.cli:worker_app",
+        factory=True,
+        workers=workers,
+        # The supervisor pings each worker; one busy starting up (imports) or serving on a
+        # loaded machine may answer late, and uvicorn's 5 s default kills and restarts it.
+        timeout_worker_healthcheck=60,
+        **options,
+    )
 
 
 def _shared_secrets(settings: Any) -> None:
