@@ -100,8 +100,16 @@ async def _generate(
         await conn.execute(CITIZENS_SQL, citizens)
         await conn.execute(CONSENTS_SQL, consents, citizens)
     else:  # a later stage: the gateway timed in between has appended (and sequenced) entries
+        # Past every row's seq and leaf index, so a generated leaf never collides with one the
+        # gateway sequenced in between (seen once under load: a duplicate leaf_index).
         start = max(
-            start, int(await conn.fetchval("SELECT coalesce(max(seq), 0) FROM audit_entries"))
+            start,
+            int(
+                await conn.fetchval(
+                    "SELECT greatest(coalesce(max(seq), 0), coalesce(max(leaf_index) + 1, 0)) "
+                    "FROM audit_entries"
+                )
+            ),
         )
     timings["consents_s"] = round(time.perf_counter() - started, 1)
 

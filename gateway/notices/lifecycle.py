@@ -50,15 +50,20 @@ def build_worker(svc: Runtime) -> NoticeWorker:
     )
 
 
+#: How long a stopping gateway lets a notice pass in progress finish before cancelling it.
+STOP_GRACE_S = 5.0
+
+
 @dataclass
 class NoticeLoop:
     task: asyncio.Task[None]
+    stop: asyncio.Event
 
 
-async def _loop(svc: Runtime, worker: NoticeWorker) -> None:
+async def _loop(svc: Runtime, worker: NoticeWorker, stop: asyncio.Event) -> None:
     settings = svc.settings
     last_scan = float("-inf")
-    while True:
+    while not stop.is_set():
         try:
             if time.monotonic() - last_scan >= settings.notice_expiry_scan_s:
                 last_scan = time.monotonic()
@@ -74,7 +79,10 @@ async def _loop(svc: Runtime, worker: NoticeWorker) -> None:
             raise
         except Exception as exc:  # the store may be down for a while; keep trying
             logger.warning("notice worker pass failed: %s", type(exc).__name__)
-        await asyncio.sleep(settings.notice_poll_s)
+        # Sleep until the next pass or until asked to stop: a stop never lands inside a
+        # database pass, so no connection is left half-used for the garbage collector.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), settings.notice_poll_s)
 
 
 def start_notices(svc: Runtime) -> NoticeLoop | None:
@@ -82,12 +90,18 @@ def start_notices(svc: Runtime) -> NoticeLoop | None:
     if not svc.settings.notice_worker:
         return None
     worker = build_worker(svc)
-    return NoticeLoop(asyncio.create_task(_loop(svc, worker), name="notice-worker"))
+    stop = asyncio.Event()
+    return NoticeLoop(asyncio.create_task(_loop(svc, worker, stop), name="notice-worker"), stop)
 
 
 async def stop_notices(loop: NoticeLoop | None) -> None:
+    """Ask the loop to stop after its current pass; cancel it only if that pass hangs."""
     if loop is None:
         return
-    loop.task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await loop.task
+    loop.stop.set()
+    try:
+        await asyncio.wait_for(asyncio.shield(loop.task), STOP_GRACE_S)
+    except TimeoutError:
+        loop.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await loop.task
