@@ -58,7 +58,8 @@ def test_manifest_revision_is_the_catalogue_version() -> None:
     manifest = json.loads((POLICIES_DIR / ".manifest").read_text(encoding="utf-8"))
     assert manifest["revision"] == CATALOGUE["version"]
     # "system" is the decision-log mask that deploy/opa/system adds to the served bundle.
-    assert set(manifest["roots"]) == {"tvaers", "catalogue", "system"}
+    # "notices" holds the versioned consent notice texts (issue 14), served with the bundle.
+    assert set(manifest["roots"]) == {"tvaers", "catalogue", "notices", "system"}
 
 
 async def test_policy_version_is_the_bundle_revision(
