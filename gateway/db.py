@@ -9,6 +9,7 @@ turns instead of racing to create the same tables.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -113,7 +114,22 @@ def alembic_config(connection: Connection) -> Config:
     return cfg
 
 
+@functools.cache
+def head_revision() -> str | None:
+    """The newest migration's id (the scripts are read once per process)."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+
+
 def _upgrade(connection: Connection, revision: str) -> None:
+    if revision == "head":
+        from alembic.migration import MigrationContext
+
+        # A restart on a current schema (every start but the first) need not load the scripts.
+        current = MigrationContext.configure(connection).get_current_revision()
+        if current is not None and current == head_revision():
+            return
     command.upgrade(alembic_config(connection), revision)
 
 
@@ -137,10 +153,9 @@ class SchemaNotCurrent(RuntimeError):
 
 def _current_and_head(connection: Connection) -> tuple[str | None, str | None]:
     from alembic.migration import MigrationContext
-    from alembic.script import ScriptDirectory
 
     current = MigrationContext.configure(connection).get_current_revision()
-    return current, ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+    return current, head_revision()
 
 
 async def require_current_schema(engine: AsyncEngine) -> None:

@@ -6,9 +6,11 @@ that cannot be imported, built or checked against the catalogue raises ``Connect
 
 from __future__ import annotations
 
+import functools
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
 import httpx
@@ -36,6 +38,13 @@ class ConnectorRegistry:
         return name, self.connectors[name]
 
 
+@functools.lru_cache(maxsize=4)
+def _installed(_path: tuple[str, ...]) -> dict[str, EntryPoint]:
+    """The installed connector entry points (reading every package's metadata takes ~10 ms;
+    read again only when the import path changes)."""
+    return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+
+
 def load_connectors(
     configured: Mapping[str, Mapping[str, Any]],
     *,
@@ -43,7 +52,7 @@ def load_connectors(
     catalogue: Catalogue,
     default_timeout_s: float,
 ) -> ConnectorRegistry:
-    available = {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+    available = _installed(tuple(sys.path))
     connectors: dict[str, Connector] = {}
     by_category: dict[str, str] = {}
     timeouts: dict[str, float] = {}

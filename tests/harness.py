@@ -178,7 +178,7 @@ def test_settings(data_dir: Path, **extra: Any) -> Settings:
 async def running_gateway(
     data_dir: Path, *, overrides: Overrides | None = None, **settings: Any
 ) -> AsyncIterator[Harness]:
-    simulators = {name: factory() for name, factory in SIMULATORS.items()}
+    simulators = _take_simulators()
     transport = RoutingTransport(
         {httpx.URL(SIM_URLS[name]).host: app for name, app in simulators.items()}
     )
@@ -206,6 +206,7 @@ async def running_gateway(
         )
     await overrides.http_client.aclose()
     await _database_threads_settled(threads_before)
+    _idle_simulators.append(simulators)
 
 
 async def _database_threads_settled(before: set[threading.Thread]) -> None:
@@ -226,6 +227,21 @@ async def _database_threads_settled(before: set[threading.Thread]) -> None:
 
 
 # ------------------------------------------------------------------ made once per test process
+
+# Simulator apps a finished gateway gave back. Their only state is the config a test may change
+# (``Harness.set_simulator``, ``PUT /_simulator/config``), which is reset to the default when a
+# set is taken again; a gateway inside another one's block gets a set of its own.
+_idle_simulators: list[dict[str, FastAPI]] = []
+
+
+def _take_simulators() -> dict[str, FastAPI]:
+    if not _idle_simulators:
+        return {name: factory() for name, factory in SIMULATORS.items()}
+    simulators = _idle_simulators.pop()
+    for app in simulators.values():
+        app.state.simulator.replace(SimulatorConfig())
+    return simulators
+
 
 _process_dir: Path | None = None
 _sqlite_template: Path | None = None
