@@ -60,7 +60,7 @@ docs: $(STAMP)
 
 # The README's screenshots (Danish and English, desktop and phone) come from the browser tests.
 screenshots: $(STAMP) chromium
-	TVAERS_TEST_BACKENDS=sqlite $(PY) -m pytest tests/e2e $(XDIST) -p no:cacheprovider
+	TVAERS_SCREENSHOTS=1 TVAERS_TEST_BACKENDS=sqlite $(PY) -m pytest tests/e2e $(XDIST) -p no:cacheprovider
 	$(PY) scripts/readme_screenshots.py
 
 # Browser tests drive Debian's Chromium (Playwright never downloads a browser here).

@@ -162,7 +162,13 @@ def current_lang(page: Any) -> str:
 
 
 def screenshot(page: Any, name: str) -> list[Path]:
-    """Save the page at 320 px and 1280 px wide (full page), named by language and width."""
+    """Save the page at 320 px and 1280 px wide (full page), named by language and width.
+
+    Only for ``make screenshots`` (``TVAERS_SCREENSHOTS=1``): the pictures are the README's, no
+    test looks at them, and fifty full-page PNGs cost Chromium seconds of CPU in every run.
+    """
+    if os.environ.get("TVAERS_SCREENSHOTS") != "1":
+        return []
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     original = page.viewport_size
     saved = []
