@@ -118,20 +118,70 @@ def _cached_create_model_field(
     return cached
 
 
+# An included router's routes as an app serves them ("effective contexts": path with prefix,
+# dependencies, response fields and the request handler), which FastAPI builds per app on the
+# first request that reaches the router: ~13 ms of a gateway's first request. They depend on the
+# route and on how its router was included, not on the app, except for the app as the provider
+# of ``dependency_overrides``, which the gateway never uses (``test_route_cache.py`` checks).
+_EffectiveRouteContext = fastapi.routing._EffectiveRouteContext  # type: ignore[attr-defined]
+_original_from_api_route = _EffectiveRouteContext.__dict__["from_api_route"]
+_contexts: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+
+
+def _include_key(context: Any) -> tuple[Any, ...]:
+    return (
+        id(context.included_router),
+        context.prefix,
+        tuple(context.tags),
+        tuple(id(d) for d in context.dependencies),
+        repr(context.default_response_class),
+        repr(context.responses),
+        tuple(id(c) for c in context.callbacks),
+        context.deprecated,
+        context.include_in_schema,
+        repr(context.generate_unique_id_function),
+        repr(context.strict_content_type),
+    )
+
+
+def _cached_from_api_route(cls: Any, *, original_route: Any, include_context: Any) -> Any:
+    build = _original_from_api_route.__get__(None, cls)
+    try:
+        key = (id(original_route), _include_key(include_context))
+        hash(key)
+    except TypeError:
+        return build(original_route=original_route, include_context=include_context)
+    entry = _contexts.get(key)
+    if entry is None:
+        context = build(original_route=original_route, include_context=include_context)
+        # The objects the ids name stay referenced while cached, so no id is reused meanwhile.
+        keep = (original_route, include_context.included_router, include_context.dependencies,
+                include_context.callbacks)  # fmt: skip
+        _contexts[key] = (keep, context)
+        if len(_contexts) > _MAX_ENTRIES:
+            _contexts.popitem(last=False)
+        return context
+    _contexts.move_to_end(key)
+    return entry[1]
+
+
 def install() -> None:
     """Route FastAPI's call sites of ``get_dependant`` and the routing module's
-    ``create_model_field`` through the caches."""
+    ``create_model_field`` through the caches, and share included routes' effective contexts."""
     dependency_utils.get_dependant = _cached_get_dependant  # type: ignore[assignment]
     fastapi.routing.get_dependant = _cached_get_dependant  # type: ignore[attr-defined]
     fastapi.routing.create_model_field = _cached_create_model_field  # type: ignore[attr-defined]
+    _EffectiveRouteContext.from_api_route = classmethod(_cached_from_api_route)
 
 
 def uninstall() -> None:
     dependency_utils.get_dependant = _original_get_dependant
     fastapi.routing.get_dependant = _original_get_dependant  # type: ignore[attr-defined]
     fastapi.routing.create_model_field = _original_create_model_field  # type: ignore[attr-defined]
+    _EffectiveRouteContext.from_api_route = _original_from_api_route
     _cache.clear()
     _fields.clear()
+    _contexts.clear()
 
 
 @contextmanager
