@@ -49,26 +49,41 @@ in_scope(consent) if {
 	team in object.get(scope, "teams", [])
 }
 
-in_scope_value(consent) := true if in_scope(consent)
+# Validity, computed once per consent of the purpose: [index, valid_from,
+# valid_until] in nanoseconds. Both the grant path (ranked) and the
+# explanations (explained) read it, so each consent's times are parsed once
+# per decision (issue 16).
+validity := [[i, from, until] |
+	some i, consent in input.consents
+	consent.purpose == input.purpose
+	from := time.parse_rfc3339_ns(consent.valid_from)
+	until := time.parse_rfc3339_ns(consent.valid_until)
+]
 
-in_scope_value(consent) := false if not in_scope(consent)
+# The indexes of the scoped consents that do not reach the subject. A set
+# built once: calling in_scope() per consent in the loops below would cost
+# regorus several microseconds per consent even for the unscoped ones.
+out_of_scope contains i if {
+	some i, consent in input.consents
+	object.get(consent, "scope", null) != null
+	not in_scope(consent)
+}
 
 # The consents that can be a basis now for this requester: for the purpose,
 # active, naming the requester's department as recipient, and in force.
-# Built once per decision (each consent's times are parsed once) and ordered
-# best first: the one that lasts longest, then the smallest id, so every
-# engine picks the same consent when several qualify.
-ranked := sort([[0 - until, consent.id, i] |
+# Ordered best first: the one that lasts longest, then the smallest id, so
+# every engine picks the same consent when several qualify.
+ranked := sort([[0 - v[2], consent.id, v[0]] |
 	requester := input.subject.department
 	now := data.tvaers.lib.now_ns
-	some i, consent in input.consents
-	consent.purpose == input.purpose
+	outside := out_of_scope
+	some v in validity
+	v[1] <= now
+	now < v[2]
+	consent := input.consents[v[0]]
 	consent.status == "active"
 	requester in consent.recipient_departments
-	in_scope(consent)
-	time.parse_rfc3339_ns(consent.valid_from) <= now
-	until := time.parse_rfc3339_ns(consent.valid_until)
-	now < until
+	not v[0] in outside
 ])
 
 usable := [entry |
@@ -100,91 +115,82 @@ unmet contains cat if {
 	not chosen[cat]
 }
 
-# Why a category is unmet, found per consent rather than per (category,
-# consent) pair: one pass over the consents of the purpose parses each one's
-# times once and collects the categories it would cover; the deny rules below
-# then only test set membership. Explaining a refusal so costs about the same
-# per unmet category with 1 or 1,000 consents, and each message is built once
-# per category and reason (issue 16). Evaluated only when a category is
-# refused (assembly.rego).
-#
-# covers() is inlined here (a function call per category and consent costs
-# regorus several microseconds): keep the two in step.
-facts := [fact |
-	catalogue_categories := data.catalogue.categories
-	requester := input.subject.department
-	some consent in input.consents
-	consent.purpose == input.purpose
-	cats := {cat |
-		requester in consent.recipient_departments
-		some cat in consent.categories
-		catalogue_categories[cat].department in consent.source_departments
-	}
-	fact := {
-		"status": consent.status,
-		"from": time.parse_rfc3339_ns(consent.valid_from),
-		"until": time.parse_rfc3339_ns(consent.valid_until),
-		"cats": cats,
-		"in_scope": in_scope_value(consent),
-	}
-]
-
-withdrawn_cover := {cat |
-	some fact in facts
-	fact.status == "withdrawn"
-	some cat in fact.cats
+# Why a category is unmet (evaluated only when a category is refused, see
+# assembly.rego). Each consent of the purpose is classified once from its
+# validity ([state, index] pairs); then only the categories that are unmet
+# are looked up in those consents, so explaining a refusal costs one pass
+# over the consents whatever the number of unmet categories, and no message
+# is built here (issue 16).
+explained contains ["withdrawn", v[0]] if {
+	some v in validity
+	input.consents[v[0]].status == "withdrawn"
 }
 
 # Expired: so marked, or active with its validity period over.
-expired_cover := {cat |
-	now := data.tvaers.lib.now_ns
-	some fact in facts
-	expired_fact(fact, now)
-	some cat in fact.cats
+explained contains ["expired", v[0]] if {
+	some v in validity
+	input.consents[v[0]].status == "expired"
 }
 
-expired_fact(fact, _) if fact.status == "expired"
-
-expired_fact(fact, now) if {
-	fact.status == "active"
-	now >= fact.until
+explained contains ["expired", v[0]] if {
+	now := data.tvaers.lib.now_ns
+	some v in validity
+	now >= v[2]
+	input.consents[v[0]].status == "active"
 }
 
-not_yet_cover := {cat |
+explained contains ["not_yet", v[0]] if {
 	now := data.tvaers.lib.now_ns
-	some fact in facts
-	fact.status == "active"
-	now < fact.from
-	some cat in fact.cats
+	some v in validity
+	now < v[1]
+	input.consents[v[0]].status == "active"
 }
 
-# The categories of the active consents in force now (valid_from <= now <
-# valid_until, compared as instants); a category is outside the scope of some
-# consent in force unless every one of them covers it.
-in_force_cats := [fact.cats |
+# In force: active and valid_from <= now < valid_until, compared as instants,
+# whoever it names as recipients and members.
+explained contains ["in_force", v[0]] if {
 	now := data.tvaers.lib.now_ns
-	some fact in facts
-	fact.status == "active"
-	fact.from <= now
-	now < fact.until
-]
+	some v in validity
+	v[1] <= now
+	now < v[2]
+	input.consents[v[0]].status == "active"
+}
+
+# [state, index, category]: the consent would cover the unmet category (the
+# covers() test, inlined: keep the two in step).
+cover contains [pair[0], pair[1], cat] if {
+	unmet_cats := unmet
+	catalogue_categories := data.catalogue.categories
+	requester := input.subject.department
+	some pair in explained
+	consent := input.consents[pair[1]]
+	requester in consent.recipient_departments
+	some cat in consent.categories
+	cat in unmet_cats
+	catalogue_categories[cat].department in consent.source_departments
+}
+
+withdrawn_cover := {triple[2] | some triple in cover; triple[0] == "withdrawn"}
+
+expired_cover := {triple[2] | some triple in cover; triple[0] == "expired"}
+
+not_yet_cover := {triple[2] | some triple in cover; triple[0] == "not_yet"}
 
 # Active, in force and covering, but scoped to other people or teams.
-outside_members_cover := {cat |
-	now := data.tvaers.lib.now_ns
-	some fact in facts
-	fact.status == "active"
-	fact.from <= now
-	now < fact.until
-	not fact.in_scope
-	some cat in fact.cats
+outside_members_cover := {triple[2] |
+	outside := out_of_scope
+	some triple in cover
+	triple[0] == "in_force"
+	triple[1] in outside
 }
 
+# Outside the scope of some consent in force: a consent in force (for any
+# recipient) does not cover the unmet category.
 outside_scope contains cat if {
-	count(in_force_cats) > 0
-	covered_by_all := intersection({cats | some cats in in_force_cats})
 	some cat in unmet
-	not cat in covered_by_all
+	some pair in explained
+	pair[0] == "in_force"
+	not ["in_force", pair[1], cat] in cover
 }
 
 # "Sundhedsforvaltningen deler »Trivsel (WHO-5)« med Jobcenter (beskæftigelse)"
@@ -200,6 +206,45 @@ with_word("da") := "med"
 
 with_word("en") := "with"
 
+# The denial for an unmet category, by code: its rank and message. Built
+# only for the denial a decision shows (assembly.rego) and by the deny rules
+# below, which list every candidate (the unit tests read them).
+denial_for(cat, "consent_withdrawn") := data.tvaers.lib.denial(
+	cat, 70, "consent_withdrawn",
+	sprintf("Borgeren har trukket sit samtykke tilbage til, at %s til formålet »%s«.", [sharing(cat, "da", "deler"), data.tvaers.lib.purpose_title("da")]),
+	sprintf("The citizen has withdrawn their consent that %s for the purpose »%s«.", [sharing(cat, "en", "shares"), data.tvaers.lib.purpose_title("en")]),
+)
+
+denial_for(cat, "outside_consent_scope") := data.tvaers.lib.denial(
+	cat, 69, "outside_consent_scope",
+	sprintf("Borgerens samtykke til, at %s til formålet »%s«, gælder kun de personer og teams, det nævner, og du er ikke blandt dem.", [sharing(cat, "da", "deler"), data.tvaers.lib.purpose_title("da")]),
+	sprintf("The citizen's consent that %s for the purpose »%s« covers only the people and teams it names, and you are not among them.", [sharing(cat, "en", "shares"), data.tvaers.lib.purpose_title("en")]),
+)
+
+denial_for(cat, "consent_expired") := data.tvaers.lib.denial(
+	cat, 71, "consent_expired",
+	sprintf("Borgerens samtykke til, at %s til formålet »%s«, er udløbet. Borgeren kan give et nyt samtykke.", [sharing(cat, "da", "deler"), data.tvaers.lib.purpose_title("da")]),
+	sprintf("The citizen's consent that %s for the purpose »%s« has expired. The citizen can give a new consent.", [sharing(cat, "en", "shares"), data.tvaers.lib.purpose_title("en")]),
+)
+
+denial_for(cat, "consent_not_yet_valid") := data.tvaers.lib.denial(
+	cat, 72, "consent_not_yet_valid",
+	sprintf("Borgerens samtykke til, at %s til formålet »%s«, gælder endnu ikke.", [sharing(cat, "da", "deler"), data.tvaers.lib.purpose_title("da")]),
+	sprintf("The citizen's consent that %s for the purpose »%s« is not valid yet.", [sharing(cat, "en", "shares"), data.tvaers.lib.purpose_title("en")]),
+)
+
+denial_for(cat, "consent_scope") := data.tvaers.lib.denial(
+	cat, 73, "consent_scope",
+	sprintf("Borgerens samtykke til formålet »%s« dækker ikke, at %s.", [data.tvaers.lib.purpose_title("da"), sharing(cat, "da", "deler")]),
+	sprintf("The citizen's consent for the purpose »%s« does not cover that %s.", [data.tvaers.lib.purpose_title("en"), sharing(cat, "en", "shares")]),
+)
+
+denial_for(cat, "consent_missing") := data.tvaers.lib.denial(
+	cat, 74, "consent_missing",
+	sprintf("Borgeren har ikke givet samtykke til, at %s til formålet »%s«.", [sharing(cat, "da", "deler"), data.tvaers.lib.purpose_title("da")]),
+	sprintf("The citizen has not consented that %s for the purpose »%s«.", [sharing(cat, "en", "shares"), data.tvaers.lib.purpose_title("en")]),
+)
+
 # METADATA
 # title: Consent withdrawn
 # description: >-
@@ -210,11 +255,7 @@ with_word("en") := "with"
 deny contains result if {
 	some cat in unmet
 	cat in withdrawn_cover
-	result := data.tvaers.lib.denial(
-		cat, 70, "consent_withdrawn",
-		sprintf("Borgeren har trukket sit samtykke tilbage til, at %s til formålet »%s«.", [sharing(cat, "da", "deler"), data.tvaers.lib.purpose_title("da")]),
-		sprintf("The citizen has withdrawn their consent that %s for the purpose »%s«.", [sharing(cat, "en", "shares"), data.tvaers.lib.purpose_title("en")]),
-	)
+	result := denial_for(cat, "consent_withdrawn")
 }
 
 # METADATA
@@ -228,11 +269,7 @@ deny contains result if {
 deny contains result if {
 	some cat in unmet
 	cat in outside_members_cover
-	result := data.tvaers.lib.denial(
-		cat, 69, "outside_consent_scope",
-		sprintf("Borgerens samtykke til, at %s til formålet »%s«, gælder kun de personer og teams, det nævner, og du er ikke blandt dem.", [sharing(cat, "da", "deler"), data.tvaers.lib.purpose_title("da")]),
-		sprintf("The citizen's consent that %s for the purpose »%s« covers only the people and teams it names, and you are not among them.", [sharing(cat, "en", "shares"), data.tvaers.lib.purpose_title("en")]),
-	)
+	result := denial_for(cat, "outside_consent_scope")
 }
 
 # METADATA
@@ -244,11 +281,7 @@ deny contains result if {
 deny contains result if {
 	some cat in unmet
 	cat in expired_cover
-	result := data.tvaers.lib.denial(
-		cat, 71, "consent_expired",
-		sprintf("Borgerens samtykke til, at %s til formålet »%s«, er udløbet. Borgeren kan give et nyt samtykke.", [sharing(cat, "da", "deler"), data.tvaers.lib.purpose_title("da")]),
-		sprintf("The citizen's consent that %s for the purpose »%s« has expired. The citizen can give a new consent.", [sharing(cat, "en", "shares"), data.tvaers.lib.purpose_title("en")]),
-	)
+	result := denial_for(cat, "consent_expired")
 }
 
 # METADATA
@@ -260,11 +293,7 @@ deny contains result if {
 deny contains result if {
 	some cat in unmet
 	cat in not_yet_cover
-	result := data.tvaers.lib.denial(
-		cat, 72, "consent_not_yet_valid",
-		sprintf("Borgerens samtykke til, at %s til formålet »%s«, gælder endnu ikke.", [sharing(cat, "da", "deler"), data.tvaers.lib.purpose_title("da")]),
-		sprintf("The citizen's consent that %s for the purpose »%s« is not valid yet.", [sharing(cat, "en", "shares"), data.tvaers.lib.purpose_title("en")]),
-	)
+	result := denial_for(cat, "consent_not_yet_valid")
 }
 
 # METADATA
@@ -277,11 +306,7 @@ deny contains result if {
 deny contains result if {
 	some cat in outside_scope
 	not cat in not_yet_cover
-	result := data.tvaers.lib.denial(
-		cat, 73, "consent_scope",
-		sprintf("Borgerens samtykke til formålet »%s« dækker ikke, at %s.", [data.tvaers.lib.purpose_title("da"), sharing(cat, "da", "deler")]),
-		sprintf("The citizen's consent for the purpose »%s« does not cover that %s.", [data.tvaers.lib.purpose_title("en"), sharing(cat, "en", "shares")]),
-	)
+	result := denial_for(cat, "consent_scope")
 }
 
 # METADATA
@@ -292,9 +317,19 @@ deny contains result if {
 #   short_name: consent_missing
 deny contains result if {
 	some cat in unmet
-	result := data.tvaers.lib.denial(
-		cat, 74, "consent_missing",
-		sprintf("Borgeren har ikke givet samtykke til, at %s til formålet »%s«.", [sharing(cat, "da", "deler"), data.tvaers.lib.purpose_title("da")]),
-		sprintf("The citizen has not consented that %s for the purpose »%s«.", [sharing(cat, "en", "shares"), data.tvaers.lib.purpose_title("en")]),
-	)
+	result := denial_for(cat, "consent_missing")
 }
+
+# The code of the most fundamental consent reason an unmet category has (the
+# lowest rank among the deny rules above, in the same order).
+reason(cat) := "outside_consent_scope" if {
+	cat in outside_members_cover
+} else := "consent_withdrawn" if {
+	cat in withdrawn_cover
+} else := "consent_expired" if {
+	cat in expired_cover
+} else := "consent_not_yet_valid" if {
+	cat in not_yet_cover
+} else := "consent_scope" if {
+	cat in outside_scope
+} else := "consent_missing"
