@@ -84,13 +84,16 @@ explain(cat) := data.tvaers.subject.denial_for(cat, "unknown_purpose") if {
 } else := data.tvaers.subject.denial_for(cat, "role_not_allowed") if {
 	data.tvaers.subject.role_refused
 } else := data.tvaers.category.denial_for(cat, "unknown_category") if {
-	cat in data.tvaers.category.unknown
+	data.tvaers.category.unknown_category(cat)
 } else := data.tvaers.category.denial_for(cat, "category_not_in_purpose") if {
-	cat in data.tvaers.category.outside_purpose
+	data.tvaers.category.outside_purpose(cat)
 } else := data.tvaers.breakglass.denial_for(cat, "break_glass_justification") if {
 	data.tvaers.breakglass.unjustified
 } else := data.tvaers.consent.denial_for(cat, data.tvaers.consent.reason(cat)) if {
-	cat in data.tvaers.consent.unmet
+	# A category the purpose needs consent for, refused although the checks
+	# above pass, has no consent chosen: it is unmet (consent.rego), without
+	# computing unmet for every category.
+	cat in data.tvaers.consent.needed
 } else := data.tvaers.basis.denial_for(cat, "no_basis") if {
 	not cat in data.tvaers.basis.has_basis
 }

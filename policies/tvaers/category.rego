@@ -4,18 +4,14 @@ package tvaers.category
 
 import rego.v1
 
-# The conditions of the deny rules below, read by them and by the decision's
-# explanation (assembly.rego).
-unknown contains cat if {
-	some cat in data.tvaers.lib.requested
-	not data.tvaers.lib.known_category(cat)
-}
+# The conditions of the deny rules below, per category: read by them and by
+# the decision's explanation (assembly.rego), which asks only about the
+# refused categories.
+unknown_category(cat) if object.get(data.catalogue.categories, cat, null) == null
 
-outside_purpose contains cat if {
-	purpose := data.tvaers.lib.purpose
-	some cat in data.tvaers.lib.requested
-	data.tvaers.lib.known_category(cat)
-	object.get(purpose.categories, cat, null) == null
+outside_purpose(cat) if {
+	object.get(data.catalogue.categories, cat, null) != null
+	object.get(data.tvaers.lib.purpose.categories, cat, null) == null
 }
 
 # The denial for a requested category, by code: its rank and message.
@@ -39,7 +35,8 @@ denial_for(cat, "category_not_in_purpose") := data.tvaers.lib.denial(
 # custom:
 #   short_name: unknown_category
 deny contains result if {
-	some cat in unknown
+	some cat in data.tvaers.lib.requested
+	unknown_category(cat)
 	result := denial_for(cat, "unknown_category")
 }
 
@@ -51,6 +48,7 @@ deny contains result if {
 # custom:
 #   short_name: category_not_in_purpose
 deny contains result if {
-	some cat in outside_purpose
+	some cat in data.tvaers.lib.requested
+	outside_purpose(cat)
 	result := denial_for(cat, "category_not_in_purpose")
 }

@@ -50,10 +50,10 @@ in_scope(consent) if {
 }
 
 # Validity, computed once per consent of the purpose: [index, valid_from,
-# valid_until] in nanoseconds. Both the grant path (ranked) and the
-# explanations (explained) read it, so each consent's times are parsed once
-# per decision (issue 16).
-validity := [[i, from, until] |
+# valid_until, status], the times in nanoseconds. Both the grant path
+# (ranked) and the explanations (the *_idx sets) read it, so each consent's
+# times are parsed once per decision (issue 16).
+validity := [[i, from, until, consent.status] |
 	some i, consent in input.consents
 	consent.purpose == input.purpose
 	from := time.parse_rfc3339_ns(consent.valid_from)
@@ -78,10 +78,10 @@ ranked := sort([[0 - v[2], consent.id, v[0]] |
 	now := data.tvaers.lib.now_ns
 	outside := out_of_scope
 	some v in validity
+	v[3] == "active"
 	v[1] <= now
 	now < v[2]
 	consent := input.consents[v[0]]
-	consent.status == "active"
 	requester in consent.recipient_departments
 	not v[0] in outside
 ])
@@ -117,133 +117,158 @@ unmet contains cat if {
 
 # Why a category is unmet (evaluated only when a category is refused, see
 # assembly.rego). Each consent of the purpose is classified once from its
-# validity ([state, index] pairs); then only the categories that are unmet
-# are looked up in those consents, so explaining a refusal costs one pass
-# over the consents whatever the number of unmet categories, and no message
-# is built here (issue 16).
-explained contains ["withdrawn", v[0]] if {
-	some v in validity
-	input.consents[v[0]].status == "withdrawn"
-}
+# validity (index sets by state); then only the unmet categories are looked
+# up in the consents (cover), so explaining a refusal costs one pass over the
+# consents whatever the number of unmet categories, and no message is built
+# here (issue 16).
+withdrawn_idx := {v[0] | some v in validity; v[3] == "withdrawn"}
 
 # Expired: so marked, or active with its validity period over.
-explained contains ["expired", v[0]] if {
-	some v in validity
-	input.consents[v[0]].status == "expired"
-}
-
-explained contains ["expired", v[0]] if {
+expired_idx := {v[0] | some v in validity; v[3] == "expired"} | {v[0] |
 	now := data.tvaers.lib.now_ns
 	some v in validity
+	v[3] == "active"
 	now >= v[2]
-	input.consents[v[0]].status == "active"
 }
 
-explained contains ["not_yet", v[0]] if {
+not_yet_idx := {v[0] |
 	now := data.tvaers.lib.now_ns
 	some v in validity
+	v[3] == "active"
 	now < v[1]
-	input.consents[v[0]].status == "active"
 }
 
 # In force: active and valid_from <= now < valid_until, compared as instants,
 # whoever it names as recipients and members.
-explained contains ["in_force", v[0]] if {
+in_force_idx := {v[0] |
 	now := data.tvaers.lib.now_ns
 	some v in validity
+	v[3] == "active"
 	v[1] <= now
 	now < v[2]
-	input.consents[v[0]].status == "active"
 }
 
-# [state, index, category]: the consent would cover the unmet category (the
-# covers() test, inlined: keep the two in step).
-cover contains [pair[0], pair[1], cat] if {
-	unmet_cats := unmet
+# [index, category]: the consent would cover the needed category (the
+# covers() test, inlined: keep the two in step). Needed rather than unmet, so
+# that an explanation does not compute the consent choice of every category;
+# the deny rules and reason() ask only about unmet categories.
+cover contains [i, cat] if {
+	needed_cats := needed
 	catalogue_categories := data.catalogue.categories
 	requester := input.subject.department
-	some pair in explained
-	consent := input.consents[pair[1]]
+	some i, consent in input.consents
+	consent.purpose == input.purpose
 	requester in consent.recipient_departments
 	some cat in consent.categories
-	cat in unmet_cats
+	cat in needed_cats
 	catalogue_categories[cat].department in consent.source_departments
 }
 
-withdrawn_cover := {triple[2] | some triple in cover; triple[0] == "withdrawn"}
+withdrawn_cover := {pair[1] | indexes := withdrawn_idx; some pair in cover; pair[0] in indexes}
 
-expired_cover := {triple[2] | some triple in cover; triple[0] == "expired"}
+expired_cover := {pair[1] | indexes := expired_idx; some pair in cover; pair[0] in indexes}
 
-not_yet_cover := {triple[2] | some triple in cover; triple[0] == "not_yet"}
+not_yet_cover := {pair[1] | indexes := not_yet_idx; some pair in cover; pair[0] in indexes}
 
 # Active, in force and covering, but scoped to other people or teams.
-outside_members_cover := {triple[2] |
+outside_members_cover := {pair[1] |
+	indexes := in_force_idx
 	outside := out_of_scope
-	some triple in cover
-	triple[0] == "in_force"
-	triple[1] in outside
+	some pair in cover
+	pair[0] in indexes
+	pair[0] in outside
 }
 
 # Outside the scope of some consent in force: a consent in force (for any
-# recipient) does not cover the unmet category.
+# recipient) does not cover the needed category.
 outside_scope contains cat if {
-	some cat in unmet
-	some pair in explained
-	pair[0] == "in_force"
-	not ["in_force", pair[1], cat] in cover
+	covered := cover
+	some cat in needed
+	some i in in_force_idx
+	not [i, cat] in covered
 }
 
+# The words of a consent message about cat, in both languages:
 # "Sundhedsforvaltningen deler »Trivsel (WHO-5)« med Jobcenter (beskæftigelse)"
-sharing(cat, lang, verb) := sprintf("%s %s »%s« %s %s", [
-	data.tvaers.lib.department_title(data.tvaers.lib.category_department(cat), lang),
-	verb,
-	data.tvaers.lib.category_title(cat, lang),
-	with_word(lang),
-	data.tvaers.lib.department_title(input.subject.department, lang),
-])
-
-with_word("da") := "med"
-
-with_word("en") := "with"
+# and the purpose's title. Titles fall back to the raw id (as the lib.*_title
+# functions do). Built with builtins only, once per message: each call of a
+# user function costs regorus several microseconds, and messages are built
+# only for the denial a decision shows.
+words(cat) := {"da": da, "en": en, "purpose_da": purpose_da, "purpose_en": purpose_en} if {
+	catalogue_categories := data.catalogue.categories
+	departments := data.catalogue.departments
+	source := object.get(catalogue_categories, [cat, "department"], null)
+	requester := input.subject.department
+	da := sprintf("%s deler »%s« med %s", [
+		object.get(departments, [source, "title", "da"], source),
+		object.get(catalogue_categories, [cat, "title", "da"], cat),
+		object.get(departments, [requester, "title", "da"], requester),
+	])
+	en := sprintf("%s shares »%s« with %s", [
+		object.get(departments, [source, "title", "en"], source),
+		object.get(catalogue_categories, [cat, "title", "en"], cat),
+		object.get(departments, [requester, "title", "en"], requester),
+	])
+	purpose_da := object.get(data.catalogue.purposes, [input.purpose, "title", "da"], input.purpose)
+	purpose_en := object.get(data.catalogue.purposes, [input.purpose, "title", "en"], input.purpose)
+}
 
 # The denial for an unmet category, by code: its rank and message. Built
 # only for the denial a decision shows (assembly.rego) and by the deny rules
 # below, which list every candidate (the unit tests read them).
-denial_for(cat, "consent_withdrawn") := data.tvaers.lib.denial(
-	cat, 70, "consent_withdrawn",
-	sprintf("Borgeren har trukket sit samtykke tilbage til, at %s til formålet »%s«.", [sharing(cat, "da", "deler"), data.tvaers.lib.purpose_title("da")]),
-	sprintf("The citizen has withdrawn their consent that %s for the purpose »%s«.", [sharing(cat, "en", "shares"), data.tvaers.lib.purpose_title("en")]),
-)
+denial_for(cat, "consent_withdrawn") := result if {
+	w := words(cat)
+	result := data.tvaers.lib.denial(
+		cat, 70, "consent_withdrawn",
+		sprintf("Borgeren har trukket sit samtykke tilbage til, at %s til formålet »%s«.", [w.da, w.purpose_da]),
+		sprintf("The citizen has withdrawn their consent that %s for the purpose »%s«.", [w.en, w.purpose_en]),
+	)
+}
 
-denial_for(cat, "outside_consent_scope") := data.tvaers.lib.denial(
-	cat, 69, "outside_consent_scope",
-	sprintf("Borgerens samtykke til, at %s til formålet »%s«, gælder kun de personer og teams, det nævner, og du er ikke blandt dem.", [sharing(cat, "da", "deler"), data.tvaers.lib.purpose_title("da")]),
-	sprintf("The citizen's consent that %s for the purpose »%s« covers only the people and teams it names, and you are not among them.", [sharing(cat, "en", "shares"), data.tvaers.lib.purpose_title("en")]),
-)
+denial_for(cat, "outside_consent_scope") := result if {
+	w := words(cat)
+	result := data.tvaers.lib.denial(
+		cat, 69, "outside_consent_scope",
+		sprintf("Borgerens samtykke til, at %s til formålet »%s«, gælder kun de personer og teams, det nævner, og du er ikke blandt dem.", [w.da, w.purpose_da]),
+		sprintf("The citizen's consent that %s for the purpose »%s« covers only the people and teams it names, and you are not among them.", [w.en, w.purpose_en]),
+	)
+}
 
-denial_for(cat, "consent_expired") := data.tvaers.lib.denial(
-	cat, 71, "consent_expired",
-	sprintf("Borgerens samtykke til, at %s til formålet »%s«, er udløbet. Borgeren kan give et nyt samtykke.", [sharing(cat, "da", "deler"), data.tvaers.lib.purpose_title("da")]),
-	sprintf("The citizen's consent that %s for the purpose »%s« has expired. The citizen can give a new consent.", [sharing(cat, "en", "shares"), data.tvaers.lib.purpose_title("en")]),
-)
+denial_for(cat, "consent_expired") := result if {
+	w := words(cat)
+	result := data.tvaers.lib.denial(
+		cat, 71, "consent_expired",
+		sprintf("Borgerens samtykke til, at %s til formålet »%s«, er udløbet. Borgeren kan give et nyt samtykke.", [w.da, w.purpose_da]),
+		sprintf("The citizen's consent that %s for the purpose »%s« has expired. The citizen can give a new consent.", [w.en, w.purpose_en]),
+	)
+}
 
-denial_for(cat, "consent_not_yet_valid") := data.tvaers.lib.denial(
-	cat, 72, "consent_not_yet_valid",
-	sprintf("Borgerens samtykke til, at %s til formålet »%s«, gælder endnu ikke.", [sharing(cat, "da", "deler"), data.tvaers.lib.purpose_title("da")]),
-	sprintf("The citizen's consent that %s for the purpose »%s« is not valid yet.", [sharing(cat, "en", "shares"), data.tvaers.lib.purpose_title("en")]),
-)
+denial_for(cat, "consent_not_yet_valid") := result if {
+	w := words(cat)
+	result := data.tvaers.lib.denial(
+		cat, 72, "consent_not_yet_valid",
+		sprintf("Borgerens samtykke til, at %s til formålet »%s«, gælder endnu ikke.", [w.da, w.purpose_da]),
+		sprintf("The citizen's consent that %s for the purpose »%s« is not valid yet.", [w.en, w.purpose_en]),
+	)
+}
 
-denial_for(cat, "consent_scope") := data.tvaers.lib.denial(
-	cat, 73, "consent_scope",
-	sprintf("Borgerens samtykke til formålet »%s« dækker ikke, at %s.", [data.tvaers.lib.purpose_title("da"), sharing(cat, "da", "deler")]),
-	sprintf("The citizen's consent for the purpose »%s« does not cover that %s.", [data.tvaers.lib.purpose_title("en"), sharing(cat, "en", "shares")]),
-)
+denial_for(cat, "consent_scope") := result if {
+	w := words(cat)
+	result := data.tvaers.lib.denial(
+		cat, 73, "consent_scope",
+		sprintf("Borgerens samtykke til formålet »%s« dækker ikke, at %s.", [w.purpose_da, w.da]),
+		sprintf("The citizen's consent for the purpose »%s« does not cover that %s.", [w.purpose_en, w.en]),
+	)
+}
 
-denial_for(cat, "consent_missing") := data.tvaers.lib.denial(
-	cat, 74, "consent_missing",
-	sprintf("Borgeren har ikke givet samtykke til, at %s til formålet »%s«.", [sharing(cat, "da", "deler"), data.tvaers.lib.purpose_title("da")]),
-	sprintf("The citizen has not consented that %s for the purpose »%s«.", [sharing(cat, "en", "shares"), data.tvaers.lib.purpose_title("en")]),
-)
+denial_for(cat, "consent_missing") := result if {
+	w := words(cat)
+	result := data.tvaers.lib.denial(
+		cat, 74, "consent_missing",
+		sprintf("Borgeren har ikke givet samtykke til, at %s til formålet »%s«.", [w.da, w.purpose_da]),
+		sprintf("The citizen has not consented that %s for the purpose »%s«.", [w.en, w.purpose_en]),
+	)
+}
 
 # METADATA
 # title: Consent withdrawn
@@ -304,7 +329,8 @@ deny contains result if {
 # custom:
 #   short_name: consent_scope
 deny contains result if {
-	some cat in outside_scope
+	some cat in unmet
+	cat in outside_scope
 	not cat in not_yet_cover
 	result := denial_for(cat, "consent_scope")
 }
@@ -321,7 +347,8 @@ deny contains result if {
 }
 
 # The code of the most fundamental consent reason an unmet category has (the
-# lowest rank among the deny rules above, in the same order).
+# lowest rank among the deny rules above, in the same order). Defined for
+# unmet categories only.
 reason(cat) := "outside_consent_scope" if {
 	cat in outside_members_cover
 } else := "consent_withdrawn" if {
