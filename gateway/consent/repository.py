@@ -4,11 +4,29 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.consent.models import CitizenRow, ConsentRequestRow, ConsentRow
+
+# A citizen's consents, newest first: built once, executed with bound parameters. Building the
+# statement per call (coercing the IN list, the ORDER BY) cost about as much CPU as running it,
+# on every shared view (issue 16). The pseudonyms are an expanding parameter, so the compiled
+# form is cached per number of pseudonyms (one, or a few with historic identifiers).
+_ALL_FOR_CITIZEN = (
+    select(ConsentRow)
+    .where(ConsentRow.citizen_pseudonym.in_(bindparam("pseudonyms", expanding=True)))
+    .order_by(ConsentRow.created_at.desc(), ConsentRow.consent_id)
+)
+_FOR_CITIZEN_AND_PURPOSE = (
+    select(ConsentRow)
+    .where(
+        ConsentRow.citizen_pseudonym.in_(bindparam("pseudonyms", expanding=True)),
+        ConsentRow.purpose == bindparam("purpose"),
+    )
+    .order_by(ConsentRow.created_at.desc(), ConsentRow.consent_id)
+)
 
 
 class ConsentRepository:
@@ -41,11 +59,13 @@ class ConsentRepository:
     async def for_citizen(
         self, pseudonyms: list[str], *, purpose: str | None = None
     ) -> list[ConsentRow]:
-        query = select(ConsentRow).where(ConsentRow.citizen_pseudonym.in_(pseudonyms))
-        if purpose is not None:
-            query = query.where(ConsentRow.purpose == purpose)
-        query = query.order_by(ConsentRow.created_at.desc(), ConsentRow.consent_id)
-        return list((await self._session.scalars(query)).all())
+        if purpose is None:
+            rows = await self._session.scalars(_ALL_FOR_CITIZEN, {"pseudonyms": list(pseudonyms)})
+        else:
+            rows = await self._session.scalars(
+                _FOR_CITIZEN_AND_PURPOSE, {"pseudonyms": list(pseudonyms), "purpose": purpose}
+            )
+        return list(rows.all())
 
     async def expiring(self, *, after: datetime, before: datetime) -> list[ConsentRow]:
         """Active consents whose validity ends in ``(after, before]``, soonest first."""

@@ -60,14 +60,48 @@ refused := [cat |
 	not cat in granted
 ]
 
-# The usual answer grants everything asked for: then no denial rule runs.
+# The usual answer grants everything asked for: then nothing is explained.
 denials := [] if {
 	count(refused) == 0
 } else := [denial |
 	some cat in refused
-	denial := best_denial[cat]
+	top := explain(cat)
+	denial := {"category": cat, "code": top.code, "message": top.message}
 ]
 
+# The denial a refused category shows: the most fundamental reason, i.e. the
+# lowest-ranked candidate of all deny rules (the else chain tests them in
+# rank order, on the same conditions the deny rules use), and only its message
+# is built. Called once per refused category; the other candidates are never
+# computed (issue 16). tests/policy/test_explanations.py checks that this
+# equals best_denial below on every scenario, on both engines.
+explain(cat) := data.tvaers.subject.denial_for(cat, "unknown_purpose") if {
+	data.tvaers.subject.unknown_purpose
+} else := data.tvaers.subject.denial_for(cat, "unknown_department") if {
+	data.tvaers.subject.unknown_department
+} else := data.tvaers.subject.denial_for(cat, "department_not_allowed") if {
+	data.tvaers.subject.department_refused
+} else := data.tvaers.subject.denial_for(cat, "role_not_allowed") if {
+	data.tvaers.subject.role_refused
+} else := data.tvaers.category.denial_for(cat, "unknown_category") if {
+	data.tvaers.category.unknown_category(cat)
+} else := data.tvaers.category.denial_for(cat, "category_not_in_purpose") if {
+	data.tvaers.category.outside_purpose(cat)
+} else := data.tvaers.breakglass.denial_for(cat, "break_glass_justification") if {
+	data.tvaers.breakglass.unjustified
+} else := data.tvaers.consent.denial_for(cat, data.tvaers.consent.reason(cat)) if {
+	# A category the purpose needs consent for, refused although the checks
+	# above pass, has no consent chosen: it is unmet (consent.rego), without
+	# computing unmet for every category.
+	cat in data.tvaers.consent.needed
+} else := data.tvaers.basis.denial_for(cat, "no_basis") if {
+	not cat in data.tvaers.basis.has_basis
+}
+
+# The reference explanation: every candidate of every deny rule, and per
+# refused category the lowest-ranked one. Not part of the decision (the
+# decision builds one message per refused category through explain); kept
+# for the test that the two agree.
 candidates := (((data.tvaers.subject.deny | data.tvaers.category.deny) | data.tvaers.consent.deny) | data.tvaers.breakglass.deny) | data.tvaers.basis.deny
 
 # Partial rules rather than functions: regorus caches a rule's value for the
@@ -81,3 +115,8 @@ best_denial[cat] := {"category": cat, "code": top.code, "message": top.message} 
 	cat := top.category
 	top.rank == lowest_rank[cat]
 }
+
+reference_denials := [denial |
+	some cat in refused
+	denial := best_denial[cat]
+]

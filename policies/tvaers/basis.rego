@@ -43,6 +43,13 @@ has_basis contains cat if {
 	basis_of(cat)
 }
 
+# The denial for a requested category: its rank and message.
+denial_for(cat, "no_basis") := data.tvaers.lib.denial(
+	cat, 99, "no_basis",
+	sprintf("Der er ingen hjemmel til at dele »%s« til formålet »%s«. Kontakt kommunens databeskyttelsesrådgiver.", [cat, data.tvaers.lib.purpose_title("da")]),
+	sprintf("There is no legal basis to share »%s« for the purpose »%s«. Contact the municipality's data protection officer.", [cat, data.tvaers.lib.purpose_title("en")]),
+)
+
 # METADATA
 # title: No legal basis
 # description: >-
@@ -55,9 +62,5 @@ has_basis contains cat if {
 deny contains result if {
 	some cat in data.tvaers.lib.requested
 	not cat in has_basis
-	result := data.tvaers.lib.denial(
-		cat, 99, "no_basis",
-		sprintf("Der er ingen hjemmel til at dele »%s« til formålet »%s«. Kontakt kommunens databeskyttelsesrådgiver.", [cat, data.tvaers.lib.purpose_title("da")]),
-		sprintf("There is no legal basis to share »%s« for the purpose »%s«. Contact the municipality's data protection officer.", [cat, data.tvaers.lib.purpose_title("en")]),
-	)
+	result := denial_for(cat, "no_basis")
 }

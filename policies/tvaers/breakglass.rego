@@ -24,6 +24,20 @@ justified if {
 	claim.episode != ""
 }
 
+# The condition of the deny rule below, read by it and by the decision's
+# explanation (assembly.rego).
+unjustified if {
+	data.tvaers.lib.purpose.basis.kind == "break_glass"
+	not justified
+}
+
+# The denial for a requested category: its rank and message.
+denial_for(cat, "break_glass_justification") := data.tvaers.lib.denial(
+	cat, 65, "break_glass_justification",
+	sprintf("Nødadgang kræver en skriftlig begrundelse på mindst %d tegn. Intet er delt.", [min_justification]),
+	sprintf("Emergency access needs a written justification of at least %d characters. Nothing was shared.", [min_justification]),
+)
+
 # METADATA
 # title: Break-glass without justification
 # description: >-
@@ -32,12 +46,7 @@ justified if {
 # custom:
 #   short_name: break_glass_justification
 deny contains result if {
-	data.tvaers.lib.purpose.basis.kind == "break_glass"
-	not justified
+	unjustified
 	some cat in data.tvaers.lib.requested
-	result := data.tvaers.lib.denial(
-		cat, 65, "break_glass_justification",
-		sprintf("Nødadgang kræver en skriftlig begrundelse på mindst %d tegn. Intet er delt.", [min_justification]),
-		sprintf("Emergency access needs a written justification of at least %d characters. Nothing was shared.", [min_justification]),
-	)
+	result := denial_for(cat, "break_glass_justification")
 }

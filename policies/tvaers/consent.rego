@@ -49,26 +49,41 @@ in_scope(consent) if {
 	team in object.get(scope, "teams", [])
 }
 
-in_scope_value(consent) := true if in_scope(consent)
+# Validity, computed once per consent of the purpose: [index, valid_from,
+# valid_until, status], the times in nanoseconds. Both the grant path
+# (ranked) and the explanations (the *_idx sets) read it, so each consent's
+# times are parsed once per decision (issue 16).
+validity := [[i, from, until, consent.status] |
+	some i, consent in input.consents
+	consent.purpose == input.purpose
+	from := time.parse_rfc3339_ns(consent.valid_from)
+	until := time.parse_rfc3339_ns(consent.valid_until)
+]
 
-in_scope_value(consent) := false if not in_scope(consent)
+# The indexes of the scoped consents that do not reach the subject. A set
+# built once: calling in_scope() per consent in the loops below would cost
+# regorus several microseconds per consent even for the unscoped ones.
+out_of_scope contains i if {
+	some i, consent in input.consents
+	object.get(consent, "scope", null) != null
+	not in_scope(consent)
+}
 
 # The consents that can be a basis now for this requester: for the purpose,
 # active, naming the requester's department as recipient, and in force.
-# Built once per decision (each consent's times are parsed once) and ordered
-# best first: the one that lasts longest, then the smallest id, so every
-# engine picks the same consent when several qualify.
-ranked := sort([[0 - until, consent.id, i] |
+# Ordered best first: the one that lasts longest, then the smallest id, so
+# every engine picks the same consent when several qualify.
+ranked := sort([[0 - v[2], consent.id, v[0]] |
 	requester := input.subject.department
 	now := data.tvaers.lib.now_ns
-	some i, consent in input.consents
-	consent.purpose == input.purpose
-	consent.status == "active"
+	outside := out_of_scope
+	some v in validity
+	v[3] == "active"
+	v[1] <= now
+	now < v[2]
+	consent := input.consents[v[0]]
 	requester in consent.recipient_departments
-	in_scope(consent)
-	time.parse_rfc3339_ns(consent.valid_from) <= now
-	until := time.parse_rfc3339_ns(consent.valid_until)
-	now < until
+	not v[0] in outside
 ])
 
 usable := [entry |
@@ -100,105 +115,160 @@ unmet contains cat if {
 	not chosen[cat]
 }
 
-# Why a category is unmet, found per consent rather than per (category,
-# consent) pair: one pass over the consents of the purpose parses each one's
-# times once and collects the categories it would cover; the deny rules below
-# then only test set membership. Explaining a refusal so costs about the same
-# per unmet category with 1 or 1,000 consents, and each message is built once
-# per category and reason (issue 16). Evaluated only when a category is
-# refused (assembly.rego).
-#
-# covers() is inlined here (a function call per category and consent costs
-# regorus several microseconds): keep the two in step.
-facts := [fact |
-	catalogue_categories := data.catalogue.categories
-	requester := input.subject.department
-	some consent in input.consents
-	consent.purpose == input.purpose
-	cats := {cat |
-		requester in consent.recipient_departments
-		some cat in consent.categories
-		catalogue_categories[cat].department in consent.source_departments
-	}
-	fact := {
-		"status": consent.status,
-		"from": time.parse_rfc3339_ns(consent.valid_from),
-		"until": time.parse_rfc3339_ns(consent.valid_until),
-		"cats": cats,
-		"in_scope": in_scope_value(consent),
-	}
-]
-
-withdrawn_cover := {cat |
-	some fact in facts
-	fact.status == "withdrawn"
-	some cat in fact.cats
-}
+# Why a category is unmet (evaluated only when a category is refused, see
+# assembly.rego). Each consent of the purpose is classified once from its
+# validity (index sets by state); then only the unmet categories are looked
+# up in the consents (cover), so explaining a refusal costs one pass over the
+# consents whatever the number of unmet categories, and no message is built
+# here (issue 16).
+withdrawn_idx := {v[0] | some v in validity; v[3] == "withdrawn"}
 
 # Expired: so marked, or active with its validity period over.
-expired_cover := {cat |
+expired_idx := {v[0] | some v in validity; v[3] == "expired"} | {v[0] |
 	now := data.tvaers.lib.now_ns
-	some fact in facts
-	expired_fact(fact, now)
-	some cat in fact.cats
+	some v in validity
+	v[3] == "active"
+	now >= v[2]
 }
 
-expired_fact(fact, _) if fact.status == "expired"
-
-expired_fact(fact, now) if {
-	fact.status == "active"
-	now >= fact.until
+not_yet_idx := {v[0] |
+	now := data.tvaers.lib.now_ns
+	some v in validity
+	v[3] == "active"
+	now < v[1]
 }
 
-not_yet_cover := {cat |
+# In force: active and valid_from <= now < valid_until, compared as instants,
+# whoever it names as recipients and members.
+in_force_idx := {v[0] |
 	now := data.tvaers.lib.now_ns
-	some fact in facts
-	fact.status == "active"
-	now < fact.from
-	some cat in fact.cats
+	some v in validity
+	v[3] == "active"
+	v[1] <= now
+	now < v[2]
 }
 
-# The categories of the active consents in force now (valid_from <= now <
-# valid_until, compared as instants); a category is outside the scope of some
-# consent in force unless every one of them covers it.
-in_force_cats := [fact.cats |
-	now := data.tvaers.lib.now_ns
-	some fact in facts
-	fact.status == "active"
-	fact.from <= now
-	now < fact.until
-]
+# [index, category]: the consent would cover the needed category (the
+# covers() test, inlined: keep the two in step). Needed rather than unmet, so
+# that an explanation does not compute the consent choice of every category;
+# the deny rules and reason() ask only about unmet categories.
+cover contains [i, cat] if {
+	needed_cats := needed
+	catalogue_categories := data.catalogue.categories
+	requester := input.subject.department
+	some i, consent in input.consents
+	consent.purpose == input.purpose
+	requester in consent.recipient_departments
+	some cat in consent.categories
+	cat in needed_cats
+	catalogue_categories[cat].department in consent.source_departments
+}
+
+withdrawn_cover := {pair[1] | indexes := withdrawn_idx; some pair in cover; pair[0] in indexes}
+
+expired_cover := {pair[1] | indexes := expired_idx; some pair in cover; pair[0] in indexes}
+
+not_yet_cover := {pair[1] | indexes := not_yet_idx; some pair in cover; pair[0] in indexes}
 
 # Active, in force and covering, but scoped to other people or teams.
-outside_members_cover := {cat |
-	now := data.tvaers.lib.now_ns
-	some fact in facts
-	fact.status == "active"
-	fact.from <= now
-	now < fact.until
-	not fact.in_scope
-	some cat in fact.cats
+outside_members_cover := {pair[1] |
+	indexes := in_force_idx
+	outside := out_of_scope
+	some pair in cover
+	pair[0] in indexes
+	pair[0] in outside
 }
 
+# Outside the scope of some consent in force: a consent in force (for any
+# recipient) does not cover the needed category.
 outside_scope contains cat if {
-	count(in_force_cats) > 0
-	covered_by_all := intersection({cats | some cats in in_force_cats})
-	some cat in unmet
-	not cat in covered_by_all
+	covered := cover
+	some cat in needed
+	some i in in_force_idx
+	not [i, cat] in covered
 }
 
+# The words of a consent message about cat, in both languages:
 # "Sundhedsforvaltningen deler »Trivsel (WHO-5)« med Jobcenter (beskæftigelse)"
-sharing(cat, lang, verb) := sprintf("%s %s »%s« %s %s", [
-	data.tvaers.lib.department_title(data.tvaers.lib.category_department(cat), lang),
-	verb,
-	data.tvaers.lib.category_title(cat, lang),
-	with_word(lang),
-	data.tvaers.lib.department_title(input.subject.department, lang),
-])
+# and the purpose's title. Titles fall back to the raw id (as the lib.*_title
+# functions do). Built with builtins only, once per message: each call of a
+# user function costs regorus several microseconds, and messages are built
+# only for the denial a decision shows.
+words(cat) := {"da": da, "en": en, "purpose_da": purpose_da, "purpose_en": purpose_en} if {
+	catalogue_categories := data.catalogue.categories
+	departments := data.catalogue.departments
+	source := object.get(catalogue_categories, [cat, "department"], null)
+	requester := input.subject.department
+	da := sprintf("%s deler »%s« med %s", [
+		object.get(departments, [source, "title", "da"], source),
+		object.get(catalogue_categories, [cat, "title", "da"], cat),
+		object.get(departments, [requester, "title", "da"], requester),
+	])
+	en := sprintf("%s shares »%s« with %s", [
+		object.get(departments, [source, "title", "en"], source),
+		object.get(catalogue_categories, [cat, "title", "en"], cat),
+		object.get(departments, [requester, "title", "en"], requester),
+	])
+	purpose_da := object.get(data.catalogue.purposes, [input.purpose, "title", "da"], input.purpose)
+	purpose_en := object.get(data.catalogue.purposes, [input.purpose, "title", "en"], input.purpose)
+}
 
-with_word("da") := "med"
+# The denial for an unmet category, by code: its rank and message. Built
+# only for the denial a decision shows (assembly.rego) and by the deny rules
+# below, which list every candidate (the unit tests read them).
+denial_for(cat, "consent_withdrawn") := result if {
+	w := words(cat)
+	result := data.tvaers.lib.denial(
+		cat, 70, "consent_withdrawn",
+		sprintf("Borgeren har trukket sit samtykke tilbage til, at %s til formålet »%s«.", [w.da, w.purpose_da]),
+		sprintf("The citizen has withdrawn their consent that %s for the purpose »%s«.", [w.en, w.purpose_en]),
+	)
+}
 
-with_word("en") := "with"
+denial_for(cat, "outside_consent_scope") := result if {
+	w := words(cat)
+	result := data.tvaers.lib.denial(
+		cat, 69, "outside_consent_scope",
+		sprintf("Borgerens samtykke til, at %s til formålet »%s«, gælder kun de personer og teams, det nævner, og du er ikke blandt dem.", [w.da, w.purpose_da]),
+		sprintf("The citizen's consent that %s for the purpose »%s« covers only the people and teams it names, and you are not among them.", [w.en, w.purpose_en]),
+	)
+}
+
+denial_for(cat, "consent_expired") := result if {
+	w := words(cat)
+	result := data.tvaers.lib.denial(
+		cat, 71, "consent_expired",
+		sprintf("Borgerens samtykke til, at %s til formålet »%s«, er udløbet. Borgeren kan give et nyt samtykke.", [w.da, w.purpose_da]),
+		sprintf("The citizen's consent that %s for the purpose »%s« has expired. The citizen can give a new consent.", [w.en, w.purpose_en]),
+	)
+}
+
+denial_for(cat, "consent_not_yet_valid") := result if {
+	w := words(cat)
+	result := data.tvaers.lib.denial(
+		cat, 72, "consent_not_yet_valid",
+		sprintf("Borgerens samtykke til, at %s til formålet »%s«, gælder endnu ikke.", [w.da, w.purpose_da]),
+		sprintf("The citizen's consent that %s for the purpose »%s« is not valid yet.", [w.en, w.purpose_en]),
+	)
+}
+
+denial_for(cat, "consent_scope") := result if {
+	w := words(cat)
+	result := data.tvaers.lib.denial(
+		cat, 73, "consent_scope",
+		sprintf("Borgerens samtykke til formålet »%s« dækker ikke, at %s.", [w.purpose_da, w.da]),
+		sprintf("The citizen's consent for the purpose »%s« does not cover that %s.", [w.purpose_en, w.en]),
+	)
+}
+
+denial_for(cat, "consent_missing") := result if {
+	w := words(cat)
+	result := data.tvaers.lib.denial(
+		cat, 74, "consent_missing",
+		sprintf("Borgeren har ikke givet samtykke til, at %s til formålet »%s«.", [w.da, w.purpose_da]),
+		sprintf("The citizen has not consented that %s for the purpose »%s«.", [w.en, w.purpose_en]),
+	)
+}
 
 # METADATA
 # title: Consent withdrawn
@@ -210,11 +280,7 @@ with_word("en") := "with"
 deny contains result if {
 	some cat in unmet
 	cat in withdrawn_cover
-	result := data.tvaers.lib.denial(
-		cat, 70, "consent_withdrawn",
-		sprintf("Borgeren har trukket sit samtykke tilbage til, at %s til formålet »%s«.", [sharing(cat, "da", "deler"), data.tvaers.lib.purpose_title("da")]),
-		sprintf("The citizen has withdrawn their consent that %s for the purpose »%s«.", [sharing(cat, "en", "shares"), data.tvaers.lib.purpose_title("en")]),
-	)
+	result := denial_for(cat, "consent_withdrawn")
 }
 
 # METADATA
@@ -228,11 +294,7 @@ deny contains result if {
 deny contains result if {
 	some cat in unmet
 	cat in outside_members_cover
-	result := data.tvaers.lib.denial(
-		cat, 69, "outside_consent_scope",
-		sprintf("Borgerens samtykke til, at %s til formålet »%s«, gælder kun de personer og teams, det nævner, og du er ikke blandt dem.", [sharing(cat, "da", "deler"), data.tvaers.lib.purpose_title("da")]),
-		sprintf("The citizen's consent that %s for the purpose »%s« covers only the people and teams it names, and you are not among them.", [sharing(cat, "en", "shares"), data.tvaers.lib.purpose_title("en")]),
-	)
+	result := denial_for(cat, "outside_consent_scope")
 }
 
 # METADATA
@@ -244,11 +306,7 @@ deny contains result if {
 deny contains result if {
 	some cat in unmet
 	cat in expired_cover
-	result := data.tvaers.lib.denial(
-		cat, 71, "consent_expired",
-		sprintf("Borgerens samtykke til, at %s til formålet »%s«, er udløbet. Borgeren kan give et nyt samtykke.", [sharing(cat, "da", "deler"), data.tvaers.lib.purpose_title("da")]),
-		sprintf("The citizen's consent that %s for the purpose »%s« has expired. The citizen can give a new consent.", [sharing(cat, "en", "shares"), data.tvaers.lib.purpose_title("en")]),
-	)
+	result := denial_for(cat, "consent_expired")
 }
 
 # METADATA
@@ -260,11 +318,7 @@ deny contains result if {
 deny contains result if {
 	some cat in unmet
 	cat in not_yet_cover
-	result := data.tvaers.lib.denial(
-		cat, 72, "consent_not_yet_valid",
-		sprintf("Borgerens samtykke til, at %s til formålet »%s«, gælder endnu ikke.", [sharing(cat, "da", "deler"), data.tvaers.lib.purpose_title("da")]),
-		sprintf("The citizen's consent that %s for the purpose »%s« is not valid yet.", [sharing(cat, "en", "shares"), data.tvaers.lib.purpose_title("en")]),
-	)
+	result := denial_for(cat, "consent_not_yet_valid")
 }
 
 # METADATA
@@ -275,13 +329,10 @@ deny contains result if {
 # custom:
 #   short_name: consent_scope
 deny contains result if {
-	some cat in outside_scope
+	some cat in unmet
+	cat in outside_scope
 	not cat in not_yet_cover
-	result := data.tvaers.lib.denial(
-		cat, 73, "consent_scope",
-		sprintf("Borgerens samtykke til formålet »%s« dækker ikke, at %s.", [data.tvaers.lib.purpose_title("da"), sharing(cat, "da", "deler")]),
-		sprintf("The citizen's consent for the purpose »%s« does not cover that %s.", [data.tvaers.lib.purpose_title("en"), sharing(cat, "en", "shares")]),
-	)
+	result := denial_for(cat, "consent_scope")
 }
 
 # METADATA
@@ -292,9 +343,20 @@ deny contains result if {
 #   short_name: consent_missing
 deny contains result if {
 	some cat in unmet
-	result := data.tvaers.lib.denial(
-		cat, 74, "consent_missing",
-		sprintf("Borgeren har ikke givet samtykke til, at %s til formålet »%s«.", [sharing(cat, "da", "deler"), data.tvaers.lib.purpose_title("da")]),
-		sprintf("The citizen has not consented that %s for the purpose »%s«.", [sharing(cat, "en", "shares"), data.tvaers.lib.purpose_title("en")]),
-	)
+	result := denial_for(cat, "consent_missing")
 }
+
+# The code of the most fundamental consent reason an unmet category has (the
+# lowest rank among the deny rules above, in the same order). Defined for
+# unmet categories only.
+reason(cat) := "outside_consent_scope" if {
+	cat in outside_members_cover
+} else := "consent_withdrawn" if {
+	cat in withdrawn_cover
+} else := "consent_expired" if {
+	cat in expired_cover
+} else := "consent_not_yet_valid" if {
+	cat in not_yet_cover
+} else := "consent_scope" if {
+	cat in outside_scope
+} else := "consent_missing"
