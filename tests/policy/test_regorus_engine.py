@@ -44,7 +44,7 @@ async def test_healthy_then_closed(regorus_engine: RegorusEngine) -> None:
 
 def test_engine_knows_its_policy_version(regorus_engine: RegorusEngine, policies_dir: Path) -> None:
     assert regorus_engine.name == "regorus"
-    assert regorus_engine.policy_version == "2026-12-04.2"
+    assert regorus_engine.policy_version == "2026-12-04.3"
 
 
 def test_other_threads_are_refused(regorus_engine: RegorusEngine) -> None:
