@@ -68,6 +68,8 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
     """(figure, measured, target, met, why) for every figure."""
     out: list[tuple[str, str, str, str, str]] = []
     http = results.get("http", {})
+    if failure(http):
+        out.append(failed_row("HTTP section (overhead vs proxy, replay capacity)", failure(http)))
     for cell in http.get("overhead", []):
         lat, c = cell["simulator_latency_ms"], cell["concurrency"]
         t, p = cell["tvaers"], cell["passthrough"]
@@ -200,6 +202,9 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
             )
     elif scale:
         out.append(("Scale (PostgreSQL)", "—", "≤ 50 ms", "", str(scale.get("error", ""))))
+    memory = results.get("views", {})
+    if "gateway_peak_rss_kib" in memory:
+        http = memory
     if "gateway_peak_rss_kib" in http:
         out.append(
             (
@@ -221,10 +226,32 @@ def _met(ok: bool | None) -> str:
     return "—" if ok is None else "met" if ok else "not met"
 
 
+def failure(found: Any) -> str:
+    """The error of a section (or part) that failed, else ""."""
+    if isinstance(found, dict) and (found.get("failed") or "error" in found):
+        return str(found.get("error") or "failed")
+    return ""
+
+
+def failed_row(goal: str, error: str) -> Row:
+    return (goal, "—", "", "**failed**", f"not measured: {error}"[:400])
+
+
 def issue16_rows(results: dict[str, Any]) -> list[Row]:
     """The goals of issue 16: (goal, measured, target, met / not met, how measured)."""
     out: list[Row] = []
     views = results.get("views", {})
+    if failure(views):
+        out.extend(
+            failed_row(goal, failure(views))
+            for goal in (
+                "Gateway CPU per view vs the floor app",
+                "Audited views/s, 1 worker, simulators' CPU subtracted",
+                "Audited views/s, 2 workers, simulators' CPU subtracted",
+                "Fan-out: view p50 minus slowest connector alone",
+            )
+        )
+        views = {}
     one = views.get("one_worker", {})
     if one:
         g, f = one["gateway"], one["floor"]
@@ -243,6 +270,11 @@ def issue16_rows(results: dict[str, Any]) -> list[Row]:
             )
         )
     for label, block in (("1 worker", one), ("2 workers", views.get("two_workers", {}))):
+        if failure(block):
+            out.append(
+                failed_row(f"Audited views/s, {label}, simulators' CPU subtracted", failure(block))
+            )
+            continue
         g = block.get("gateway") if block else None
         if not g:
             continue
@@ -274,6 +306,10 @@ def issue16_rows(results: dict[str, Any]) -> list[Row]:
                 f"{_fmt(fan['slowest_connector_p50_ms'])} ms (through the proxy); load average "
                 f"{fan.get('loadavg')}",
             )
+        )
+    if failure(results.get("policy")):
+        out.append(
+            failed_row("Policy p50 with two categories withheld", failure(results["policy"]))
         )
     policy = results.get("policy", {}).get("results", {})
     withheld = policy.get("regorus_withheld", {})
@@ -323,7 +359,18 @@ def growth_tables(results: dict[str, Any]) -> str:
                     f"| {int(count):,} | {_fmt(a['p50_ms'], 'ms')} / {_fmt(a['p99_ms'], 'ms')} "
                     f"| {_fmt(b['p50_ms'], 'ms')} / {_fmt(b['p99_ms'], 'ms')} |\n"
                 )
-    stages = results.get("scale", {}).get("stages", [])
+    scale = results.get("scale", {})
+    if failure(scale):
+        text += (
+            "\n### Growth with audit entries\n\n**Failed** — not measured: "
+            f"{failure(scale)[:400]}\n"
+        )
+    if failure(results.get("policy")):
+        text += (
+            "\n### Growth with consents\n\n**Failed** — not measured: "
+            f"{failure(results['policy'])[:400]}\n"
+        )
+    stages = scale.get("stages", [])
     if stages:
         text += (
             "\n### Growth with audit entries (PostgreSQL, generated in bulk; p50 / p95)\n\n"
@@ -338,7 +385,11 @@ def growth_tables(results: dict[str, Any]) -> str:
                 else "—"
                 for k in ("view_http", "consent_lookup", "min_log_page")
             ]
-            text += f"| {stage['data']['entries_generated']:,} | " + " | ".join(cells) + " |\n"
+            data = stage["data"]
+            size = f"{data['entries_generated']:,}"
+            if data["entries_generated"] < stage.get("entries_target", 0):
+                size += f" (of {stage['entries_target']:,}: out of time)"
+            text += f"| {size} | " + " | ".join(cells) + " |\n"
         first, last = stages[0]["queries"], stages[-1]["queries"]
         if (
             len(stages) > 1
@@ -356,7 +407,7 @@ def growth_tables(results: dict[str, Any]) -> str:
 def write_readme(path: Path, results: dict[str, Any], *, command: str, notes: list[str]) -> None:
     info = results["machine"]
     machine_text = "\n".join(f"- {k}: {v}" for k, v in info.items())
-    generator = results.get("views", results.get("http", {})).get("generator", "?")
+    generator = results.get("views", {}).get("generator") or "wrk or the Python generator"
     text = HEADER.format(
         command=command,
         date=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
