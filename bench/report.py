@@ -371,6 +371,8 @@ def growth_tables(results: dict[str, Any]) -> str:
             f"{failure(results['policy'])[:400]}\n"
         )
     stages = scale.get("stages", [])
+    if stages and scale.get("partial"):
+        text += f"\n**Partial** — {scale['partial'][:400]}.\n"
     if stages:
         text += (
             "\n### Growth with audit entries (PostgreSQL, generated in bulk; p50 / p95)\n\n"
@@ -480,7 +482,10 @@ def audit_rows(audit: Any) -> list[tuple[str, str, str, str, str]]:
                     "≥ 300,000",
                     "yes" if rate >= 300_000 else "no",
                     f"{_fmt(ver.get('entries'))} entries "
-                    f"({'smoke' if audit.get('smoke') else 'full'})",
+                    f"({'smoke' if audit.get('smoke') else 'full'}); CPU main process "
+                    f"{_fmt(found.get('main_process_cpu_seconds'), 's')}, workers "
+                    f"{_fmt(found.get('workers_cpu_seconds'), 's')}; load average "
+                    f"{found.get('load_average_1m')}",
                 )
             )
     proof = audit.get("inclusion_proof", {})

@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,12 +105,14 @@ def audit_script(*, smoke: bool, results_dir: Path, timeout_s: float) -> dict[st
 
 
 def insert_budget(deadline: float, *, stages_left: int = 1) -> float:
-    """Seconds left for inserting audit rows: rebuilding the indexes takes about half the
-    insert time again, and the queries and the view need about 40 s per stage after that."""
-    return max(20.0, (deadline - time.monotonic() - 40.0 * stages_left) / 1.5)
+    """Seconds left for inserting audit rows: rebuilding the indexes (and ANALYZE) takes
+    about the insert time again, and the queries and the view about a minute per stage."""
+    return max(20.0, (deadline - time.monotonic() - 60.0 * stages_left) / 2.2)
 
 
-def postgres_results(*, smoke: bool, deadline: float) -> dict[str, Any]:
+def postgres_results(
+    *, smoke: bool, deadline: float, save: Callable[[dict[str, Any]], None] = lambda _: None
+) -> dict[str, Any]:
     """PostgreSQL appends and the scale queries, on one embedded server."""
     from bench import scale
     from bench.audit_writer_bench import url_appends
@@ -156,6 +159,9 @@ def postgres_results(*, smoke: bool, deadline: float) -> dict[str, Any]:
                     stage["queries"]["view_http"] = {"error": f"{type(exc).__name__}: {exc}"}
                     log(f"  view at {done:,} entries failed (attempt {attempt + 1}): {exc}")
             found["stages"].append(stage)
+            # What is measured so far survives if the section is stopped in the next stage.
+            found["data"], found["queries"] = stage["data"], stage["queries"]
+            save({"scale": found, "audit_writer": {"postgresql": appends}})
             log(f"  {done:,} audit entries: {json.dumps(stage['queries'])[:300]}")
             if done < size:  # the time budget ran out: the larger sizes are not reached
                 break
@@ -165,9 +171,15 @@ def postgres_results(*, smoke: bool, deadline: float) -> dict[str, Any]:
 
 
 def section_results(
-    name: str, *, smoke: bool, results_dir: Path, deadline: float
+    name: str,
+    *,
+    smoke: bool,
+    results_dir: Path,
+    deadline: float,
+    save: Callable[[dict[str, Any]], None] = lambda _: None,
 ) -> dict[str, Any]:
-    """Run one section in this process; returns its results by key."""
+    """Run one section in this process; returns its results by key. ``save`` keeps partial
+    results of a long section (they are reported if it is stopped before the end)."""
     log_dir = Path(tempfile.mkdtemp(prefix=f"tvaers-bench-{name}-"))
     use_wrk = not smoke and shutil.which("wrk") is not None
     if smoke:
@@ -198,7 +210,7 @@ def section_results(
 
         return {
             "policy": policy_bench.run(
-                seconds=0.05 if smoke else 3.0, max_runs=30 if smoke else 20_000
+                seconds=0.05 if smoke else 3.0, max_runs=3 if smoke else 20_000
             )
         }
     if name == "audit":
@@ -217,19 +229,26 @@ def section_results(
         audit = audit_script(smoke=smoke, results_dir=results_dir, timeout_s=timeout_s)
         return {"audit": audit, "audit_writer": {"sqlite": sqlite}}
     if name == "postgres":
-        return postgres_results(smoke=smoke, deadline=deadline)
+        return postgres_results(smoke=smoke, deadline=deadline, save=save)
     raise ValueError(f"unknown section {name}")
 
 
 def section_main(args: argparse.Namespace) -> int:
     """``--section NAME``: run it here and write ``<results>/.section-NAME.json``."""
     out = args.results / f".section-{args.section}.json"
+    partial = args.results / f".section-{args.section}.partial.json"
     out.unlink(missing_ok=True)
+    partial.unlink(missing_ok=True)
     deadline = time.monotonic() + (args.deadline - time.time())
+
+    def save(found: dict[str, Any]) -> None:
+        partial.write_text(json.dumps(found, indent=2) + "\n", encoding="utf-8")
+
     found = section_results(
-        args.section, smoke=args.smoke, results_dir=args.results, deadline=deadline
+        args.section, smoke=args.smoke, results_dir=args.results, deadline=deadline, save=save
     )
     out.write_text(json.dumps(found, indent=2) + "\n", encoding="utf-8")
+    partial.unlink(missing_ok=True)
     return 0
 
 
@@ -281,9 +300,25 @@ def run_child(
         stop_group(process)
     if code != 0 or not out.exists():
         return None, f"exited with status {code}"
-    found: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
-    out.unlink()
-    return found, ""
+    return read_section(out), ""
+
+
+def read_section(path: Path) -> dict[str, Any]:
+    found: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    path.unlink()
+    return found
+
+
+def partial_results(section: Section, results_dir: Path, error: str) -> dict[str, Any] | None:
+    """What a stopped or failed section saved before it stopped, marked as partial."""
+    path = results_dir / f".section-{section.name}.partial.json"
+    if not path.exists():
+        return None
+    found = read_section(path)
+    for value in found.values():
+        if isinstance(value, dict):
+            value["partial"] = f"the section stopped early ({error}); figures measured before"
+    return found
 
 
 def merge(results: dict[str, Any], found: dict[str, Any]) -> None:
@@ -330,6 +365,12 @@ def notes_for(results: dict[str, Any]) -> list[str]:
         notes.append(
             "Sections (seconds, attempts): "
             + ", ".join(f"{k} {v['elapsed_s']} s ×{v['attempts']}" for k, v in timing.items())
+        )
+    retried = {k: v["earlier_failures"] for k, v in timing.items() if v.get("earlier_failures")}
+    if retried:
+        notes.append(
+            "Sections that failed once and were run again (or kept what they had measured): "
+            + "; ".join(f"{k}: {' / '.join(v)}" for k, v in retried.items())
         )
     failed = [k for k, v in timing.items() if v.get("failed")]
     if failed:
@@ -404,6 +445,10 @@ def main() -> int:
                 return found, why, time.monotonic() - began
             why.append(f"attempt {attempt}: {error}")
             log(f"{section.title}: FAILED ({error})")
+            kept = partial_results(section, results_dir, error)
+            if kept is not None:  # e.g. the growth table stopped at 1M: report what was done
+                log(f"{section.title}: keeping the figures it measured before it stopped")
+                return kept, why, time.monotonic() - began
         return None, why, time.monotonic() - began
 
     if smoke:  # no timing claims: every section at once, to keep make test short
