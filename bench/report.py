@@ -277,6 +277,9 @@ def issue16_rows(results: dict[str, Any]) -> list[Row]:
             continue
         g = block.get("gateway") if block else None
         if not g:
+            if views:  # the section ran but stopped before this part: say so
+                why = views.get("partial") or "not in the results"
+                out.append(failed_row(f"Audited views/s, {label}, simulators' CPU subtracted", why))
             continue
         cpu_bound = g["cpu_bound_views_per_s"]
         out.append(

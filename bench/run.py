@@ -202,8 +202,13 @@ def section_results(
             if smoke
             else ViewsPlan(use_wrk=use_wrk)
         )
-        views = run_views(views_plan, log_dir=log_dir)
-        views["generator"] = "wrk" if views_plan.use_wrk else "python-httpx"
+        generator = "wrk" if views_plan.use_wrk else "python-httpx"
+
+        def save_views(found: dict[str, Any]) -> None:
+            save({"views": {**found, "generator": generator}})
+
+        views = run_views(views_plan, log_dir=log_dir, save=save_views)
+        views["generator"] = generator
         return {"views": views}
     if name == "policy":
         from bench import policy_bench

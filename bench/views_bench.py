@@ -23,6 +23,7 @@ import statistics
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -164,7 +165,11 @@ def summarise(runs: list[dict[str, Any]], name: str, sims: dict[str, Server]) ->
     }
 
 
-def run_views(plan: ViewsPlan, *, log_dir: Path) -> dict[str, Any]:
+def run_views(
+    plan: ViewsPlan, *, log_dir: Path, save: Callable[[dict[str, Any]], None] = lambda _: None
+) -> dict[str, Any]:
+    """Everything above; ``save`` gets the figures so far after each part (kept if the
+    section is stopped later)."""
     results: dict[str, Any] = {"plan": dict(plan.__dict__), "cores": CORES}
     servers: list[Server] = []
     with running(servers), tempfile.TemporaryDirectory(prefix="tvaers-views-") as tmp:
@@ -253,6 +258,7 @@ def run_views(plan: ViewsPlan, *, log_dir: Path) -> dict[str, Any]:
         gw1.stop()
         proxy.stop()
 
+        save(results)
         progress("measuring 2 workers")
         # Two workers, a fresh data directory (and database), the same view. A failure here
         # (e.g. a worker that never becomes healthy) is retried once on a fresh directory,

@@ -64,3 +64,44 @@ def test_a_failed_two_worker_part_is_reported_beside_the_one_worker_figures(
     two = next(line for line in text.splitlines() if "Audited views/s, 2 workers" in line)
     assert "| 200.0 |" in one
     assert "**failed**" in two and "did not answer /healthz" in two
+
+
+def test_a_views_section_stopped_before_two_workers_says_so(tmp_path: Path) -> None:
+    views = {"plan": {"concurrency": 16}, "cores": 2, "partial": "the section stopped early"}
+    readme = tmp_path / "README.md"
+    write_readme(readme, {"machine": MACHINE, "views": views}, command="make bench", notes=[])
+    text = readme.read_text(encoding="utf-8")
+    for label in ("1 worker", "2 workers"):
+        row = next(line for line in text.splitlines() if f"Audited views/s, {label}" in line)
+        assert "**failed**" in row and "stopped early" in row
+
+
+def test_a_stopped_section_takes_the_servers_it_started_with_it(tmp_path: Path) -> None:
+    """A section is stopped as a process group: the servers it started stop too."""
+    import subprocess
+    import sys
+    import time
+
+    from bench.run import stop_group
+
+    pid_file = tmp_path / "grandchild.pid"
+    script = (
+        "import subprocess, sys, time; "
+        "p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)']); "
+        f"open({str(pid_file)!r}, 'w').write(str(p.pid)); time.sleep(600)"
+    )
+    child = subprocess.Popen([sys.executable, "-c", script], start_new_session=True)
+    deadline = time.monotonic() + 30
+    while not pid_file.exists() or not pid_file.read_text():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    grandchild = int(pid_file.read_text())
+    stop_group(child)
+    assert child.poll() is not None
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{grandchild}").exists():
+        status = Path(f"/proc/{grandchild}/status").read_text()
+        if "State:\tZ" in status:  # gone, waiting for its (dead) parent's reaper
+            break
+        assert time.monotonic() < deadline, "the grandchild survived"
+        time.sleep(0.05)
