@@ -198,6 +198,7 @@ def section_results(
                 fanout_s=0.3,
                 max_requests=500,
                 use_wrk=False,
+                start_two_workers_early=True,
             )
             if smoke
             else ViewsPlan(use_wrk=use_wrk)
