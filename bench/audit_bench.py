@@ -224,7 +224,7 @@ def verification(directory: Path, n: dict[str, int]) -> dict[str, Any]:
             # roots; what stays in this process (the in-order fold, the checkpoint
             # comparisons) is what cannot run in parallel.
             "main_process_cpu_seconds": round(own, 2),
-            "workers_cpu_seconds": round(cpu - own, 2),
+            "workers_cpu_seconds": round(max(0.0, cpu - own), 2),
             "load_average_1m": round(os.getloadavg()[0], 1),
         }
     small = directory / "export-canonical"

@@ -67,89 +67,6 @@ def _fmt(value: Any, unit: str = "") -> str:
 def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
     """(figure, measured, target, met, why) for every figure."""
     out: list[tuple[str, str, str, str, str]] = []
-    http = results.get("http", {})
-    if failure(http):
-        out.append(failed_row("HTTP section (overhead vs proxy, replay capacity)", failure(http)))
-    for cell in http.get("overhead", []):
-        lat, c = cell["simulator_latency_ms"], cell["concurrency"]
-        t, p = cell["tvaers"], cell["passthrough"]
-        headline = lat == 0 and c == 16
-        ratio = cell.get("throughput_ratio")
-        target, met, why = "", "", ""
-        # A run with failed requests on either side is no valid comparison: say so.
-        failed = t.get("errors", 0) + p.get("errors", 0)
-        if headline:
-            target = "≥ 0.50"
-            met = "yes" if ratio is not None and ratio >= 0.5 else "no"
-            if failed:
-                met = "invalid"
-            why = (
-                f"CPU per request: gateway {t['cpu_ms_per_request'].get('gateway')} ms vs proxy "
-                f"{p['cpu_ms_per_request'].get('passthrough')} ms"
-            )
-        if failed:
-            why = f"failed requests: Tværs {t.get('errors')}, proxy {p.get('errors')}. " + why
-        out.append(
-            (
-                f"Overhead, sims {lat} ms, c={c}: throughput Tværs / proxy "
-                f"({_fmt(t['rps'])} / {_fmt(p['rps'])} req/s)",
-                _fmt(ratio),
-                target,
-                met,
-                why,
-            )
-        )
-        target = "≤ 3 ms" if headline else ""
-        added = cell.get("p50_added_ms")
-        out.append(
-            (
-                f"Overhead, sims {lat} ms, c={c}: p50 / p99 added latency",
-                f"{_fmt(added, 'ms')} / {_fmt(cell.get('p99_added_ms'), 'ms')}",
-                target,
-                ("invalid" if failed else "yes" if added is not None and added <= 3 else "no")
-                if headline
-                else "",
-                f"p50 {_fmt(t['p50_ms'])} vs {_fmt(p['p50_ms'])} ms" if headline else "",
-            )
-        )
-    fan = http.get("fanout")
-    if fan:
-        out.append(
-            (
-                "Fan-out (sims 20/50/100 ms): view p50 minus slowest connector alone",
-                _fmt(fan["view_minus_slowest_ms"], "ms"),
-                "≤ 10 ms",
-                "yes" if fan["view_minus_slowest_ms"] <= 10 else "no",
-                f"view {_fmt(fan['view_p50_ms'])} ms; "
-                f"slowest {_fmt(fan['slowest_connector_p50_ms'])} "
-                f"ms; sum {_fmt(fan['sum_of_connectors_p50_ms'])} ms",
-            )
-        )
-    for cell in http.get("overhead", []):
-        if cell["simulator_latency_ms"] == 0 and cell["concurrency"] == 16:
-            rps = cell["tvaers"]["rps"]
-            out.append(
-                (
-                    "Shared views/s, durable SQLite audit, c=16, end to end (sims over HTTP)",
-                    _fmt(rps),
-                    "≥ 500",
-                    "yes" if rps >= 500 else "no",
-                    "simulators, proxy-side HTTP and the gateway share 2 cores",
-                )
-            )
-    cap = http.get("capacity_replay_c16")
-    if cap:
-        out.append(
-            (
-                "Shared views/s, durable SQLite audit, c=16, gateway alone "
-                "(department answers replayed)",
-                _fmt(cap["rps"]),
-                "≥ 500",
-                "yes" if cap["rps"] >= 500 else "no",
-                f"{_fmt(cap['cpu_ms_per_request'])} ms gateway CPU per view; "
-                f"p50 {_fmt(cap['p50_ms'])} ms",
-            )
-        )
     policy = results.get("policy", {}).get("results", {})
     for engine in policy:
         for count, stats in policy.get(engine, {}).items():
@@ -202,9 +119,7 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
             )
     elif scale:
         out.append(("Scale (PostgreSQL)", "—", "≤ 50 ms", "", str(scale.get("error", ""))))
-    memory = results.get("views", {})
-    if "gateway_peak_rss_kib" in memory:
-        http = memory
+    http = results.get("views", {})
     if "gateway_peak_rss_kib" in http:
         out.append(
             (

@@ -104,7 +104,7 @@ def measure(
     settle(watched)
     _run(
         target, path, body, headers, concurrency=plan.concurrency, seconds=plan.warmup_s, plan=plan
-    )  # type: ignore[arg-type]
+    )
     settle(watched)
     before_cpu = {s.name: s.cpu_seconds() for s in watched}
     before = view_outcomes(audit_db) if audit_db else Counter()
@@ -112,7 +112,7 @@ def measure(
     load_before = loadavg()
     result = _run(
         target, path, body, headers, concurrency=plan.concurrency, seconds=plan.measure_s, plan=plan
-    )  # type: ignore[arg-type]
+    )
     settle([target])  # answers still in flight finish (and are audited) before counting
     used = {s.name: s.cpu_seconds() - before_cpu[s.name] for s in watched}
     answered = max(1, result["requests"])
@@ -249,11 +249,11 @@ def run_views(
             only = {"cpr": body["cpr"], "categories": {name: granted[name]}}
             alone[name] = _run(
                 proxy, "/view", only, {}, concurrency=1, seconds=plan.fanout_s, plan=plan
-            )["p50_ms"]  # type: ignore[arg-type]
+            )["p50_ms"]
         settle([gw1, *sims.values()])
         view = _run(
             gw1, "/v1/views", body, headers, concurrency=1, seconds=plan.fanout_s, plan=plan
-        )  # type: ignore[arg-type]
+        )
         slowest = max(alone.values())
         results["fanout"] = {
             "simulator_latency_ms": latencies,
