@@ -29,7 +29,6 @@ from fastapi.responses import JSONResponse
 from connectors.sdk import FetchRequest
 from gateway.catalogue.models import Catalogue
 from gateway.config import Settings
-from gateway.http_client import outbound_client
 from gateway.registry import load_connectors
 
 REPLAY_URLS = {
@@ -43,6 +42,17 @@ def connector_client(limit: int = 200) -> httpx.AsyncClient:
     """The gateway's own outbound client (httpx over aiohttp, keep-alive = max connections):
     the baseline makes its connector calls exactly as the gateway does. (It used to build a
     plain httpx client, whose anyio pool cost ~10x the CPU per call and failed under c=16.)"""
+    try:
+        from gateway.http_client import outbound_client
+    except ImportError:  # the gateway's client moved: the same transport, built here
+        from httpx_aiohttp import AiohttpTransport
+
+        limits = httpx.Limits(max_connections=limit, max_keepalive_connections=limit)
+        return httpx.AsyncClient(
+            transport=AiohttpTransport(limits=limits),
+            timeout=httpx.Timeout(2.0),
+            limits=limits,
+        )
     return outbound_client(timeout_s=2.0, max_connections=limit)
 
 

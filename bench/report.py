@@ -108,6 +108,10 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
             f"{gen['entries_requested']:,} audit entries"
         )
         for name, stats in scale["queries"].items():
+            if "p95_ms" not in stats:
+                label = f"Scale (PostgreSQL), {name.replace('_', ' ')}"
+                out.append(failed_row(label, failure(stats)))
+                continue
             out.append(
                 (
                     f"Scale (PostgreSQL), {name.replace('_', ' ')}: p95",

@@ -184,7 +184,18 @@ def _stats(samples: list[float]) -> dict[str, float]:
     }
 
 
-async def _timed(samples: int, call: Callable[[int], Awaitable[object]]) -> dict[str, float]:
+async def _timed(samples: int, call: Callable[[int], Awaitable[object]]) -> dict[str, Any]:
+    """p50/p95 of ``call``; an error (e.g. a repository method that changed) is reported in
+    place of the figure, and the other queries still run."""
+    try:
+        return await _timed_or_raise(samples, call)
+    except Exception as exc:
+        return {"error": f"{type(exc).__name__}: {exc}"[:300]}
+
+
+async def _timed_or_raise(
+    samples: int, call: Callable[[int], Awaitable[object]]
+) -> dict[str, float]:
     await call(0)
     found: list[float] = []
     for n in range(samples):
