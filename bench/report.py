@@ -327,8 +327,8 @@ def growth_tables(results: dict[str, Any]) -> str:
     if stages:
         text += (
             "\n### Growth with audit entries (PostgreSQL, generated in bulk; p50 / p95)\n\n"
-            "| audit entries | view over HTTP (c=1) | consent lookup | min log page |\n"
-            "|---|---|---|---|\n"
+            "| audit entries | view over HTTP (c=1) | consent lookup | min log page "
+            "| load average |\n|---|---|---|---|---|\n"
         )
         for stage in stages:
             q = stage["queries"]
@@ -342,7 +342,7 @@ def growth_tables(results: dict[str, Any]) -> str:
             size = f"{data['entries_generated']:,}"
             if data["entries_generated"] < stage.get("entries_target", 0):
                 size += f" (of {stage['entries_target']:,}: out of time)"
-            text += f"| {size} | " + " | ".join(cells) + " |\n"
+            text += f"| {size} | " + " | ".join(cells) + f" | {stage.get('loadavg', '?')} |\n"
         first, last = stages[0]["queries"], stages[-1]["queries"]
         if (
             len(stages) > 1

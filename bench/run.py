@@ -147,6 +147,8 @@ def postgres_results(
             )
             done = data["entries_generated"]
             stage: dict[str, Any] = {"entries_target": size, "data": data}
+            # Other work on the machine slows the queries too: its load is kept beside them.
+            stage["loadavg"] = " ".join(Path("/proc/loadavg").read_text().split()[:3])
             stage["queries"] = scale.queries(
                 url, citizens=data["citizens"], samples=(5 if smoke else 200) if last else 20
             )
@@ -453,6 +455,7 @@ def main() -> int:
             log(f"{section.title}: attempt {attempt}, limit {limit:.0f} s …")
             found, error = run_child(section, smoke=smoke, results_dir=results_dir, limit_s=limit)
             if found is not None:
+                log(f"{section.title}: done in {time.monotonic() - began:.0f} s")
                 return found, why, time.monotonic() - began
             why.append(f"attempt {attempt}: {error}")
             log(f"{section.title}: FAILED ({error})")
@@ -476,7 +479,6 @@ def main() -> int:
                 "failed": False,
                 "earlier_failures": why,
             }
-            log(f"{section.title}: done in {elapsed:.0f} s")
         else:
             entry = failed_entry(section, why, elapsed)
             results["sections"][section.name] = entry
