@@ -183,6 +183,22 @@ def section_results(
     """Run one section in this process; returns its results by key. ``save`` keeps partial
     results of a long section (they are reported if it is stopped before the end)."""
     log_dir = Path(tempfile.mkdtemp(prefix=f"tvaers-bench-{name}-"))
+    found = _section_results(
+        name, smoke=smoke, results_dir=results_dir, deadline=deadline, save=save, log_dir=log_dir
+    )
+    shutil.rmtree(log_dir, ignore_errors=True)  # kept only when the section fails
+    return found
+
+
+def _section_results(
+    name: str,
+    *,
+    smoke: bool,
+    results_dir: Path,
+    deadline: float,
+    save: Callable[[dict[str, Any]], None],
+    log_dir: Path,
+) -> dict[str, Any]:
     use_wrk = not smoke and shutil.which("wrk") is not None
     if smoke:
         from bench import http_bench
@@ -252,9 +268,14 @@ def section_main(args: argparse.Namespace) -> int:
     def save(found: dict[str, Any]) -> None:
         partial.write_text(json.dumps(found, indent=2) + "\n", encoding="utf-8")
 
-    found = section_results(
-        args.section, smoke=args.smoke, results_dir=args.results, deadline=deadline, save=save
-    )
+    try:
+        found = section_results(
+            args.section, smoke=args.smoke, results_dir=args.results, deadline=deadline, save=save
+        )
+    except BaseException:
+        logs = sorted(Path(tempfile.gettempdir()).glob(f"tvaers-bench-{args.section}-*"))
+        log(f"{args.section}: failed; the servers' logs are kept in {logs[-1] if logs else '?'}")
+        raise
     out.write_text(json.dumps(found, indent=2) + "\n", encoding="utf-8")
     partial.unlink(missing_ok=True)
     return 0
