@@ -12,6 +12,13 @@ from contextlib import contextmanager
 from tests.db.postgres import PostgresForTests, run_isolated
 
 DURABLE = {"fsync": "on", "synchronous_commit": "on", "full_page_writes": "on"}
+# Room for the bulk load of the growth table (~12 GB at 10M entries) without a checkpoint
+# every gigabyte of WAL; it does not change what a commit waits for.
+BULK = {
+    "max_wal_size": "16GB",
+    "checkpoint_timeout": "30min",
+    "max_parallel_maintenance_workers": "2",
+}
 
 
 @contextmanager
@@ -23,7 +30,7 @@ def postgres() -> Iterator[PostgresForTests]:
         async def durable() -> None:
             conn = await server.admin()
             try:
-                for name, value in DURABLE.items():
+                for name, value in {**DURABLE, **BULK}.items():
                     await conn.execute(f"ALTER SYSTEM SET {name} = '{value}'")
                 await conn.execute("SELECT pg_reload_conf()")
             finally:

@@ -67,87 +67,6 @@ def _fmt(value: Any, unit: str = "") -> str:
 def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
     """(figure, measured, target, met, why) for every figure."""
     out: list[tuple[str, str, str, str, str]] = []
-    http = results.get("http", {})
-    for cell in http.get("overhead", []):
-        lat, c = cell["simulator_latency_ms"], cell["concurrency"]
-        t, p = cell["tvaers"], cell["passthrough"]
-        headline = lat == 0 and c == 16
-        ratio = cell.get("throughput_ratio")
-        target, met, why = "", "", ""
-        # A run with failed requests on either side is no valid comparison: say so.
-        failed = t.get("errors", 0) + p.get("errors", 0)
-        if headline:
-            target = "≥ 0.50"
-            met = "yes" if ratio is not None and ratio >= 0.5 else "no"
-            if failed:
-                met = "invalid"
-            why = (
-                f"CPU per request: gateway {t['cpu_ms_per_request'].get('gateway')} ms vs proxy "
-                f"{p['cpu_ms_per_request'].get('passthrough')} ms"
-            )
-        if failed:
-            why = f"failed requests: Tværs {t.get('errors')}, proxy {p.get('errors')}. " + why
-        out.append(
-            (
-                f"Overhead, sims {lat} ms, c={c}: throughput Tværs / proxy "
-                f"({_fmt(t['rps'])} / {_fmt(p['rps'])} req/s)",
-                _fmt(ratio),
-                target,
-                met,
-                why,
-            )
-        )
-        target = "≤ 3 ms" if headline else ""
-        added = cell.get("p50_added_ms")
-        out.append(
-            (
-                f"Overhead, sims {lat} ms, c={c}: p50 / p99 added latency",
-                f"{_fmt(added, 'ms')} / {_fmt(cell.get('p99_added_ms'), 'ms')}",
-                target,
-                ("invalid" if failed else "yes" if added is not None and added <= 3 else "no")
-                if headline
-                else "",
-                f"p50 {_fmt(t['p50_ms'])} vs {_fmt(p['p50_ms'])} ms" if headline else "",
-            )
-        )
-    fan = http.get("fanout")
-    if fan:
-        out.append(
-            (
-                "Fan-out (sims 20/50/100 ms): view p50 minus slowest connector alone",
-                _fmt(fan["view_minus_slowest_ms"], "ms"),
-                "≤ 10 ms",
-                "yes" if fan["view_minus_slowest_ms"] <= 10 else "no",
-                f"view {_fmt(fan['view_p50_ms'])} ms; "
-                f"slowest {_fmt(fan['slowest_connector_p50_ms'])} "
-                f"ms; sum {_fmt(fan['sum_of_connectors_p50_ms'])} ms",
-            )
-        )
-    for cell in http.get("overhead", []):
-        if cell["simulator_latency_ms"] == 0 and cell["concurrency"] == 16:
-            rps = cell["tvaers"]["rps"]
-            out.append(
-                (
-                    "Shared views/s, durable SQLite audit, c=16, end to end (sims over HTTP)",
-                    _fmt(rps),
-                    "≥ 500",
-                    "yes" if rps >= 500 else "no",
-                    "simulators, proxy-side HTTP and the gateway share 2 cores",
-                )
-            )
-    cap = http.get("capacity_replay_c16")
-    if cap:
-        out.append(
-            (
-                "Shared views/s, durable SQLite audit, c=16, gateway alone "
-                "(department answers replayed)",
-                _fmt(cap["rps"]),
-                "≥ 500",
-                "yes" if cap["rps"] >= 500 else "no",
-                f"{_fmt(cap['cpu_ms_per_request'])} ms gateway CPU per view; "
-                f"p50 {_fmt(cap['p50_ms'])} ms",
-            )
-        )
     policy = results.get("policy", {}).get("results", {})
     for engine in policy:
         for count, stats in policy.get(engine, {}).items():
@@ -189,6 +108,10 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
             f"{gen['entries_requested']:,} audit entries"
         )
         for name, stats in scale["queries"].items():
+            if "p95_ms" not in stats:
+                label = f"Scale (PostgreSQL), {name.replace('_', ' ')}"
+                out.append(failed_row(label, failure(stats)))
+                continue
             out.append(
                 (
                     f"Scale (PostgreSQL), {name.replace('_', ' ')}: p95",
@@ -200,6 +123,7 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
             )
     elif scale:
         out.append(("Scale (PostgreSQL)", "—", "≤ 50 ms", "", str(scale.get("error", ""))))
+    http = results.get("views", {})
     if "gateway_peak_rss_kib" in http:
         out.append(
             (
@@ -221,10 +145,32 @@ def _met(ok: bool | None) -> str:
     return "—" if ok is None else "met" if ok else "not met"
 
 
+def failure(found: Any) -> str:
+    """The error of a section (or part) that failed, else ""."""
+    if isinstance(found, dict) and (found.get("failed") or "error" in found):
+        return str(found.get("error") or "failed")
+    return ""
+
+
+def failed_row(goal: str, error: str) -> Row:
+    return (goal, "—", "", "**failed**", f"not measured: {error}"[:400])
+
+
 def issue16_rows(results: dict[str, Any]) -> list[Row]:
     """The goals of issue 16: (goal, measured, target, met / not met, how measured)."""
     out: list[Row] = []
     views = results.get("views", {})
+    if failure(views):
+        out.extend(
+            failed_row(goal, failure(views))
+            for goal in (
+                "Gateway CPU per view vs the floor app",
+                "Audited views/s, 1 worker, simulators' CPU subtracted",
+                "Audited views/s, 2 workers, simulators' CPU subtracted",
+                "Fan-out: view p50 minus slowest connector alone",
+            )
+        )
+        views = {}
     one = views.get("one_worker", {})
     if one:
         g, f = one["gateway"], one["floor"]
@@ -243,8 +189,16 @@ def issue16_rows(results: dict[str, Any]) -> list[Row]:
             )
         )
     for label, block in (("1 worker", one), ("2 workers", views.get("two_workers", {}))):
+        if failure(block):
+            out.append(
+                failed_row(f"Audited views/s, {label}, simulators' CPU subtracted", failure(block))
+            )
+            continue
         g = block.get("gateway") if block else None
         if not g:
+            if views:  # the section ran but stopped before this part: say so
+                why = views.get("partial") or "not in the results"
+                out.append(failed_row(f"Audited views/s, {label}, simulators' CPU subtracted", why))
             continue
         cpu_bound = g["cpu_bound_views_per_s"]
         out.append(
@@ -275,6 +229,10 @@ def issue16_rows(results: dict[str, Any]) -> list[Row]:
                 f"{fan.get('loadavg')}",
             )
         )
+    if failure(results.get("policy")):
+        out.append(
+            failed_row("Policy p50 with two categories withheld", failure(results["policy"]))
+        )
     policy = results.get("policy", {}).get("results", {})
     withheld = policy.get("regorus_withheld", {})
     for count in ("1", "10", "100"):
@@ -290,6 +248,7 @@ def issue16_rows(results: dict[str, Any]) -> list[Row]:
                     f"{', '.join(stats.get('denial_codes', []))}",
                 )
             )
+    out.extend(log_growth_row(results))
     granted = policy.get("regorus", {})
     if "1" in withheld and "1000" in withheld and "1" in granted and "1000" in granted:
         extra_1 = withheld["1"]["p50_ms"] - granted["1"]["p50_ms"]
@@ -305,6 +264,34 @@ def issue16_rows(results: dict[str, Any]) -> list[Row]:
             )
         )
     return out
+
+
+def log_growth_row(results: dict[str, Any]) -> list[Row]:
+    """The view's p50 at the largest audit log against the smallest (the growth goal)."""
+    scale = results.get("scale", {})
+    if failure(scale):
+        return [failed_row("View p50 with the audit log grown 10k → 10M entries", failure(scale))]
+    stages = scale.get("stages", [])
+    if len(stages) < 2:
+        return []
+    first, last = stages[0], stages[-1]
+    a, b = first["queries"].get("view_http", {}), last["queries"].get("view_http", {})
+    size = last["data"]["entries_generated"]
+    wanted = last.get("entries_target", size)
+    label = f"View p50 with the audit log grown {first['data']['entries_generated']:,} → {size:,}"
+    if "p50_ms" not in a or "p50_ms" not in b:
+        return [failed_row(label, str(b.get("error") or a.get("error") or "no view figure"))]
+    grew = b["p50_ms"] / max(a["p50_ms"], 1e-9)
+    short = size < wanted
+    return [
+        (
+            label + (f" (of {wanted:,}: out of time)" if short else ""),
+            f"{grew:.2f}× ({_fmt(a['p50_ms'])} → {_fmt(b['p50_ms'])} ms)",
+            "≤ 1.5× (no growth)",
+            "not met (size not reached)" if short and grew <= 1.5 else _met(grew <= 1.5),
+            "c=1 over HTTP on PostgreSQL; every size in the growth table below",
+        )
+    ]
 
 
 def growth_tables(results: dict[str, Any]) -> str:
@@ -323,12 +310,25 @@ def growth_tables(results: dict[str, Any]) -> str:
                     f"| {int(count):,} | {_fmt(a['p50_ms'], 'ms')} / {_fmt(a['p99_ms'], 'ms')} "
                     f"| {_fmt(b['p50_ms'], 'ms')} / {_fmt(b['p99_ms'], 'ms')} |\n"
                 )
-    stages = results.get("scale", {}).get("stages", [])
+    scale = results.get("scale", {})
+    if failure(scale):
+        text += (
+            "\n### Growth with audit entries\n\n**Failed** — not measured: "
+            f"{failure(scale)[:400]}\n"
+        )
+    if failure(results.get("policy")):
+        text += (
+            "\n### Growth with consents\n\n**Failed** — not measured: "
+            f"{failure(results['policy'])[:400]}\n"
+        )
+    stages = scale.get("stages", [])
+    if stages and scale.get("partial"):
+        text += f"\n**Partial** — {scale['partial'][:400]}.\n"
     if stages:
         text += (
             "\n### Growth with audit entries (PostgreSQL, generated in bulk; p50 / p95)\n\n"
-            "| audit entries | view over HTTP (c=1) | consent lookup | min log page |\n"
-            "|---|---|---|---|\n"
+            "| audit entries | view over HTTP (c=1) | consent lookup | min log page "
+            "| load average |\n|---|---|---|---|---|\n"
         )
         for stage in stages:
             q = stage["queries"]
@@ -338,7 +338,11 @@ def growth_tables(results: dict[str, Any]) -> str:
                 else "—"
                 for k in ("view_http", "consent_lookup", "min_log_page")
             ]
-            text += f"| {stage['data']['entries_generated']:,} | " + " | ".join(cells) + " |\n"
+            data = stage["data"]
+            size = f"{data['entries_generated']:,}"
+            if data["entries_generated"] < stage.get("entries_target", 0):
+                size += f" (of {stage['entries_target']:,}: out of time)"
+            text += f"| {size} | " + " | ".join(cells) + f" | {stage.get('loadavg', '?')} |\n"
         first, last = stages[0]["queries"], stages[-1]["queries"]
         if (
             len(stages) > 1
@@ -356,7 +360,7 @@ def growth_tables(results: dict[str, Any]) -> str:
 def write_readme(path: Path, results: dict[str, Any], *, command: str, notes: list[str]) -> None:
     info = results["machine"]
     machine_text = "\n".join(f"- {k}: {v}" for k, v in info.items())
-    generator = results.get("views", results.get("http", {})).get("generator", "?")
+    generator = results.get("views", {}).get("generator") or "wrk or the Python generator"
     text = HEADER.format(
         command=command,
         date=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -429,7 +433,10 @@ def audit_rows(audit: Any) -> list[tuple[str, str, str, str, str]]:
                     "≥ 300,000",
                     "yes" if rate >= 300_000 else "no",
                     f"{_fmt(ver.get('entries'))} entries "
-                    f"({'smoke' if audit.get('smoke') else 'full'})",
+                    f"({'smoke' if audit.get('smoke') else 'full'}); CPU main process "
+                    f"{_fmt(found.get('main_process_cpu_seconds'), 's')}, workers "
+                    f"{_fmt(found.get('workers_cpu_seconds'), 's')}; load average "
+                    f"{found.get('load_average_1m')}",
                 )
             )
     proof = audit.get("inclusion_proof", {})

@@ -180,7 +180,11 @@ def wait_healthy(server: Server, *, timeout_s: float = 120.0) -> Server:
                 return server
         time.sleep(0.1)
     server.stop()
-    raise RuntimeError(f"{name} did not become healthy in {timeout_s}s")
+    raise RuntimeError(
+        f"{name} did not answer {health_path} with 200 within {timeout_s:.0f} s "
+        f"(load average {' '.join(Path('/proc/loadavg').read_text().split()[:3])}); "
+        f"its log ends:\n{log_path.read_text(errors='replace')[-1500:]}"
+    )
 
 
 @contextlib.contextmanager

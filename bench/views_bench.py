@@ -21,10 +21,14 @@ import os
 import sqlite3
 import statistics
 import tempfile
+import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from bench.http_bench import (
     SIM_PATHS,
@@ -53,6 +57,9 @@ class ViewsPlan:
     )
     max_requests: int = 200_000
     use_wrk: bool = True
+    # Smoke only: start the two-worker gateway with the others (its start-up overlaps theirs;
+    # idle beside the one-worker runs it would disturb them, so full runs start it later).
+    start_two_workers_early: bool = False
 
 
 def view_outcomes(db: Path) -> Counter[str]:
@@ -65,6 +72,17 @@ def view_outcomes(db: Path) -> Counter[str]:
             "WHERE action = 'view.read' AND phase = 'outcome' GROUP BY outcome"
         ).fetchall()
     return Counter({str(outcome): int(n) for outcome, n in rows})
+
+
+def progress(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}]   views: {message}", flush=True)
+
+
+def served(server: Server) -> int:
+    """Views the floor app or the proxy has answered so far (their ``/_stats``)."""
+    response = httpx.get(server.url + "/_stats", timeout=30)
+    response.raise_for_status()
+    return int(response.json()["views"])
 
 
 def loadavg() -> str:
@@ -86,14 +104,15 @@ def measure(
     settle(watched)
     _run(
         target, path, body, headers, concurrency=plan.concurrency, seconds=plan.warmup_s, plan=plan
-    )  # type: ignore[arg-type]
+    )
     settle(watched)
     before_cpu = {s.name: s.cpu_seconds() for s in watched}
     before = view_outcomes(audit_db) if audit_db else Counter()
+    served_before = None if audit_db else served(target)
     load_before = loadavg()
     result = _run(
         target, path, body, headers, concurrency=plan.concurrency, seconds=plan.measure_s, plan=plan
-    )  # type: ignore[arg-type]
+    )
     settle([target])  # answers still in flight finish (and are audited) before counting
     used = {s.name: s.cpu_seconds() - before_cpu[s.name] for s in watched}
     answered = max(1, result["requests"])
@@ -103,12 +122,20 @@ def measure(
         outcomes = {k: after[k] - before.get(k, 0) for k in after}
         result["audited_outcomes"] = outcomes
         good = outcomes.get("granted", 0)
-        result["successes"] = good
+        # Views still in flight when the generator stopped are answered and audited after
+        # (settle waits for them) but never counted by it: CPU per view divides by every
+        # audited view, views/s counts only answers the generator received.
+        result["audited_granted"] = good
+        result["successes"] = min(good, result["requests"])
         result["degraded"] = sum(v for k, v in outcomes.items() if k != "granted")
         answered = max(1, good)
     else:
-        result["successes"] = result["requests"]
+        # Answered by the app (in-flight ones included, as for the gateway's audited views);
+        # an exception in the proxy is a 500, counted by the generator as an error.
+        done = served(target) - (served_before or 0)
+        result["successes"] = min(done, result["requests"])
         result["degraded"] = 0
+        answered = max(1, done)
     result["success_per_s"] = round(result["successes"] / result["duration_s"], 1)
     result["cpu_ms_per_view"] = {k: round(v * 1000 / answered, 3) for k, v in used.items()}
     result["cpu_s"] = {k: round(v, 3) for k, v in used.items()}
@@ -141,7 +168,11 @@ def summarise(runs: list[dict[str, Any]], name: str, sims: dict[str, Server]) ->
     }
 
 
-def run_views(plan: ViewsPlan, *, log_dir: Path) -> dict[str, Any]:
+def run_views(
+    plan: ViewsPlan, *, log_dir: Path, save: Callable[[dict[str, Any]], None] = lambda _: None
+) -> dict[str, Any]:
+    """Everything above; ``save`` gets the figures so far after each part (kept if the
+    section is stopped later)."""
     results: dict[str, Any] = {"plan": dict(plan.__dict__), "cores": CORES}
     servers: list[Server] = []
     with running(servers), tempfile.TemporaryDirectory(prefix="tvaers-views-") as tmp:
@@ -160,9 +191,19 @@ def run_views(plan: ViewsPlan, *, log_dir: Path) -> dict[str, Any]:
             log_dir=log_dir,
         )
         servers.append(proxy)
+        early: tuple[Path, Server] | None = None
+        if plan.start_two_workers_early:
+            data2 = Path(tmp) / "gw2-early"
+            early = (
+                data2,
+                spawn_serve("gateway2", workers=2, env=gateway_env(data2, sims), log_dir=log_dir),
+            )
+            servers.append(early[1])
         for server in servers:
             wait_healthy(server)
+        progress("simulators, gateway (1 worker) and proxy started")
         set_latency(sims, {})
+        results["gateway_idle_rss_kib"] = gw1.rss_kib()["VmRSS"]
         headers, body, granted = prepare_gateway(gw1)
         results["granted_categories"] = granted
         floor_env = {
@@ -172,6 +213,7 @@ def run_views(plan: ViewsPlan, *, log_dir: Path) -> dict[str, Any]:
         }
         floor = wait_healthy(spawn("floor", "bench.apps:floor", env=floor_env, log_dir=log_dir))
         servers.append(floor)
+        progress("floor started; measuring floor, proxy and gateway")
         proxy_body = {"cpr": body["cpr"], "categories": granted}
 
         targets: dict[str, tuple[Server, str, dict[str, Any], dict[str, str], Path | None]] = {
@@ -197,6 +239,7 @@ def run_views(plan: ViewsPlan, *, log_dir: Path) -> dict[str, Any]:
             if f["cpu_ms_per_view"]["floor"]
         ]
 
+        progress(f"floor ratio {results['floor_ratio']}; measuring fan-out")
         # Fan-out with slow departments: the view against the slowest connector alone.
         latencies = dict(plan.fanout_latencies_ms)
         set_latency(sims, latencies)
@@ -206,11 +249,11 @@ def run_views(plan: ViewsPlan, *, log_dir: Path) -> dict[str, Any]:
             only = {"cpr": body["cpr"], "categories": {name: granted[name]}}
             alone[name] = _run(
                 proxy, "/view", only, {}, concurrency=1, seconds=plan.fanout_s, plan=plan
-            )["p50_ms"]  # type: ignore[arg-type]
+            )["p50_ms"]
         settle([gw1, *sims.values()])
         view = _run(
             gw1, "/v1/views", body, headers, concurrency=1, seconds=plan.fanout_s, plan=plan
-        )  # type: ignore[arg-type]
+        )
         slowest = max(alone.values())
         results["fanout"] = {
             "simulator_latency_ms": latencies,
@@ -221,15 +264,57 @@ def run_views(plan: ViewsPlan, *, log_dir: Path) -> dict[str, Any]:
             "loadavg": loadavg(),
         }
         set_latency(sims, {})
+        results["gateway_peak_rss_kib"] = gw1.rss_kib()["VmHWM"]
+        results["passthrough_peak_rss_kib"] = proxy.rss_kib()["VmHWM"]
         gw1.stop()
         proxy.stop()
 
-        # Two workers, a fresh data directory (and database), the same view.
-        data2 = Path(tmp) / "gw2"
-        gw2 = wait_healthy(
-            spawn_serve("gateway2", workers=2, env=gateway_env(data2, sims), log_dir=log_dir)
-        )
+        save(results)
+        progress("measuring 2 workers")
+        # Two workers, a fresh data directory (and database), the same view. A failure here
+        # (e.g. a worker that never becomes healthy) is retried once on a fresh directory,
+        # then reported as this part's error; the one-worker figures above stand.
+        for attempt in (1, 2):
+            try:
+                # The first try reuses the one-worker gateway's (stopped) data directory: its
+                # database is migrated and its keys exist, so the workers start sooner.
+                data2 = data1 if attempt == 1 else Path(tmp) / "gw2"
+                if attempt == 1 and early is not None:
+                    data2, started = early
+                else:
+                    started = None
+                results["two_workers"] = two_workers(
+                    data2, sims, floor, proxy_body, plan, log_dir, servers, started=started
+                )
+                break
+            except Exception as exc:
+                results["two_workers"] = {
+                    "error": f"attempt {attempt}: {type(exc).__name__}: {exc}"
+                }
+                print(f"[bench] two workers failed (attempt {attempt}): {exc}", flush=True)
+    results["loadavg_at_end"] = loadavg()
+    return results
+
+
+def two_workers(
+    data2: Path,
+    sims: dict[str, Server],
+    floor: Server,
+    proxy_body: dict[str, Any],
+    plan: ViewsPlan,
+    log_dir: Path,
+    servers: list[Server],
+    *,
+    started: Server | None = None,
+) -> dict[str, Any]:
+    gw2 = started or spawn_serve(
+        "gateway2", workers=2, env=gateway_env(data2, sims), log_dir=log_dir
+    )
+    if started is None:
         servers.append(gw2)
+    try:
+        wait_healthy(gw2, timeout_s=120)
+        progress("2 workers started")
         headers2, body2, _ = prepare_gateway(gw2)
         two: list[dict[str, Any]] = []
         one_more: list[dict[str, Any]] = []
@@ -238,9 +323,9 @@ def run_views(plan: ViewsPlan, *, log_dir: Path) -> dict[str, Any]:
                 measure(gw2, "/v1/views", body2, headers2, sims, plan, audit_db=data2 / "tvaers.db")
             )
             one_more.append(measure(floor, "/view", proxy_body, {}, sims, plan))
-        results["two_workers"] = {
+        return {
             "gateway": summarise(two, "gateway2", sims),
             "floor": summarise(one_more, "floor", sims),
         }
-    results["loadavg_at_end"] = loadavg()
-    return results
+    finally:
+        gw2.stop()

@@ -37,20 +37,10 @@ def test_bench_smoke_runs_and_writes_figures(tmp_path: Path) -> None:
         cwd=REPO,
         capture_output=True,
         text=True,
-        timeout=900,  # the smoke starts ~15 servers; a loaded 2-core machine is slow
+        timeout=400,  # its sections run side by side, each bounded; the run stops by 240 s
         check=False,
     )
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
-
-    http = json.loads((tmp_path / "http.json").read_text())
-    for cell in http["overhead"]:
-        for system in ("tvaers", "passthrough"):
-            assert is_number(cell[system]["rps"])
-            assert cell[system]["requests"] + cell[system]["errors"] > 0
-    assert http["overhead"][0]["tvaers"]["requests"] > 0  # c=1 views answered 200
-    assert is_number(http["fanout"]["view_p50_ms"])
-    assert http["capacity_replay_c16"]["requests"] > 0
-    assert http["gateway_peak_rss_kib"] >= http["gateway_idle_rss_kib"] > 0
 
     policy = json.loads((tmp_path / "policy.json").read_text())
     assert all(is_number(policy["results"]["regorus"][n]["p50_ms"]) for n in ("1", "10", "100"))
@@ -79,6 +69,14 @@ def test_bench_smoke_runs_and_writes_figures(tmp_path: Path) -> None:
         assert is_number(gateway["cpu_ms_per_view"]) and gateway["cpu_ms_per_view"] > 0
         assert is_number(gateway["simulators_cpu_ms_per_view"])
     assert views["one_worker"]["floor"]["successes_per_s"] > 0
+    # The pass-through proxy is a fair baseline: its requests succeed (same outbound client).
+    proxy = views["one_worker"]["passthrough"]
+    assert proxy["successes_per_s"] > 0 and proxy["errors"] == 0
+    assert views["gateway_peak_rss_kib"] >= views["gateway_idle_rss_kib"] > 0
+    # Every section ran once, in its own bounded child process, and none failed.
+    sections = json.loads((tmp_path / "sections.json").read_text())
+    assert sorted(sections) == ["audit", "policy", "postgres", "views"]
+    assert not any(s["failed"] for s in sections.values()), sections
     assert is_number(views["fanout"]["view_minus_slowest_ms"])
     withheld = policy["results"]["regorus_withheld"]
     assert all(is_number(withheld[n]["p50_ms"]) for n in ("1", "10", "100", "1000"))

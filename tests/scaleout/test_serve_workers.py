@@ -13,13 +13,16 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from connectors.simulators.seed import citizens
+from gateway.audit.log.sequencer import ADVISORY_LOCK_KEY
 from gateway.config import Settings
 from gateway.db import create_engine
 
@@ -76,6 +79,30 @@ async def wait_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> N
                     return
             await asyncio.sleep(0.2)
     raise AssertionError("gateway workers not ready:\n" + tail(log))
+
+
+async def sequencer_lock_holders(engine: AsyncEngine, database_url: str) -> int:
+    """How many holders the sequencer's lock has now (PostgreSQL: granted advisory locks on
+    the log's key; SQLite: unexpired lease rows with a holder)."""
+    async with engine.connect() as conn:
+        if database_url.startswith("postgresql"):
+            found = await conn.scalar(
+                text(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                    "AND classid = :high AND objid = :low AND database = "
+                    "(SELECT oid FROM pg_database WHERE datname = current_database())"
+                ),
+                {"high": ADVISORY_LOCK_KEY >> 32, "low": ADVISORY_LOCK_KEY & 0xFFFFFFFF},
+            )
+        else:
+            found = await conn.scalar(
+                text(
+                    "SELECT count(*) FROM audit_sequencer_lease WHERE holder IS NOT NULL "
+                    "AND expires_at > :now"
+                ),
+                {"now": datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")},
+            )
+    return int(found or 0)
 
 
 @pytest.mark.slow
@@ -147,6 +174,9 @@ async def test_two_workers_share_one_sequencer(tmp_path: Path, database_url: str
                 await asyncio.sleep(0.3)
             # Every entry sequenced once, without gaps: one sequencer wrote the log.
             assert [r[0] for r in sequenced] == list(range(total))
+            # And one sequencer holds the log's lock while both workers run — the other
+            # stands by, it does not sequence (or sign checkpoints) on the side.
+            assert await sequencer_lock_holders(engine, database_url) == 1
         finally:
             await engine.dispose()
         logged = log_text(log)

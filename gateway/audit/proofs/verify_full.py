@@ -108,12 +108,16 @@ def _load_checkpoints(
     return roots, None
 
 
-def _scans(path: Path, *, check_canonical: bool, jobs: int) -> Iterator[ScanResult]:
-    """Scan results per block, in file order; in worker processes when it pays off."""
+def _scans(
+    path: Path, *, check_canonical: bool, jobs: int, splits: Sequence[int] = ()
+) -> Iterator[ScanResult]:
+    """Scan results per block, in file order; in worker processes when it pays off. Each
+    block comes with its leaves folded into subtree roots, cut at the ``splits`` sizes."""
     offsets = block_ranges(path)
     size = offsets[-1]
+    cuts = tuple(splits)
     tasks = [
-        (str(path), start, end, check_canonical, end == size)
+        (str(path), start, end, check_canonical, end == size, cuts)
         for start, end in itertools.pairwise(offsets)
     ]
     if jobs <= 1 or size < PARALLEL_MIN_BYTES:
@@ -252,40 +256,44 @@ def verify_export(
             "missing_entries", "entries.jsonl mangler.", "entries.jsonl is missing.", 0
         )
 
-    # The fold: locals only, one node hash per leaf on average.
+    # The fold: the blocks arrive as subtree roots (hashed where the block was scanned, in
+    # parallel with jobs > 1), cut at every checkpoint size; here only O(log n) node hashes
+    # per block remain, in order, with the root compared at every checkpoint.
     sha256 = hashlib.sha256
     frontier: list[bytes] = []
-    since_good: list[bytes] = []  # leaf hashes after the last matching checkpoint
+    since_good: list[tuple[int, bytes]] = []  # (first index, leaf hashes) since the last match
     index = purged = verified_size = 0
     pending = iter([s for s in sizes if s > 0])
     next_cp = next(pending, -1)
     if failure is None:
-        for scan in _scans(entries_path, check_canonical=check_canonical, jobs=jobs):
+        for scan in _scans(entries_path, check_canonical=check_canonical, jobs=jobs, splits=sizes):
             if scan.count and scan.first_index != index:
                 failure = _line_failure("index", index, b"\n")
                 break
-            hashes = scan.hashes
-            for offset in range(0, scan.count * 32, 32):
-                h = hashes[offset : offset + 32]
-                since_good.append(h)
-                n = index
+            if scan.count:
+                since_good.append((index, scan.hashes))
+            for level, h in scan.subtrees:
+                n = index >> level
                 while n & 1:
                     h = sha256(b"\x01" + frontier.pop() + h).digest()
                     n >>= 1
                 frontier.append(h)
-                index += 1
+                index += 1 << level
                 if index == next_cp:
                     if _fold_root(frontier) != roots[index]:
+                        base = since_good[0][0]
+                        leaves = b"".join(b for _, b in since_good)
                         failure = _pinpoint(
                             directory,
                             good=verified_size,
                             size=index,
                             signed_root=roots[index],
-                            recomputed=b"".join(since_good),
+                            recomputed=leaves[(verified_size - base) * 32 : (index - base) * 32],
                         ) or _mismatch(verified_size, index)
                         break
                     verified_size = index
-                    since_good.clear()
+                    # Keep only the block the checkpoint fell in (its later leaves).
+                    since_good = [(f, b) for f, b in since_good if f + len(b) // 32 > index]
                     next_cp = next(pending, -1)
             if failure is not None:
                 break

@@ -13,7 +13,8 @@ import binascii
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 LINE_PREFIX = b'{"index":'
 ENTRY_KEY = b',"entry":'
@@ -58,6 +59,10 @@ class ScanResult:
     purged: int
     hashes: bytes
     bad_kind: str | None = None
+    #: The good leaves as maximal aligned perfect subtrees, in order: (level, root) with
+    #: 2**level leaves each, none crossing a checkpoint size. Folding these is all the
+    #: caller has left to do, so the hashing of inner nodes runs where the scan runs.
+    subtrees: tuple[tuple[int, bytes], ...] = ()
 
 
 def scan_block(data: bytes, *, check_canonical: bool, at_eof: bool) -> ScanResult:
@@ -118,6 +123,34 @@ def scan_block(data: bytes, *, check_canonical: bool, at_eof: bool) -> ScanResul
     return ScanResult(first_index, len(out), purged, b"".join(out), bad)
 
 
+def subtree_roots(
+    hashes: bytes, first: int, splits: Sequence[int] = ()
+) -> tuple[tuple[int, bytes], ...]:
+    """Leaves ``first, first + 1, …`` (their hashes concatenated) as maximal aligned perfect
+    subtrees (RFC 6962 inner nodes), cut at every size in ``splits`` (sorted)."""
+    sha256 = hashlib.sha256
+    end = first + len(hashes) // 32
+    cuts = [s for s in splits if first < s < end]
+    cuts.append(end)
+    out: list[tuple[int, bytes]] = []
+    at = first
+    for cut in cuts:
+        while at < cut:
+            level = (at & -at).bit_length() - 1 if at else 62
+            while 1 << level > cut - at:
+                level -= 1
+            offset = (at - first) * 32
+            nodes = [hashes[i : i + 32] for i in range(offset, offset + (32 << level), 32)]
+            while len(nodes) > 1:
+                nodes = [
+                    sha256(b"\x01" + nodes[i] + nodes[i + 1]).digest()
+                    for i in range(0, len(nodes), 2)
+                ]
+            out.append((level, nodes[0]))
+            at += 1 << level
+    return tuple(out)
+
+
 def block_ranges(path: str | os.PathLike[str], block_bytes: int = BLOCK_BYTES) -> list[int]:
     """Byte offsets that split the file into blocks on line boundaries (ends included)."""
     size = os.path.getsize(path)
@@ -134,10 +167,17 @@ def block_ranges(path: str | os.PathLike[str], block_bytes: int = BLOCK_BYTES) -
     return offsets
 
 
-def scan_range(args: tuple[str, int, int, bool, bool]) -> ScanResult:
-    """Worker entry point: scan bytes ``[start, end)`` of ``path``."""
-    path, start, end, check_canonical, at_eof = args
+def scan_range(
+    args: tuple[str, int, int, bool, bool] | tuple[str, int, int, bool, bool, Sequence[int]],
+) -> ScanResult:
+    """Worker entry point: scan bytes ``[start, end)`` of ``path`` and fold its leaves into
+    subtree roots, cut at the checkpoint sizes (the optional sixth item, sorted)."""
+    path, start, end, check_canonical, at_eof = args[:5]
+    splits: Sequence[int] = args[5] if len(args) > 5 else ()
     with open(path, "rb") as handle:
         handle.seek(start)
         data = handle.read(end - start)
-    return scan_block(data, check_canonical=check_canonical, at_eof=at_eof)
+    found = scan_block(data, check_canonical=check_canonical, at_eof=at_eof)
+    if found.first_index is None or not found.count:
+        return found
+    return replace(found, subtrees=subtree_roots(found.hashes, found.first_index, splits))
