@@ -50,11 +50,13 @@ _STRANDED: list[Any] = []
 ctypes.pythonapi.Py_IncRef(ctypes.py_object(_STRANDED))
 
 
-# Parsed engines by thread and by the exact text of every module and the data they were built
-# from: a second engine of the same policies in this thread is a clone (microseconds) instead of
-# a new parse (tens of milliseconds). One gateway process builds one engine, so this matters to
-# the tests, which build a gateway per test; a changed file has a new digest and is parsed anew.
-_PARSED: dict[tuple[int, str], regorus.Engine] = {}
+# Parsed engines of the main thread, by the exact text of every module and the data they were
+# built from: a second engine of the same policies is a clone (microseconds) instead of a new
+# parse (tens of milliseconds). One gateway process builds one engine, so this matters to the
+# tests, which build a gateway per test; a changed file has a new digest and is parsed anew.
+# Only the main thread: it lives as long as the process, while another thread's id may be
+# reused by a new thread after it ends, which must not get the old thread's engine.
+_PARSED: dict[str, regorus.Engine] = {}
 ctypes.pythonapi.Py_IncRef(ctypes.py_object(_PARSED))  # as _STRANDED: never freed at exit
 _PARSED_MAX = 16
 
@@ -75,8 +77,8 @@ def _compiled(policies_dir: Path) -> regorus.Engine:
     digest = hashlib.sha256(
         json.dumps([sources, data], sort_keys=True, ensure_ascii=False).encode()
     ).hexdigest()
-    key = (threading.get_ident(), digest)
-    parsed = _PARSED.get(key)
+    cache = threading.current_thread() is threading.main_thread()
+    parsed = _PARSED.get(digest) if cache else None
     if parsed is not None:
         return parsed
     engine = regorus.Engine()
@@ -91,10 +93,11 @@ def _compiled(policies_dir: Path) -> regorus.Engine:
         engine.add_data(data)
     except (RuntimeError, ValueError) as exc:
         raise PolicyEngineError(f"cannot load policy data: {_first_line(exc)}") from exc
-    if len(_PARSED) >= _PARSED_MAX:
-        _STRANDED.extend(_PARSED.values())  # never dropped off their thread (see _STRANDED)
-        _PARSED.clear()
-    _PARSED[key] = engine
+    if cache:
+        if len(_PARSED) >= _PARSED_MAX:
+            _STRANDED.extend(_PARSED.values())  # never dropped at exit (see _STRANDED)
+            _PARSED.clear()
+        _PARSED[digest] = engine
     return engine
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import threading
 from pathlib import Path
@@ -16,6 +17,7 @@ from gateway.policy import (
     load_policy_engine,
     validate_decision,
 )
+from gateway.policy.regorus_engine import _PROBE_INPUT as _PROBE
 from tests.policy.scenarios import SCENARIOS, Scenario
 
 GRANTING = next(s for s in SCENARIOS if s.name == "consent_grants_wellbeing_to_jobcenter")
@@ -239,3 +241,33 @@ def test_an_engine_collected_on_another_thread_is_not_dropped_there(policies_dir
     holder.clear()  # the last reference goes away here, on the main thread
     gc.collect()
     assert len(regorus_engine._STRANDED) == stranded_before + 1
+
+
+def test_engines_built_in_short_lived_threads_each_work(policies_dir: Path) -> None:
+    """A thread's id is reused by the next thread once it ends: an engine built there must never
+    be a clone of one that belonged to the ended thread (regorus engines are bound to their
+    thread; the parsed-engine cache is the main thread's only)."""
+    outcomes: list[object] = []
+
+    def build_and_decide() -> None:
+        try:
+            engine = RegorusEngine(policies_dir)
+            outcomes.append(engine.evaluate(_PROBE).policy_version)
+        except BaseException as exc:  # a pyo3 panic is a BaseException
+            outcomes.append(exc)
+
+    for _ in range(4):
+        thread = threading.Thread(target=build_and_decide)
+        thread.start()
+        thread.join()
+    assert outcomes == [RegorusEngine(policies_dir).policy_version] * 4, outcomes
+
+
+def test_a_second_engine_of_the_same_policies_decides_on_its_own(policies_dir: Path) -> None:
+    """The second engine is a clone of the cached parse: closing one leaves the other deciding."""
+    first, second = RegorusEngine(policies_dir), RegorusEngine(policies_dir)
+    assert first._engine is not second._engine
+    asyncio.run(first.aclose())
+    assert second.evaluate(_PROBE).policy_version == first.policy_version
+    with pytest.raises(PolicyEngineError):
+        first.evaluate(_PROBE)
