@@ -436,8 +436,12 @@ async def test_f10_the_sequencers_retention_purge_is_audited(tmp_path: Path) -> 
     old = (datetime.now(UTC) - timedelta(days=40)).strftime("%Y-%m-%d %H:%M:%S.%f")
     execute(tmp_path, "UPDATE audit_entries SET recorded_at = ? WHERE leaf_index < 2", old)
     async with running_gateway(tmp_path, audit_retention_days=30) as gw:
-        assert await sequencer(gw).purge_expired() == 2
+        # The sequencer's first pass may purge before this call does (a race the test lost
+        # under load): either way the two bodies go, once, in one audited purge.
+        assert await sequencer(gw).purge_expired() in (0, 2)
         assert await sequencer(gw).purge_expired() == 0  # nothing purged: no entry
+    bodies = execute(tmp_path, "SELECT body FROM audit_entries WHERE leaf_index < 2")
+    assert bodies == [(None,), (None,)]
     rows = execute(tmp_path, "SELECT body FROM audit_entries WHERE action = 'audit.purge'")
     assert len(rows) == 1
     assert "retention_days=30" in json.loads(rows[0][0])["reason"]
