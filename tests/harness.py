@@ -6,7 +6,8 @@ Nothing listens on a port: the gateway's HTTP client routes each simulator host 
 Every test gets its own gateway and its own empty database, but what is the same for every
 gateway is made once per test process: a new SQLite database is a copy of a migrated template
 (as PostgreSQL's are, ``tests/db/postgres.py``), and the ``gw`` fixture's data directory starts
-with the development identity provider's key (an RSA key costs up to 0.2 s to generate).
+with the development identity provider's key (an RSA key costs up to 0.2 s to generate), and
+the three simulator apps a finished gateway used serve the next one (their config reset).
 """
 
 from __future__ import annotations
