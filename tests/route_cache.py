@@ -15,7 +15,9 @@ built without it. Production code never imports this module.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -123,9 +125,12 @@ def _cached_create_model_field(
 # first request that reaches the router: ~13 ms of a gateway's first request. They depend on the
 # route and on how its router was included, not on the app, except for the app as the provider
 # of ``dependency_overrides``, which the gateway never uses (``test_route_cache.py`` checks).
+# Only routers that outlive an app are shared (module-level ones): a context holds the app that
+# built it, and a router made per app (its endpoints are closures) would keep every app alive.
 _EffectiveRouteContext = fastapi.routing._EffectiveRouteContext  # type: ignore[attr-defined]
 _original_from_api_route = _EffectiveRouteContext.__dict__["from_api_route"]
 _contexts: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+_seen: dict[tuple[Any, ...], weakref.ref[Any]] = {}
 
 
 def _include_key(context: Any) -> tuple[Any, ...]:
@@ -146,23 +151,30 @@ def _include_key(context: Any) -> tuple[Any, ...]:
 
 def _cached_from_api_route(cls: Any, *, original_route: Any, include_context: Any) -> Any:
     build = _original_from_api_route.__get__(None, cls)
+    router = include_context.included_router
     try:
         key = (id(original_route), _include_key(include_context))
         hash(key)
     except TypeError:
         return build(original_route=original_route, include_context=include_context)
     entry = _contexts.get(key)
-    if entry is None:
-        context = build(original_route=original_route, include_context=include_context)
-        # The objects the ids name stay referenced while cached, so no id is reused meanwhile.
-        keep = (original_route, include_context.included_router, include_context.dependencies,
-                include_context.callbacks)  # fmt: skip
-        _contexts[key] = (keep, context)
-        if len(_contexts) > _MAX_ENTRIES:
-            _contexts.popitem(last=False)
+    if entry is not None:
+        _contexts.move_to_end(key)
+        return entry[1]
+    context = build(original_route=original_route, include_context=include_context)
+    earlier = _seen.get(key)
+    if earlier is None or earlier() is not router:  # first time: maybe a per-app router
+        with contextlib.suppress(TypeError):
+            _seen[key] = weakref.ref(router)
         return context
-    _contexts.move_to_end(key)
-    return entry[1]
+    # The same router object included by a second app: it outlives apps, share its contexts.
+    # The objects the ids name stay referenced while cached, so no id is reused meanwhile.
+    keep = (original_route, router, include_context.dependencies, include_context.callbacks)
+    _contexts[key] = (keep, context)
+    del _seen[key]
+    if len(_contexts) > _MAX_ENTRIES:
+        _contexts.popitem(last=False)
+    return context
 
 
 def install() -> None:
@@ -182,6 +194,7 @@ def uninstall() -> None:
     _cache.clear()
     _fields.clear()
     _contexts.clear()
+    _seen.clear()
 
 
 @contextmanager
