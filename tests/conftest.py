@@ -3,11 +3,14 @@ from __future__ import annotations
 import gc
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests import route_cache
-from tests.harness import Harness, running_gateway, seed_dev_idp_key
+
+if TYPE_CHECKING:  # imported in the fixture: the xdist controller never builds a gateway
+    from tests.harness import Harness
 
 # FastAPI's per-app route analysis, shared between the gateways the tests build (route_cache.py).
 route_cache.install()
@@ -33,6 +36,8 @@ pytest_plugins = ["tests.db.backends", "tests.security.report"]
 @pytest.fixture
 async def gw(tmp_path: Path, database_url: str) -> AsyncIterator[Harness]:
     """A running gateway with simulators; runs on SQLite and on PostgreSQL ([sqlite]/[postgres])."""
+    from tests.harness import running_gateway, seed_dev_idp_key
+
     seed_dev_idp_key(tmp_path)
     async with running_gateway(tmp_path, database_url=database_url) as harness:
         yield harness

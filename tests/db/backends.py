@@ -16,11 +16,14 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.db.current import set_current_database_url
-from tests.db.postgres import PostgresForTests
+
+if TYPE_CHECKING:  # imported when a test needs the server (not in the xdist controller)
+    from tests.db.postgres import PostgresForTests
 
 BACKENDS = tuple(
     name.strip()
@@ -35,6 +38,8 @@ if not BACKENDS or set(BACKENDS) - _KNOWN:
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresForTests]:
     """One real PostgreSQL server for the session (started only if a test needs it)."""
+    from tests.db.postgres import PostgresForTests
+
     server = PostgresForTests.start()
     try:
         yield server
