@@ -46,6 +46,10 @@ FOREIGN_PATIENT_ID = "tvaers-kit-foreign"
 PATIENT_ELEMENTS = ("subject", "patient")
 
 
+# How much of an endless answer the OVERSIZED system streams before it hangs up (bytes).
+ENDLESS_LIMIT = 8 * 1024 * 1024
+
+
 class FaultTransport(httpx.AsyncBaseTransport):
     """Wraps a good system's transport and injects one ``Fault``; records every request."""
 
@@ -85,7 +89,7 @@ class FaultTransport(httpx.AsyncBaseTransport):
             await asyncio.Event().wait()
         if fault is Fault.OVERSIZED:
             return httpx.Response(
-                200, headers=_JSON_HEADERS, content=self._endless(), request=request
+                200, headers=_JSON_HEADERS, content=self._endless(request), request=request
             )
         response = await self.system.handle_async_request(request)
         if fault not in (Fault.EXTRA_FIELDS, Fault.FOREIGN_PATIENT, Fault.FOREIGN_NEXT):
@@ -104,12 +108,18 @@ class FaultTransport(httpx.AsyncBaseTransport):
         self.injected += changed is not body
         return _copy(response, json.dumps(changed).encode())
 
-    async def _endless(self) -> AsyncIterator[bytes]:
+    async def _endless(self, request: httpx.Request) -> AsyncIterator[bytes]:
         chunk = b" " * 65536
-        while True:  # the consumer must stop reading; ``streamed`` says how far it went
+        # The consumer must stop reading; ``streamed`` says how far it went. A connector that
+        # does not has failed the check long before ENDLESS_LIMIT: the "system" then hangs up,
+        # instead of streaming spaces at full speed until the connector's budget runs out.
+        while self.streamed < ENDLESS_LIMIT:
             self.streamed += len(chunk)
             yield chunk
             await asyncio.sleep(0)
+        raise httpx.ReadError(
+            "the conformance kit hung up on a reader that never stopped", request=request
+        )
 
     async def aclose(self) -> None:
         await self.system.aclose()
