@@ -370,6 +370,19 @@ async def test_three_replicas_behind_nginx_survive_a_sigkill(
             served_after = dict(record.upstreams)
             assert served_after.get(str(victim.port), 0) > 0, record.upstreams
 
+            # nginx takes a replica out for fail_timeout (2 s) after one failed request, and the
+            # restarted one may just have failed one: wait (bounded) until nginx hands requests
+            # to all three again, so that the spread below measures the limit, not that window.
+            deadline = time.monotonic() + 15
+            while True:
+                answered = set()
+                for _ in range(9):
+                    probe = await lb.get("/healthz")
+                    answered.add(probe.headers.get("x-upstream", "").rsplit(":", 1)[-1])
+                if len(answered) == 3 or time.monotonic() > deadline:
+                    break
+                await asyncio.sleep(0.5)
+
             # The per-user limit holds across replicas: LIMIT_USER's views go round-robin.
             before = dict(record.upstreams)
             limited = await asyncio.gather(

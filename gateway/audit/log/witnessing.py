@@ -243,6 +243,7 @@ class WitnessCosigning:
         self.publish_error: str | None = None
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
+        self._stopping = False
         self.states = {
             c.endpoint.key: WitnessState(c.endpoint.verifier.name, c.endpoint.url, c.endpoint.key)
             for c in self._clients
@@ -350,17 +351,33 @@ class WitnessCosigning:
         """Look for a new checkpoint now."""
         self._wake.set()
 
-    async def stop(self) -> None:
-        """Stop the task."""
+    async def stop(self, *, grace_s: float = 5.0) -> None:
+        """Stop the task after its current step, as the sequencer does.
+
+        Cancelled in the middle of a step, the task would leave its connection of the log's
+        engine checked out inside a ``BEGIN IMMEDIATE`` transaction: on SQLite that holds the
+        write lock until the garbage collector finds the connection. Only a step that outlasts
+        ``grace_s`` (a witness that never answers) is cancelled.
+        """
         task, self._task = self._task, None
         if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            self._stopping = True
+            self._wake.set()
+            try:
+                await asyncio.wait_for(asyncio.shield(task), timeout=grace_s)
+            except TimeoutError:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            finally:
+                self._stopping = False
+
+    def _stop_requested(self) -> bool:
+        return self._stopping
 
     async def _run(self) -> None:
         backoff = self._interval
-        while True:
+        while not self._stop_requested():
             try:
                 if self._is_leader():
                     await self.step()
@@ -372,6 +389,8 @@ class WitnessCosigning:
                 logger.error("witnessing step failed: %s", type(exc).__name__)
                 backoff = min(backoff * 2, 10.0)
             self._wake.clear()
+            if self._stop_requested():  # stop() may have asked while the step ran
+                return
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=backoff)
 
