@@ -8,6 +8,7 @@ import logging
 import time
 from dataclasses import dataclass
 
+from gateway.background import stop_after_step
 from gateway.config import Settings
 from gateway.notices.channels import DigitalPostChannel, NoticeChannel, SmtpChannel
 from gateway.notices.jobs import notify_expiring_consents
@@ -99,9 +100,4 @@ async def stop_notices(loop: NoticeLoop | None) -> None:
     if loop is None:
         return
     loop.stop.set()
-    try:
-        await asyncio.wait_for(asyncio.shield(loop.task), STOP_GRACE_S)
-    except TimeoutError:
-        loop.task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await loop.task
+    await stop_after_step(loop.task, grace_s=STOP_GRACE_S)

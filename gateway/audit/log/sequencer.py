@@ -45,6 +45,7 @@ from gateway.audit.entries.schemas import Actor, AuditEvent
 from gateway.audit.log.repository import SequencedLeaf, TreeRepository, TreeStateConflict
 from gateway.audit.proofs.merkle import NodeId, leaf_hash
 from gateway.audit.proofs.notes import Checkpoint, NoteSigner, sign_checkpoint
+from gateway.background import stop_after_step
 from gateway.db import create_engine, make_sessionmaker
 
 logger = logging.getLogger("tvaers.audit.sequencer")
@@ -353,11 +354,7 @@ class Sequencer:
             self._stopping = True
             self._wake.set()
             try:
-                await asyncio.wait_for(asyncio.shield(task), timeout=grace_s)
-            except TimeoutError:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+                await stop_after_step(task, grace_s=grace_s)
             finally:
                 self._stopping = False
         with contextlib.suppress(Exception):

@@ -46,6 +46,7 @@ from gateway.audit.proofs.cosignature import (
 )
 from gateway.audit.proofs.merkle import consistency_plan
 from gateway.audit.proofs.notes import NoteError
+from gateway.background import stop_after_step
 
 logger = logging.getLogger("tvaers.audit.witness")
 
@@ -352,23 +353,15 @@ class WitnessCosigning:
         self._wake.set()
 
     async def stop(self, *, grace_s: float = 5.0) -> None:
-        """Stop the task after its current step, as the sequencer does.
-
-        Cancelled in the middle of a step, the task would leave its connection of the log's
-        engine checked out inside a ``BEGIN IMMEDIATE`` transaction: on SQLite that holds the
-        write lock until the garbage collector finds the connection. Only a step that outlasts
-        ``grace_s`` (a witness that never answers) is cancelled.
-        """
+        """Stop the task after its current step (``stop_after_step``: a step cancelled midway
+        would keep the log engine's connection inside ``BEGIN IMMEDIATE``); only a step that
+        outlasts ``grace_s`` (a witness that never answers) is cancelled."""
         task, self._task = self._task, None
         if task is not None:
             self._stopping = True
             self._wake.set()
             try:
-                await asyncio.wait_for(asyncio.shield(task), timeout=grace_s)
-            except TimeoutError:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+                await stop_after_step(task, grace_s=grace_s)
             finally:
                 self._stopping = False
 
